@@ -1,0 +1,132 @@
+"""Episodes, their transcripts and the topics they are filed under."""
+
+from django.db import models
+from django.urls import reverse
+
+
+class Topic(models.Model):
+    """A subject episodes discuss, e.g. "FinOps" or "Pricing"."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("episodes:topic", kwargs={"slug": self.slug})
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def public(self):
+        """Episodes a listener may see: not hidden, from an active show."""
+        return self.filter(hidden=False, show__active=True)
+
+    def scored(self):
+        return self.public().filter(score__isnull=False)
+
+
+class Episode(models.Model):
+    """One item of a show's feed."""
+
+    show = models.ForeignKey("shows.Show", on_delete=models.CASCADE, related_name="episodes")
+    guid = models.CharField(max_length=1000)
+    title = models.CharField(max_length=1000)
+    slug = models.SlugField(max_length=120)
+    published_at = models.DateTimeField(null=True, blank=True)
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    audio_url = models.URLField(max_length=2048, blank=True)
+    audio_type = models.CharField(max_length=100, blank=True)
+    audio_size = models.BigIntegerField(null=True, blank=True)
+    link = models.URLField(max_length=2048, blank=True)
+    image_url = models.URLField(max_length=2048, blank=True)
+    season = models.PositiveIntegerField(null=True, blank=True)
+    number = models.PositiveIntegerField(null=True, blank=True)
+    episode_type = models.CharField(max_length=20, blank=True)
+    explicit = models.BooleanField(default=False)
+    notes_html = models.TextField(blank=True, help_text="Sanitised HTML from the feed.")
+    transcript_links = models.JSONField(
+        default=list, blank=True, help_text="podcast:transcript: [{url, type, language, rel}]"
+    )
+    people = models.JSONField(
+        default=list, blank=True, help_text="podcast:person: [{name, role, group, href, img}]"
+    )
+    chapters_url = models.URLField(max_length=2048, blank=True)
+    podcast_guid = models.CharField(max_length=200, blank=True)
+    topics = models.ManyToManyField(Topic, blank=True, related_name="episodes")
+
+    hidden = models.BooleanField(default=False, help_text="Hidden by an editor.")
+    in_feed = models.BooleanField(default=True, help_text="Still listed in the show's feed.")
+    transcript_status = models.CharField(max_length=20, blank=True)
+    transcript_error = models.TextField(blank=True)
+
+    # Effective substance score of the current scorecard (after editorial overrides),
+    # denormalised by scoring.services so lists can sort and filter on it.
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    scored_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["show", "guid"], name="unique_episode_guid_per_show"),
+            models.UniqueConstraint(fields=["show", "slug"], name="unique_episode_slug_per_show"),
+        ]
+        indexes = [
+            # show page: a show's episodes ORDER BY published_at DESC
+            models.Index(fields=["show", "-published_at"], name="episode_show_pub_idx"),
+            # show page sorted by score; ranking aggregates per show
+            models.Index(fields=["show", "-score"], name="episode_show_score_idx"),
+            # home and site RSS: recently scored episodes ORDER BY scored_at DESC
+            models.Index(fields=["-scored_at"], name="episode_scored_at_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("episodes:detail", kwargs={"show_slug": self.show.slug, "slug": self.slug})
+
+
+class Transcript(models.Model):
+    """The words of one episode, as timed, speaker-labelled segments."""
+
+    class Source(models.TextChoices):
+        PUBLISHER = "publisher", "Publisher"
+        ASR = "asr", "Speech recognition"
+        EDITOR = "editor", "Editor"
+
+    episode = models.OneToOneField(Episode, on_delete=models.CASCADE, related_name="transcript")
+    source = models.CharField(max_length=20, choices=Source, default=Source.PUBLISHER)
+    source_url = models.URLField(max_length=2048, blank=True)
+    format = models.CharField(max_length=20, blank=True, help_text="json, vtt, srt, html, text")
+    language = models.CharField(max_length=20, blank=True)
+    segments = models.JSONField(default=list, help_text="[{speaker, start, end, text}]")
+    speaker_names = models.JSONField(
+        default=dict, blank=True, help_text="Speaker label → display name."
+    )
+    content_hash = models.CharField(max_length=64, blank=True)
+    word_count = models.PositiveIntegerField(default=0)
+    # Conversation analysis (SPEC §5), derived from the segments and cached with their hash.
+    analysis = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Transcript of {self.episode}"
+
+    def save(self, *args, **kwargs):
+        from episodes.analysis import refresh_transcript_derivatives
+
+        refresh_transcript_derivatives(self)
+        super().save(*args, **kwargs)
+
+    def display_name(self, label):
+        return self.speaker_names.get(label) or (f"Speaker {label}" if len(label) <= 2 else label)

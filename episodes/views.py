@@ -1,0 +1,87 @@
+"""Episode scorecard pages and topic pages."""
+
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+
+from episodes.models import Episode, Topic
+from scoring.effective import apply_overrides, band
+from scoring.models import DimensionScore, EditorialOverride, Scorecard
+
+MORE_FROM_SHOW = 5
+
+
+@require_GET
+def episode_detail(request, show_slug, slug):
+    """The scorecard page of one episode (mirrors reference/seed-episode-page.txt)."""
+    episode = get_object_or_404(
+        Episode.objects.public()
+        .select_related("show", "transcript")
+        .prefetch_related(
+            "show__categories",
+            "topics",
+            Prefetch(
+                "scorecards",
+                queryset=Scorecard.objects.filter(is_current=True, rubric__is_active=True)
+                .select_related("rubric")
+                .prefetch_related(
+                    Prefetch(
+                        "dimensions",
+                        queryset=DimensionScore.objects.select_related("dimension"),
+                    )
+                ),
+                to_attr="current_scorecards",
+            ),
+            Prefetch(
+                "overrides",
+                queryset=EditorialOverride.objects.filter(is_active=True).select_related(
+                    "dimension"
+                ),
+                to_attr="active_overrides",
+            ),
+        ),
+        show__slug=show_slug,
+        slug=slug,
+    )
+    scorecard = episode.current_scorecards[0] if episode.current_scorecards else None
+    effective = apply_overrides(scorecard, episode.active_overrides) if scorecard else None
+    transcript = getattr(episode, "transcript", None)
+    more_from_show = (
+        Episode.objects.public()
+        .filter(show=episode.show)
+        .exclude(pk=episode.pk)
+        .only("title", "slug", "published_at", "duration_seconds", "score", "show__slug")
+        .select_related("show")
+        .order_by("-published_at", "-id")[:MORE_FROM_SHOW]
+    )
+    categories = list(episode.show.categories.all())
+    return render(
+        request,
+        "episodes/episode_detail.html",
+        {
+            "episode": episode,
+            "show": episode.show,
+            "scorecard": scorecard,
+            "effective": effective,
+            "band": band(effective.total) if effective else "",
+            "transcript": transcript,
+            "analysis": transcript.analysis if transcript else None,
+            "more_from_show": more_from_show,
+            "category": categories[0] if categories else None,
+            "topics": episode.topics.all(),
+        },
+    )
+
+
+@require_GET
+def topic_detail(request, slug):
+    """Scored episodes filed under one topic, best first."""
+    topic = get_object_or_404(Topic, slug=slug)
+    episodes = (
+        topic.episodes.filter(hidden=False, show__active=True)
+        .select_related("show")
+        .order_by("-score", "-published_at", "-id")
+    )
+    page = Paginator(episodes, 20).get_page(request.GET.get("page"))
+    return render(request, "episodes/topic_detail.html", {"topic": topic, "page_obj": page})

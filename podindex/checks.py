@@ -1,0 +1,41 @@
+"""Deploy checks: `manage.py check --deploy` refuses the development shortcuts."""
+
+from django.conf import settings
+from django.core.checks import Error, Tags, register
+
+
+@register(Tags.security, deploy=True)
+def refuse_dev_shortcuts(app_configs, **kwargs):
+    """Fail the deploy check on SQLite, eager tasks, DEBUG or the default secret key."""
+    errors = []
+    if settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        errors.append(
+            Error("SQLite is for development only.", hint="Set DATABASE_URL.", id="podindex.E001")
+        )
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        errors.append(
+            Error(
+                "Tasks run eagerly inside web requests.",
+                hint="Set CELERY_BROKER_URL to a Redis or RabbitMQ broker.",
+                id="podindex.E002",
+            )
+        )
+    if settings.DEBUG:
+        errors.append(Error("DEBUG is on.", hint="Unset DEBUG.", id="podindex.E003"))
+    if settings.SECRET_KEY == settings.DEV_SECRET_KEY or len(settings.SECRET_KEY) < 40:
+        errors.append(
+            Error(
+                "SECRET_KEY is the development default or too short.",
+                hint="Set SECRET_KEY to 50 random characters.",
+                id="podindex.E004",
+            )
+        )
+    if settings.PODINDEX_ALLOW_PRIVATE_URLS:
+        errors.append(
+            Error(
+                "Outbound fetches may reach private addresses.",
+                hint="Unset PODINDEX_ALLOW_PRIVATE_URLS; it is for local testing only.",
+                id="podindex.E005",
+            )
+        )
+    return errors

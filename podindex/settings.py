@@ -1,0 +1,187 @@
+"""Settings for The B2B Podcast Index, read from the environment with embedded defaults.
+
+With no environment at all the site runs on SQLite with eager tasks and the offline baseline
+scorer; `manage.py check --deploy` refuses those shortcuts (see podindex/checks.py).
+"""
+
+from pathlib import Path
+
+import dj_database_url
+
+from podindex.env import env_bool, env_float, env_int, env_list, env_str
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused by check --deploy
+SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
+DEBUG = env_bool("DEBUG", default=False)
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+SITE_NAME = "The B2B Podcast Index"
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "django_htmx",
+    "podindex",
+    "shows",
+    "episodes",
+    "scoring",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "podindex.middleware.HtmxVaryMiddleware",
+]
+
+ROOT_URLCONF = "podindex.urls"
+WSGI_APPLICATION = "podindex.wsgi.application"
+ASGI_APPLICATION = "podindex.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.csp",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "podindex.context_processors.site",
+            ],
+        },
+    },
+]
+
+# No DATABASE_URL: a SQLite file beside the code, so a fresh clone just works.
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# The manifest storage needs collectstatic first; tests and `make run` use plain storage.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if env_bool("STATIC_MANIFEST", default=False)
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+
+# Django 6 built-in Content Security Policy: nothing from other servers, scripts by nonce.
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'", "'nonce'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:", "https:"],
+    "media-src": ["'self'", "https:", "http:"],
+    "connect-src": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+}
+
+SESSION_COOKIE_SECURE = env_bool(
+    "SECURE_COOKIES", default=not DEBUG and SECRET_KEY != DEV_SECRET_KEY
+)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
+)
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+        if env_str("CACHE_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    "loggers": {"LiteLLM": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+}
+
+# --- Celery ------------------------------------------------------------------------------
+# No broker configured: tasks run eagerly in-process (refused by check --deploy).
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
+CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or None
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
+CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
+CELERY_TASK_DEFAULT_QUEUE = "default"
+
+# --- Ingestion ---------------------------------------------------------------------------
+PODINDEX_USER_AGENT = env_str(
+    "PODINDEX_USER_AGENT", "B2BPodcastIndex/0.1 (+https://b2bpodcastindex.example/about)"
+)
+# Only for local testing: lets the fetcher reach 127.0.0.1 and other private addresses.
+PODINDEX_ALLOW_PRIVATE_URLS = env_bool("PODINDEX_ALLOW_PRIVATE_URLS", default=False)
+PODINDEX_FEED_MAX_BYTES = env_int("PODINDEX_FEED_MAX_BYTES", 20 * 1024 * 1024)
+PODINDEX_TRANSCRIPT_MAX_BYTES = env_int("PODINDEX_TRANSCRIPT_MAX_BYTES", 5 * 1024 * 1024)
+PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
+
+# --- Scoring -----------------------------------------------------------------------------
+# Empty: the offline baseline scorer. Otherwise any litellm model string.
+PODINDEX_SCORING_MODEL = env_str("PODINDEX_SCORING_MODEL")
+PODINDEX_SCORING_API_BASE = env_str("PODINDEX_SCORING_API_BASE")
+PODINDEX_SCORING_API_KEY = env_str("PODINDEX_SCORING_API_KEY")
+PODINDEX_SCORING_TIMEOUT = env_float("PODINDEX_SCORING_TIMEOUT", 120.0)
+PODINDEX_SCORING_MAX_RETRIES = env_int("PODINDEX_SCORING_MAX_RETRIES", 3)
+PODINDEX_DAILY_LLM_BUDGET_USD = env_float("PODINDEX_DAILY_LLM_BUDGET_USD", 5.0)
+PODINDEX_SCORING_RATE_LIMIT = env_str("PODINDEX_SCORING_RATE_LIMIT", "30/m")

@@ -1,0 +1,140 @@
+"""Shows (podcast feeds) and the B2B categories they are ranked in."""
+
+from datetime import timedelta
+
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Category(models.Model):
+    """A B2B vertical shows are ranked in (Finance, Marketing, ...)."""
+
+    name = models.CharField(max_length=80, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("shows:category", kwargs={"slug": self.slug})
+
+
+class ShowQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True, canonical__isnull=True)
+
+    def ranked(self):
+        return self.active().filter(rank__isnull=False).order_by("rank")
+
+
+class Show(models.Model):
+    """One podcast, followed through its RSS feed."""
+
+    class FetchStatus(models.TextChoices):
+        NEW = "new", "Not fetched yet"
+        OK = "ok", "OK"
+        NOT_MODIFIED = "not_modified", "Not modified"
+        HTTP_ERROR = "http_error", "HTTP error"
+        NETWORK_ERROR = "network_error", "Network error"
+        TOO_LARGE = "too_large", "Too large"
+        INVALID = "invalid", "Not a valid feed"
+        BLOCKED = "blocked", "Blocked address"
+        GONE = "gone", "Gone"
+        MOVED = "moved", "Moved"
+        DUPLICATE = "duplicate", "Duplicate of another show"
+
+    feed_url = models.URLField(max_length=2048, unique=True)
+    title = models.CharField(max_length=500, blank=True)
+    slug = models.SlugField(max_length=120, unique=True)
+    author = models.CharField(max_length=500, blank=True)
+    description = models.TextField(blank=True, help_text="Sanitised HTML from the feed.")
+    artwork_url = models.URLField(max_length=2048, blank=True)
+    website_url = models.URLField(max_length=2048, blank=True)
+    language = models.CharField(max_length=20, blank=True, db_index=True)
+    categories = models.ManyToManyField(Category, through="ShowCategory", related_name="shows")
+    feed_categories = models.JSONField(default=list, blank=True, help_text="itunes:category.")
+    explicit = models.BooleanField(default=False)
+    complete = models.BooleanField(default=False, help_text="itunes:complete: no new episodes.")
+    podcast_guid = models.CharField(max_length=64, blank=True)
+
+    # Fetch state (conditional GET and scheduling).
+    etag = models.CharField(max_length=500, blank=True)
+    last_modified = models.CharField(max_length=100, blank=True)
+    body_hash = models.CharField(max_length=64, blank=True)
+    last_fetch_status = models.CharField(
+        max_length=20, choices=FetchStatus, default=FetchStatus.NEW
+    )
+    last_http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    consecutive_failures = models.PositiveSmallIntegerField(default=0)
+    poll_interval = models.DurationField(default=timedelta(hours=1))
+    next_poll_at = models.DateTimeField(default=timezone.now)
+    active = models.BooleanField(default=True)
+    inactive_reason = models.CharField(max_length=500, blank=True)
+    canonical = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="duplicates",
+        help_text="The show this feed duplicates or moved to.",
+    )
+
+    # Ranking figures, denormalised by shows.ranking (recompute_rankings).
+    score = models.FloatField(null=True, blank=True)
+    scored_episode_count = models.PositiveIntegerField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    dimension_averages = models.JSONField(default=dict, blank=True)
+    score_trend = models.JSONField(default=list, blank=True)
+    latest_episode_at = models.DateTimeField(null=True, blank=True)
+    episode_count = models.PositiveIntegerField(default=0)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["title"]
+        indexes = [
+            # poll dispatcher: active shows WHERE next_poll_at <= now ORDER BY next_poll_at
+            models.Index(fields=["active", "next_poll_at"], name="show_poll_due_idx"),
+            # rankings page: ranked shows ORDER BY rank
+            models.Index(fields=["rank"], name="show_rank_idx"),
+            # "recent" sort on the rankings page
+            models.Index(fields=["-latest_episode_at"], name="show_latest_idx"),
+        ]
+
+    def __str__(self):
+        return self.title or self.feed_url
+
+    def get_absolute_url(self):
+        return reverse("shows:detail", kwargs={"slug": self.slug})
+
+
+class ShowCategory(models.Model):
+    """A show's place in one category, with its rank there."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["show", "category"], name="unique_show_category")
+        ]
+        indexes = [
+            # category page: shows in a category ORDER BY rank
+            models.Index(fields=["category", "rank"], name="showcategory_rank_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.show} in {self.category}"

@@ -1,0 +1,22 @@
+"""factory-boy factories for every model, one module per app."""
+
+from tests.factories.episodes import EpisodeFactory, TopicFactory, TranscriptFactory
+from tests.factories.scoring import (
+    DimensionScoreFactory,
+    EditorialOverrideFactory,
+    ScorecardFactory,
+    scored_episode,
+)
+from tests.factories.shows import CategoryFactory, ShowFactory
+
+__all__ = [
+    "CategoryFactory",
+    "DimensionScoreFactory",
+    "EditorialOverrideFactory",
+    "EpisodeFactory",
+    "ScorecardFactory",
+    "ShowFactory",
+    "TopicFactory",
+    "TranscriptFactory",
+    "scored_episode",
+]

@@ -1,0 +1,45 @@
+from datetime import timedelta
+
+import factory
+from django.utils import timezone
+
+from episodes.models import Episode, Topic, Transcript
+from tests.factories.shows import ShowFactory
+
+
+class TopicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Topic
+        django_get_or_create = ("slug",)
+
+    name = factory.Sequence(lambda n: f"Topic {n}")
+    slug = factory.Sequence(lambda n: f"topic-{n}")
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Episode
+
+    show = factory.SubFactory(ShowFactory)
+    guid = factory.Sequence(lambda n: f"guid-{n}")
+    title = factory.Sequence(lambda n: f"Episode {n}")
+    slug = factory.Sequence(lambda n: f"episode-{n}")
+    published_at = factory.Sequence(lambda n: timezone.now() - timedelta(days=n))
+    duration_seconds = 1800
+    audio_url = factory.Sequence(lambda n: f"https://cdn.example.com/ep-{n}.mp3")
+    audio_type = "audio/mpeg"
+    notes_html = "<p>Episode notes.</p>"
+
+
+class TranscriptFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Transcript
+
+    episode = factory.SubFactory(EpisodeFactory)
+    format = "text"
+    segments = factory.LazyFunction(
+        lambda: [
+            {"speaker": "A", "start": 0.0, "end": 4.0, "text": "So, welcome to the show."},
+            {"speaker": "B", "start": 4.0, "end": 9.0, "text": "Thanks, it is great to be here."},
+        ]
+    )
