@@ -1,5 +1,7 @@
 """Episodes, their transcripts and the topics they are filed under."""
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 
@@ -68,6 +70,9 @@ class Episode(models.Model):
     score = models.PositiveSmallIntegerField(null=True, blank=True)
     scored_at = models.DateTimeField(null=True, blank=True)
 
+    # Title and notes, kept current by the search module (PostgreSQL only).
+    search_vector = SearchVectorField(null=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -86,6 +91,8 @@ class Episode(models.Model):
             models.Index(fields=["show", "-score"], name="episode_show_score_idx"),
             # home and site RSS: recently scored episodes ORDER BY scored_at DESC
             models.Index(fields=["-scored_at"], name="episode_scored_at_idx"),
+            # search: search_vector @@ websearch_to_tsquery(...)
+            GinIndex(fields=["search_vector"], name="episode_search_idx"),
         ]
 
     def __str__(self):
@@ -116,8 +123,16 @@ class Transcript(models.Model):
     word_count = models.PositiveIntegerField(default=0)
     # Conversation analysis (SPEC §5), derived from the segments and cached with their hash.
     analysis = models.JSONField(default=dict, blank=True)
+    # Transcript words, kept current by the search module (PostgreSQL only).
+    search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # search: search_vector @@ websearch_to_tsquery(...)
+            GinIndex(fields=["search_vector"], name="transcript_search_idx"),
+        ]
 
     def __str__(self):
         return f"Transcript of {self.episode}"

@@ -2,6 +2,8 @@
 
 from datetime import timedelta
 
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -97,6 +99,9 @@ class Show(models.Model):
     latest_episode_at = models.DateTimeField(null=True, blank=True)
     episode_count = models.PositiveIntegerField(default=0)
 
+    # Kept current by the search module (PostgreSQL only; unused on SQLite).
+    search_vector = SearchVectorField(null=True, editable=False)
+
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -111,6 +116,8 @@ class Show(models.Model):
             models.Index(fields=["rank"], name="show_rank_idx"),
             # "recent" sort on the rankings page
             models.Index(fields=["-latest_episode_at"], name="show_latest_idx"),
+            # search: search_vector @@ websearch_to_tsquery(...)
+            GinIndex(fields=["search_vector"], name="show_search_idx"),
         ]
 
     def __str__(self):

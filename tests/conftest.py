@@ -31,3 +31,54 @@ def corpus_dir() -> Path:
     if not CORPUS.exists():
         pytest.skip("../shared/corpus is not present")
     return CORPUS
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """Debian's Chromium driven by Playwright (no browser download: executable_path is set)."""
+    import shutil
+
+    from playwright.sync_api import sync_playwright
+
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Chromium is not installed: run scripts/ensure-chromium.sh")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=executable,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    """A fresh browser page that records console errors in `page.console_errors`."""
+    context = chromium.new_context()
+    browser_page = context.new_page()
+    browser_page.console_errors = []
+    browser_page.on(
+        "console",
+        lambda msg: msg.type == "error" and browser_page.console_errors.append(msg.text),
+    )
+    browser_page.on("pageerror", lambda exc: browser_page.console_errors.append(str(exc)))
+    yield browser_page
+    context.close()
+
+
+@pytest.fixture
+def test_output_dir() -> Path:
+    """Where tests leave artefacts such as screenshots (ignored by git)."""
+    path = Path(__file__).resolve().parent.parent / "test-output"
+    path.mkdir(exist_ok=True)
+    return path
