@@ -185,3 +185,11 @@ PODINDEX_SCORING_TIMEOUT = env_float("PODINDEX_SCORING_TIMEOUT", 120.0)
 PODINDEX_SCORING_MAX_RETRIES = env_int("PODINDEX_SCORING_MAX_RETRIES", 3)
 PODINDEX_DAILY_LLM_BUDGET_USD = env_float("PODINDEX_DAILY_LLM_BUDGET_USD", 5.0)
 PODINDEX_SCORING_RATE_LIMIT = env_str("PODINDEX_SCORING_RATE_LIMIT", "30/m")
+
+# --- Rankings (shows.ranking; formula on the methodology page) ----------------------------
+# A show needs this many scored episodes to be ranked.
+PODINDEX_RANKING_MIN_EPISODES = env_int("PODINDEX_RANKING_MIN_EPISODES", 3)
+# How many episodes' worth of the category mean every show starts from (the Bayesian prior).
+PODINDEX_RANKING_PRIOR_WEIGHT = env_float("PODINDEX_RANKING_PRIOR_WEIGHT", 5.0)
+# Weight of an episode published more than 12 months ago (recent episodes weigh 1).
+PODINDEX_RANKING_OLDER_WEIGHT = env_float("PODINDEX_RANKING_OLDER_WEIGHT", 0.5)
