@@ -1,5 +1,6 @@
 """Episode scorecard pages and topic pages."""
 
+from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
@@ -56,6 +57,11 @@ def episode_detail(request, show_slug, slug):
         .order_by("-published_at", "-id")[:MORE_FROM_SHOW]
     )
     categories = list(episode.show.categories.all())
+    speaker = transcript.display_name if transcript else str
+    for dimension in effective.dimensions if effective else []:
+        dimension.quotes = [
+            {**q, "speaker_name": speaker(q.get("speaker") or "")} for q in dimension.quotes
+        ]
     return render(
         request,
         "episodes/episode_detail.html",
@@ -66,12 +72,56 @@ def episode_detail(request, show_slug, slug):
             "effective": effective,
             "band": band(effective.total) if effective else "",
             "transcript": transcript,
-            "analysis": transcript.analysis if transcript else None,
+            "speaker_shares": [
+                {**row, "name": speaker(row["label"])}
+                for row in (transcript.analysis.get("speakers", []) if transcript else [])
+            ],
+            "fillers": transcript.analysis.get("fillers", []) if transcript else [],
+            "segments": [
+                {**segment, "name": speaker(segment.get("speaker", ""))}
+                for segment in (transcript.segments if transcript else [])
+            ],
+            "jsonld": episode_jsonld(request, episode, effective, scorecard),
             "more_from_show": more_from_show,
             "category": categories[0] if categories else None,
             "topics": episode.topics.all(),
         },
     )
+
+
+def episode_jsonld(request, episode, effective, scorecard) -> dict:
+    """schema.org PodcastEpisode, with our substance score as a review rating."""
+    show = episode.show
+    data = {
+        "@context": "https://schema.org",
+        "@type": "PodcastEpisode",
+        "name": episode.title,
+        "url": request.build_absolute_uri(episode.get_absolute_url()),
+        "partOfSeries": {
+            "@type": "PodcastSeries",
+            "name": show.title,
+            "url": request.build_absolute_uri(show.get_absolute_url()),
+        },
+    }
+    if episode.published_at:
+        data["datePublished"] = episode.published_at.date().isoformat()
+    if episode.duration_seconds:
+        data["timeRequired"] = f"PT{max(1, round(episode.duration_seconds / 60))}M"
+    if episode.audio_url:
+        data["associatedMedia"] = {"@type": "MediaObject", "contentUrl": episode.audio_url}
+    if scorecard and effective:
+        data["description"] = scorecard.summary
+        data["review"] = {
+            "@type": "Review",
+            "author": {"@type": "Organization", "name": settings.SITE_NAME},
+            "reviewRating": {
+                "@type": "Rating",
+                "ratingValue": effective.total,
+                "bestRating": 100,
+                "worstRating": 0,
+            },
+        }
+    return data
 
 
 @require_GET
