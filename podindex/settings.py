@@ -185,6 +185,16 @@ PODINDEX_SCORING_TIMEOUT = env_float("PODINDEX_SCORING_TIMEOUT", 120.0)
 PODINDEX_SCORING_MAX_RETRIES = env_int("PODINDEX_SCORING_MAX_RETRIES", 3)
 PODINDEX_DAILY_LLM_BUDGET_USD = env_float("PODINDEX_DAILY_LLM_BUDGET_USD", 5.0)
 PODINDEX_SCORING_RATE_LIMIT = env_str("PODINDEX_SCORING_RATE_LIMIT", "30/m")
+# First retry wait in seconds (doubled per retry, with jitter); Retry-After is honoured up to
+# PODINDEX_SCORING_MAX_RETRY_WAIT.
+PODINDEX_SCORING_RETRY_BACKOFF = env_float("PODINDEX_SCORING_RETRY_BACKOFF", 2.0)
+PODINDEX_SCORING_MAX_RETRY_WAIT = env_float("PODINDEX_SCORING_MAX_RETRY_WAIT", 60.0)
+# Context window and answer size; 0 context: litellm's model info (8,192 for unknown models).
+PODINDEX_SCORING_CONTEXT_TOKENS = env_int("PODINDEX_SCORING_CONTEXT_TOKENS", 0)
+PODINDEX_SCORING_MAX_OUTPUT_TOKENS = env_int("PODINDEX_SCORING_MAX_OUTPUT_TOKENS", 2000)
+# Prices in USD per million tokens for models litellm's cost map does not know (0: unknown).
+PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = env_float("PODINDEX_SCORING_PRICE_INPUT_PER_MTOK", 0.0)
+PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = env_float("PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK", 0.0)
 
 # --- Rankings (shows.ranking; formula on the methodology page) ----------------------------
 # A show needs this many scored episodes to be ranked.
