@@ -82,3 +82,14 @@ def test_output_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "test-output"
     path.mkdir(exist_ok=True)
     return path
+
+
+@pytest.fixture
+def feed_server(settings):
+    """A real HTTP server on 127.0.0.1, with private URLs allowed for the test's fetches."""
+    from tests.factories.http import LocalServer
+
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = True
+    server = LocalServer().start()
+    yield server
+    server.stop()
