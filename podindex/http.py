@@ -294,4 +294,3 @@ def _result(url, final_url, response, body, permanent, hops) -> FetchResult:
         permanent_redirect=bool(hops) and permanent,
         redirected=bool(hops),
     )
-

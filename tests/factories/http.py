@@ -1,5 +1,6 @@
 """A real HTTP server on 127.0.0.1 for tests: routes serve bytes, honour conditional GET."""
 
+import contextlib
 import gzip
 import threading
 import time
@@ -64,10 +65,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         if body:
-            try:
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                 self.wfile.write(body)
-            except (BrokenPipeError, ConnectionResetError):
-                pass
 
 
 class LocalServer:
@@ -127,4 +126,3 @@ def stream_endless(chunk: bytes = b"<rss>" + b"x" * 65536, content_type="applica
         request.close_connection = True
 
     return handler
-
