@@ -11,7 +11,7 @@ setup:
 run: setup
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py demo
-	$(PY) manage.py runserver $(HOST)
+	DEBUG=1 $(PY) manage.py runserver $(HOST)
 
 test: setup
 	@scripts/ensure-chromium.sh

@@ -109,6 +109,10 @@ STORAGES = {
     },
 }
 
+# Without collectstatic (development, tests) whitenoise serves straight from the finders.
+WHITENOISE_USE_FINDERS = not env_bool("STATIC_MANIFEST", default=False)
+WHITENOISE_AUTOREFRESH = DEBUG
+
 # Django 6 built-in Content Security Policy: nothing from other servers, scripts by nonce.
 SECURE_CSP = {
     "default-src": ["'self'"],

@@ -15,6 +15,7 @@ class CategoryFactory(factory.django.DjangoModelFactory):
 class ShowFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Show
+        skip_postgeneration_save = True
 
     feed_url = factory.Sequence(lambda n: f"https://feeds.example.com/show-{n}.xml")
     title = factory.Sequence(lambda n: f"Show {n}")

@@ -1,0 +1,113 @@
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.html import format_html
+
+from episodes.models import Episode, Topic, Transcript
+
+
+@admin.register(Topic)
+class TopicAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "episode_count"]
+    search_fields = ["name", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(num_episodes=Count("episodes"))
+
+    @admin.display(ordering="num_episodes", description="Episodes")
+    def episode_count(self, obj):
+        return obj.num_episodes
+
+
+class TranscriptInline(admin.StackedInline):
+    model = Transcript
+    extra = 0
+    fields = ["source", "format", "language", "source_url", "word_count", "content_hash"]
+    readonly_fields = ["word_count", "content_hash"]
+    show_change_link = True
+
+
+@admin.register(Episode)
+class EpisodeAdmin(admin.ModelAdmin):
+    list_display = [
+        "title",
+        "show",
+        "published_at",
+        "score",
+        "scored_at",
+        "transcript_status",
+        "hidden",
+        "in_feed",
+    ]
+    list_filter = ["hidden", "in_feed", "transcript_status", "show__categories", "published_at"]
+    search_fields = ["title", "guid", "show__title"]
+    list_select_related = ["show"]
+    raw_id_fields = ["show"]
+    filter_horizontal = ["topics"]
+    date_hierarchy = "published_at"
+    readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
+    inlines = [TranscriptInline]
+    actions = ["hide", "unhide"]
+    fieldsets = [
+        (None, {"fields": ["show", "title", "slug", "guid", "published_at", "public_link"]}),
+        ("Listing", {"fields": ["hidden", "in_feed", "score", "scored_at", "topics"]}),
+        (
+            "Media",
+            {"fields": ["audio_url", "audio_type", "audio_size", "duration_seconds", "link"]},
+        ),
+        (
+            "Feed details",
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "season",
+                    "number",
+                    "episode_type",
+                    "notes_html",
+                    "transcript_links",
+                    "transcript_status",
+                    "transcript_error",
+                    "people",
+                    "chapters_url",
+                    "podcast_guid",
+                    "created_at",
+                    "updated_at",
+                ],
+            },
+        ),
+    ]
+
+    @admin.display(description="Public page")
+    def public_link(self, obj):
+        if not obj.pk:
+            return "-"
+        return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), "View on site")
+
+    @admin.action(description="Hide selected episodes from the site")
+    def hide(self, request, queryset):
+        self.message_user(request, f"Hid {set_hidden(queryset, True)} episode(s).")
+
+    @admin.action(description="Show selected episodes on the site")
+    def unhide(self, request, queryset):
+        self.message_user(request, f"Unhid {set_hidden(queryset, False)} episode(s).")
+
+
+def set_hidden(queryset, hidden: bool) -> int:
+    """Hide or unhide episodes and re-rank their shows, whose scores they no longer count in."""
+    from shows.ranking import refresh_show
+
+    show_ids = set(queryset.values_list("show_id", flat=True))
+    updated = queryset.update(hidden=hidden)
+    for show_id in show_ids:
+        refresh_show(show_id)
+    return updated
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(admin.ModelAdmin):
+    list_display = ["episode", "source", "format", "language", "word_count", "updated_at"]
+    list_filter = ["source", "format", "language"]
+    search_fields = ["episode__title", "episode__show__title"]
+    list_select_related = ["episode", "episode__show"]
+    readonly_fields = ["content_hash", "word_count", "analysis", "created_at", "updated_at"]
+    raw_id_fields = ["episode"]
