@@ -1,0 +1,101 @@
+"""The episode page in a real browser: layout, no console errors, timestamps that seek."""
+
+import io
+import threading
+import wave
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import call_command
+
+from episodes.models import Episode
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def silent_wav(seconds: int = 1800, rate: int = 4000) -> bytes:
+    """A silent mono WAV file that any browser can play and seek."""
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(1)
+        out.setframerate(rate)
+        out.writeframes(b"\x80" * rate * seconds)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def audio_url():
+    """Serve a silent WAV on 127.0.0.1 with range support, like a podcast CDN."""
+    body = silent_wav()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            start, end = 0, len(body) - 1
+            range_header = self.headers.get("Range")
+            if range_header and range_header.startswith("bytes="):
+                first, _, last = range_header[6:].partition("-")
+                start = int(first or 0)
+                end = int(last) if last else end
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
+            else:
+                self.send_response(200)
+            self.send_header("Content-Type", "audio/wav")
+            self.send_header("Accept-Ranges", "bytes")
+            self.send_header("Content-Length", str(end - start + 1))
+            self.end_headers()
+            self.wfile.write(body[start : end + 1])
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/episode.wav"
+    server.shutdown()
+
+
+@pytest.fixture
+def demo_episode(audio_url):
+    call_command("demo", stdout=io.StringIO())
+    episode = Episode.objects.select_related("show").order_by("-score").first()
+    episode.audio_url = audio_url
+    episode.audio_type = "audio/wav"
+    episode.save()
+    return episode
+
+
+def test_it_renders_a_demo_episode_without_console_errors(
+    live_server, page, demo_episode, test_output_dir
+):
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(live_server.url + demo_episode.get_absolute_url())
+    assert page.locator("h1").inner_text() == demo_episode.title
+    assert page.locator(".score-number").inner_text() == str(demo_episode.score)
+    assert page.locator(".dimension-bars li").count() == 5
+    # The transcript starts collapsed.
+    assert not page.locator("details.transcript").evaluate("d => d.open")
+    page.screenshot(path=str(test_output_dir / "episode-page.png"), full_page=True)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.screenshot(path=str(test_output_dir / "episode-page-phone.png"), full_page=True)
+    assert page.console_errors == []
+
+
+@pytest.mark.parametrize("link", ["quote", "transcript line"])
+def test_it_plays_from_a_timestamp(live_server, page, demo_episode, link):
+    page.goto(live_server.url + demo_episode.get_absolute_url())
+    if link == "quote":
+        line = page.locator("figure.quote a.seek").last
+    else:
+        page.locator("details.transcript summary").click()
+        line = page.locator("ol.segments li a.seek").nth(3)
+    target = float(line.get_attribute("data-seek"))
+    assert target > 0
+    line.click()
+    page.wait_for_function(
+        "t => Math.abs(document.getElementById('player').currentTime - t) < 5", arg=target
+    )
+    assert page.url.endswith(f"#t={round(target)}")
+    assert page.console_errors == []
