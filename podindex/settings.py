@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "podindex.middleware.HtmxVaryMiddleware",
+    "podindex.middleware.HtmxPartialMiddleware",
 ]
 
 ROOT_URLCONF = "podindex.urls"
