@@ -145,3 +145,30 @@ class ShowCategory(models.Model):
 
     def __str__(self):
         return f"{self.show} in {self.category}"
+
+
+class FeedFetch(models.Model):
+    """One poll of a show's feed and what came of it, for editors watching feed health."""
+
+    show = models.ForeignKey(Show, on_delete=models.CASCADE, related_name="fetches")
+    url = models.URLField(max_length=2048)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=20, choices=Show.FetchStatus)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True)
+    new_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-started_at"]
+        get_latest_by = "started_at"
+        indexes = [
+            # show admin inline and pruning: a show's fetches ORDER BY started_at DESC
+            models.Index(fields=["show", "-started_at"], name="feedfetch_show_latest_idx"),
+            # fetch log list: all fetches ORDER BY started_at DESC, filtered by status
+            models.Index(fields=["-started_at", "status"], name="feedfetch_latest_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.show} at {self.started_at:%Y-%m-%d %H:%M}: {self.get_status_display()}"
