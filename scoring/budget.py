@@ -1,0 +1,42 @@
+"""The daily LLM spend cap: once today's runs have spent it, scoring waits for tomorrow."""
+
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Sum
+from django.utils import timezone
+
+from scoring.models import ScoringRun
+
+
+def start_of_day(now: datetime | None = None) -> datetime:
+    """Midnight (in the site's time zone) that begins the current budget day."""
+    now = timezone.localtime(now or timezone.now())
+    return datetime.combine(now.date(), time.min, tzinfo=now.tzinfo)
+
+
+def next_day(now: datetime | None = None) -> datetime:
+    """When the budget resets."""
+    return start_of_day(now) + timedelta(days=1)
+
+
+def spent_today() -> Decimal:
+    """USD spent by today's scoring runs, failed ones included (they were billed too)."""
+    total = ScoringRun.objects.filter(started_at__gte=start_of_day()).aggregate(s=Sum("cost_usd"))
+    return total["s"] or Decimal(0)
+
+
+def daily_budget() -> Decimal:
+    return Decimal(str(settings.PODINDEX_DAILY_LLM_BUDGET_USD))
+
+
+def remaining() -> Decimal:
+    """What may still be spent today (never below zero)."""
+    return max(daily_budget() - spent_today(), Decimal(0))
+
+
+def allows(estimate: Decimal = Decimal(0)) -> bool:
+    """Whether a call expected to cost `estimate` fits in what is left of today's budget."""
+    left = remaining()
+    return left > 0 and estimate <= left

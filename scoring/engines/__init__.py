@@ -1,0 +1,33 @@
+"""Scoring engines: transcript + episode metadata + rubric in, a checked scorecard out."""
+
+from django.conf import settings
+
+from scoring.engines.base import (
+    BudgetExceeded,
+    DimensionResult,
+    DimensionSpec,
+    EngineResult,
+    EpisodeContext,
+    ScoringError,
+)
+
+__all__ = [
+    "BudgetExceeded",
+    "DimensionResult",
+    "DimensionSpec",
+    "EngineResult",
+    "EpisodeContext",
+    "ScoringError",
+    "get_engine",
+]
+
+
+def get_engine():
+    """The engine the settings choose: litellm when a model is configured, else the baseline."""
+    if settings.PODINDEX_SCORING_MODEL:
+        from scoring.engines.llm import LLMEngine
+
+        return LLMEngine.from_settings()
+    from scoring.engines.baseline import BaselineEngine
+
+    return BaselineEngine()

@@ -1,0 +1,204 @@
+"""Scoring one episode end to end: engine, checks, one transaction, denormalised figures.
+
+A run is recorded before anything else happens, so every attempt, failed or not, is visible in
+the admin with what it cost. A failed run never touches the current scorecard or overrides.
+"""
+
+import html
+import logging
+import time
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.text import slugify
+
+from episodes.analysis import segments_hash
+from episodes.models import Episode, Topic, Transcript
+from scoring.engines import (
+    BudgetExceeded,
+    DimensionSpec,
+    EngineResult,
+    EpisodeContext,
+    ScoringError,
+    get_engine,
+)
+from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
+from scoring.services import refresh_episode_score
+
+logger = logging.getLogger(__name__)
+
+# Fewer words than this is a trailer or a broken transcript, not an episode to judge.
+MIN_WORDS = 50
+
+
+def score_episode(episode_id: int, *, force: bool = False) -> ScoringRun:
+    """Score an episode with the configured engine and record the run; never raises on bad input."""
+    episode = Episode.objects.select_related("show").get(pk=episode_id)
+    rubric = Rubric.objects.prefetch_related("dimensions").get(is_active=True)
+    engine = get_engine()
+    run = ScoringRun.objects.create(
+        episode=episode,
+        engine=engine.engine,
+        model=engine.model,
+        rubric_version=rubric.version,
+        prompt_version=engine.prompt_version,
+    )
+    transcript = Transcript.objects.filter(episode=episode).first()
+    if transcript is None or not transcript.segments:
+        return _finish(run, ScoringRun.Outcome.NO_TRANSCRIPT, "The episode has no transcript.")
+    if transcript.content_hash != segments_hash(transcript.segments) or not transcript.analysis:
+        transcript.save()  # recomputes hash, word count and conversation analysis
+
+    current = Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).first()
+    if not force and current and _unchanged(current, transcript, engine):
+        run.scorecard = current
+        _finish(run, ScoringRun.Outcome.CACHED)
+        _refresh(episode)
+        return run
+    if transcript.word_count < MIN_WORDS:
+        return _finish(
+            run,
+            ScoringRun.Outcome.FAILED,
+            f"The transcript has {transcript.word_count} words; at least {MIN_WORDS} are needed.",
+        )
+
+    started = time.monotonic()
+    try:
+        result = engine.score(build_context(episode, transcript, rubric))
+    except BudgetExceeded as exc:
+        return _finish(run, ScoringRun.Outcome.BUDGET, str(exc), usage=exc.usage)
+    except ScoringError as exc:
+        return _finish(run, ScoringRun.Outcome.FAILED, str(exc), usage=exc.usage)
+    except Exception as exc:
+        # An engine bug must not take the worker down or leave the run "running" forever.
+        logger.exception("Scoring episode %s crashed", episode.pk)
+        return _finish(run, ScoringRun.Outcome.FAILED, f"{type(exc).__name__}: {exc}")
+    if not result.usage.latency_ms:
+        result.usage.latency_ms = round(1000 * (time.monotonic() - started))
+
+    with transaction.atomic():
+        # Serialise concurrent scorings of one episode: one current scorecard at a time.
+        Episode.objects.select_for_update().filter(pk=episode.pk).exists()
+        scorecard = _write_scorecard(episode, rubric, transcript, engine, result)
+        run.scorecard = scorecard
+        _finish(run, ScoringRun.Outcome.OK, usage=result.usage)
+    _refresh(episode)
+    return run
+
+
+def _unchanged(scorecard: Scorecard, transcript: Transcript, engine) -> bool:
+    """Whether re-scoring would ask the same question of the same engine about the same words."""
+    return (
+        scorecard.transcript_hash == transcript.content_hash
+        and scorecard.engine == engine.engine
+        and scorecard.model == engine.model
+        and scorecard.prompt_version == engine.prompt_version
+    )
+
+
+def build_context(episode: Episode, transcript: Transcript, rubric: Rubric) -> EpisodeContext:
+    """What the engine may read: transcript, episode metadata and the rubric's dimensions."""
+    people = [p for p in episode.people or [] if isinstance(p, dict) and p.get("name")]
+    guests = [p["name"] for p in people if (p.get("role") or "").lower() == "guest"]
+    hosts = [p["name"] for p in people if (p.get("role") or "host").lower() == "host"]
+    if not hosts and episode.show.author:
+        hosts = [episode.show.author]
+    return EpisodeContext(
+        title=episode.title,
+        show_title=episode.show.title,
+        segments=transcript.segments,
+        dimensions=[
+            DimensionSpec(d.key, d.name, d.description, d.max_score)
+            for d in rubric.dimensions.all()
+        ],
+        notes=html.unescape(strip_tags(episode.notes_html or "")).strip(),
+        guests=guests,
+        hosts=hosts,
+        speaker_names=transcript.speaker_names or {},
+        duration_seconds=episode.duration_seconds,
+    )
+
+
+def _write_scorecard(episode, rubric, transcript, engine, result: EngineResult) -> Scorecard:
+    Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).update(
+        is_current=False
+    )
+    usage = result.usage
+    scorecard = Scorecard.objects.create(
+        episode=episode,
+        rubric=rubric,
+        is_current=True,
+        engine=engine.engine,
+        model=engine.model,
+        prompt_version=engine.prompt_version,
+        total=result.total,
+        summary=result.summary,
+        takeaways=result.takeaways,
+        notes=result.notes,
+        transcript_hash=transcript.content_hash,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        cost_usd=usage.cost_usd,
+        latency_ms=usage.latency_ms,
+        quotes_dropped=result.quotes_dropped,
+        needs_review=result.needs_review,
+    )
+    by_key = {d.key: d for d in rubric.dimensions.all()}
+    DimensionScore.objects.bulk_create(
+        DimensionScore(
+            scorecard=scorecard,
+            dimension=by_key[d.key],
+            score=d.score,
+            rationale=d.rationale,
+            quotes=d.quotes,
+            needs_review=d.needs_review,
+            clamped=d.clamped,
+        )
+        for d in result.dimensions
+    )
+    topics = [t for t in (_topic(name) for name in result.topics) if t is not None]
+    scorecard.topics.set(topics)
+    episode.topics.set(topics)
+    return scorecard
+
+
+def _topic(name: str) -> Topic | None:
+    """The Topic for a name, matched by slug (then by name), created when new."""
+    name = " ".join(name.split())[:100]
+    slug = slugify(name)[:100]
+    if not slug:
+        return None
+    topic = Topic.objects.filter(slug=slug).first() or Topic.objects.filter(name=name).first()
+    if topic:
+        return topic
+    try:
+        with transaction.atomic():
+            return Topic.objects.create(name=name, slug=slug)
+    except IntegrityError:
+        # Another worker created it a moment ago.
+        return Topic.objects.filter(slug=slug).first() or Topic.objects.filter(name=name).first()
+
+
+def _finish(run: ScoringRun, outcome: str, error: str = "", usage=None) -> ScoringRun:
+    run.outcome = outcome
+    run.error = error
+    run.finished_at = timezone.now()
+    if usage is not None:
+        run.prompt_tokens = usage.prompt_tokens
+        run.completion_tokens = usage.completion_tokens
+        run.cost_usd = usage.cost_usd
+        run.latency_ms = usage.latency_ms
+        run.attempts = usage.attempts
+    run.save()
+    if outcome == ScoringRun.Outcome.FAILED:
+        logger.warning("Scoring episode %s failed: %s", run.episode_id, error)
+    return run
+
+
+def _refresh(episode: Episode) -> None:
+    """Denormalise the episode's effective score, then its show's ranking figures."""
+    from shows.ranking import refresh_show
+
+    refresh_episode_score(episode)
+    refresh_show(episode.show_id)

@@ -1,0 +1,42 @@
+"""Keeping an episode's denormalised score in step with its scorecard and overrides."""
+
+from django.db.models import Prefetch
+
+from episodes.models import Episode
+from scoring.effective import EffectiveScore, apply_overrides
+from scoring.models import DimensionScore, EditorialOverride, Scorecard
+
+
+def current_scorecard(episode) -> Scorecard | None:
+    """The episode's current scorecard, the active rubric's first, with dimensions prefetched."""
+    return (
+        Scorecard.objects.filter(episode=episode, is_current=True)
+        .select_related("rubric")
+        .prefetch_related(
+            Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
+        )
+        .order_by("-rubric__is_active", "-rubric__version", "-created_at")
+        .first()
+    )
+
+
+def effective_score(episode, scorecard: Scorecard | None = None) -> EffectiveScore | None:
+    """The public score of an episode: its current scorecard after active overrides."""
+    scorecard = scorecard or current_scorecard(episode)
+    if scorecard is None:
+        return None
+    overrides = EditorialOverride.objects.filter(episode=episode, is_active=True).select_related(
+        "dimension"
+    )
+    return apply_overrides(scorecard, overrides)
+
+
+def refresh_episode_score(episode) -> int | None:
+    """Set Episode.score (effective total after overrides) and Episode.scored_at."""
+    scorecard = current_scorecard(episode)
+    effective = effective_score(episode, scorecard)
+    episode.score = effective.total if effective else None
+    episode.scored_at = scorecard.created_at if scorecard else None
+    # update() rather than save(): only these two columns are ours to write.
+    Episode.objects.filter(pk=episode.pk).update(score=episode.score, scored_at=episode.scored_at)
+    return episode.score
