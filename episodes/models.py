@@ -30,6 +30,12 @@ class EpisodeQuerySet(models.QuerySet):
     def scored(self):
         return self.public().filter(score__isnull=False)
 
+    def search(self, query):
+        """Episodes whose title or notes match a query, most relevant (and best scored) first."""
+        from podindex.search import search_queryset
+
+        return search_queryset(self, query, fields=("title", "notes_html"), score="score")
+
 
 class Episode(models.Model):
     """One item of a show's feed."""

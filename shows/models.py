@@ -35,6 +35,13 @@ class ShowQuerySet(models.QuerySet):
     def ranked(self):
         return self.active().filter(rank__isnull=False).order_by("rank")
 
+    def search(self, query):
+        """Shows matching a websearch-style query, most relevant (and best scored) first."""
+        from podindex.search import search_queryset
+
+        fields = ("title", "author", "description")
+        return search_queryset(self, query, fields=fields, score="score")
+
 
 class Show(models.Model):
     """One podcast, followed through its RSS feed."""
