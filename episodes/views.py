@@ -1,16 +1,18 @@
 """Episode scorecard pages and topic pages."""
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import F, Prefetch
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
 from episodes.models import Episode, Topic
+from podindex.pagination import paginate
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard
+from shows.views import EPISODE_ROW_FIELDS
 
 MORE_FROM_SHOW = 5
+TOPIC_EPISODES_PER_PAGE = 20
 
 
 @require_GET
@@ -126,12 +128,14 @@ def episode_jsonld(request, episode, effective, scorecard) -> dict:
 
 @require_GET
 def topic_detail(request, slug):
-    """Scored episodes filed under one topic, best first."""
+    """Episodes filed under one topic, best scored first."""
     topic = get_object_or_404(Topic, slug=slug)
     episodes = (
-        topic.episodes.filter(hidden=False, show__active=True)
+        Episode.objects.public()
+        .filter(topics=topic, show__canonical__isnull=True)
         .select_related("show")
-        .order_by("-score", "-published_at", "-id")
+        .only(*EPISODE_ROW_FIELDS)
+        .order_by(F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk")
     )
-    page = Paginator(episodes, 20).get_page(request.GET.get("page"))
+    page = paginate(episodes, request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
     return render(request, "episodes/topic_detail.html", {"topic": topic, "page_obj": page})

@@ -108,6 +108,23 @@ class Results:
     def empty(self):
         return not (self.shows or self.episodes or self.moments)
 
+    # The pager's interface (podindex.pagination.Page): results have pages but no total.
+    @property
+    def has_previous(self):
+        return self.number > 1
+
+    @property
+    def has_other_pages(self):
+        return self.has_next or self.has_previous
+
+    @property
+    def next_page_number(self):
+        return self.number + 1
+
+    @property
+    def previous_page_number(self):
+        return self.number - 1
+
 
 def find_moment(segments: list, terms: list[str]) -> tuple[float | None, str]:
     """The segment that mentions most of `terms` (the first such): its start and its text."""

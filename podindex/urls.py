@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("robots.txt", views.robots_txt, name="robots_txt"),
+    path("search/", views.search, name="search"),
     path("admin/", admin.site.urls),
     # Feeds come before the episode pages, whose /shows/<show>/<episode>/ would swallow them.
     path("rss/", feeds.site_feed, name="rss"),

@@ -1,33 +1,70 @@
-"""Site-wide views: home, health and robots.txt."""
+"""Site-wide views: home, search, health and robots.txt."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.db.models import Count, F
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template.response import TemplateResponse
+from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from episodes.models import Episode
-from shows.models import Category, Show
+from podindex.pagination import MAX_PAGE, page_number
+from podindex.search import search as run_search
+from shows.models import Category, Show, ShowCategory
+from shows.views import EPISODE_ROW_FIELDS, ROW_FIELDS
+
+HOME_SHOWS = 10
+HOME_EPISODES = 8
+# "Best recent" looks at episodes scored in this window, over the scored_at index.
+RECENT_WINDOW = timedelta(days=30)
+SEARCH_PER_PAGE = 10
 
 
 @require_GET
 def home(request):
-    """Top shows, recently scored episodes and the categories."""
-    top_shows = Show.objects.ranked().only(
-        "title", "slug", "author", "artwork_url", "score", "scored_episode_count", "rank"
-    )[:10]
-    if not top_shows:
-        top_shows = Show.objects.active().order_by("-latest_episode_at")[:10]
-    recent_episodes = (
-        Episode.objects.scored().select_related("show").order_by("-scored_at", "-id")[:12]
+    """Top shows, the best recently scored episodes and the categories."""
+    top_shows = list(
+        Show.objects.ranked()
+        .annotate(position=F("rank"))
+        .only(*ROW_FIELDS)
+        .order_by("rank", "title")[:HOME_SHOWS]
     )
-    return render(
+    recent = Episode.objects.scored().filter(show__canonical__isnull=True)
+    best_recent = list(
+        recent.filter(scored_at__gte=timezone.now() - RECENT_WINDOW)
+        .select_related("show")
+        .only(*EPISODE_ROW_FIELDS)
+        .order_by("-score", "-scored_at", "-pk")[:HOME_EPISODES]
+    )
+    if not best_recent:
+        # A quiet month: the latest scorecards, whatever their score.
+        best_recent = list(
+            recent.select_related("show")
+            .only(*EPISODE_ROW_FIELDS)
+            .order_by("-scored_at", "-pk")[:HOME_EPISODES]
+        )
+    ranked_per_category = dict(
+        ShowCategory.objects.filter(rank__isnull=False, show__active=True)
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+        .order_by()
+    )
+    categories = list(Category.objects.all())
+    for category in categories:
+        category.ranked_count = ranked_per_category.get(category.pk, 0)
+    return TemplateResponse(
         request,
         "home.html",
         {
             "top_shows": top_shows,
-            "recent_episodes": recent_episodes,
-            "categories": Category.objects.all(),
+            "best_recent": best_recent,
+            "categories": categories,
+            "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
         },
     )
 
@@ -50,3 +87,19 @@ def robots_txt(request):
     sitemap = request.build_absolute_uri("/sitemap.xml")
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@require_GET
+def search(request):
+    """Search shows, episodes and what was said in transcripts; htmx updates as you type."""
+    number = page_number(request.GET.get("page"))
+    if number > MAX_PAGE:
+        raise Http404("No such page.")
+    results = run_search(request.GET.get("q"), page=number, per_page=SEARCH_PER_PAGE)
+    if number > 1 and results.empty:
+        raise Http404("No such page.")
+    return TemplateResponse(
+        request,
+        "search/search.html",
+        {"results": results, "query": results.query, "page_obj": results},
+    )

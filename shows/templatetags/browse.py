@@ -1,0 +1,78 @@
+"""Template helpers for the browsing pages: score bands and inline SVG trend charts."""
+
+from datetime import datetime
+
+from django import template
+
+from scoring.effective import band
+
+register = template.Library()
+
+# The show page's trend chart, in SVG user units.
+CHART_WIDTH = 600
+CHART_HEIGHT = 180
+CHART_PAD_X = 36
+CHART_PAD_TOP = 12
+CHART_PAD_BOTTOM = 28  # room for the month labels
+
+
+@register.filter
+def score_band(score):
+    """The one-word band of a score: thin, mixed, solid or exceptional."""
+    return band(round(score)) if score is not None else ""
+
+
+@register.filter
+def sparkline_points(trend, size="100x28"):
+    """`points` for a <polyline> of a show's monthly scores in a width×height box (0–100)."""
+    width, height = (int(n) for n in size.split("x"))
+    scores = [p["score"] for p in trend or []]
+    if len(scores) < 2:
+        return ""
+    step = width / (len(scores) - 1)
+    return " ".join(
+        f"{i * step:.1f},{height - height * score / 100:.1f}" for i, score in enumerate(scores)
+    )
+
+
+@register.filter
+def trend_direction(trend):
+    """ "up", "down" or "steady": the last month against the first, for words beside charts."""
+    if not trend or len(trend) < 2:
+        return ""
+    change = trend[-1]["score"] - trend[0]["score"]
+    if change >= 3:
+        return "up"
+    if change <= -3:
+        return "down"
+    return "steady"
+
+
+@register.inclusion_tag("shows/_trend_chart.html")
+def trend_chart(trend, title="Score trend"):
+    """A labelled line chart of monthly average scores, as inline SVG."""
+    trend = trend or []
+    inner_width = CHART_WIDTH - 2 * CHART_PAD_X
+    inner_height = CHART_HEIGHT - CHART_PAD_TOP - CHART_PAD_BOTTOM
+    step = inner_width / (len(trend) - 1) if len(trend) > 1 else 0
+    points = []
+    for i, point in enumerate(trend):
+        x = CHART_PAD_X + (i * step if len(trend) > 1 else inner_width / 2)
+        y = CHART_PAD_TOP + inner_height * (1 - point["score"] / 100)
+        label = datetime.strptime(point["month"], "%Y-%m").strftime("%b %y")
+        points.append({**point, "x": round(x, 1), "y": round(y, 1), "label": label})
+    gridlines = [
+        {"value": value, "y": round(CHART_PAD_TOP + inner_height * (1 - value / 100), 1)}
+        for value in (0, 25, 50, 75, 100)
+    ]
+    return {
+        "title": title,
+        "points": points,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in points),
+        "gridlines": gridlines,
+        "width": CHART_WIDTH,
+        "height": CHART_HEIGHT,
+        "left": CHART_PAD_X,
+        "right": CHART_WIDTH - CHART_PAD_X,
+        "label_y": CHART_HEIGHT - 8,
+    }
