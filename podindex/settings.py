@@ -170,6 +170,10 @@ CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Static schedule (no django-celery-beat): one dispatcher enqueues a poll per due show.
+CELERY_BEAT_SCHEDULE = {
+    "poll-due-shows": {"task": "shows.tasks.poll_due_shows", "schedule": 60.0},
+}
 
 # --- Ingestion ---------------------------------------------------------------------------
 PODINDEX_USER_AGENT = env_str(
