@@ -2,8 +2,8 @@
 
 PostgreSQL: full-text search on the `search_vector` columns (kept current by triggers, see
 podindex/migrations), `websearch_to_tsquery` syntax ("quoted phrases", -exclusions, or), and
-an order that blends text relevance with the substance score. SQLite: every word must appear
-(case-insensitive substring), best score first.
+an order that blends text relevance with the substance score. SQLite: every word or "phrase"
+must appear and no -excluded one (case-insensitive substring), best score first.
 """
 
 import re
@@ -38,15 +38,24 @@ def clean_query(raw: str | None) -> tuple[str, bool]:
     return text, False
 
 
-def query_terms(query: str) -> list[str]:
-    """The words a reader looks for: quotes and operators removed, exclusions dropped."""
-    terms = []
-    for word in re.findall(r"-?\w[\w'’.-]*", query):
-        if word.startswith("-") or word.lower() in WEBSEARCH_WORDS:
+def parse_query(query: str) -> tuple[list[str], list[str]]:
+    """Websearch-style query → (wanted, excluded): "phrases" kept whole, -word excluded."""
+    wanted, excluded = [], []
+    for match in re.finditer(r'(-?)"([^"]*)"?|(-?)([^\s"]+)', query):
+        negated = bool(match.group(1) or match.group(3))
+        quoted = match.group(2) is not None
+        text = (match.group(2) if quoted else match.group(4)).strip(" .,;:!?()[]{}'").lower()
+        if not text or (not quoted and text in WEBSEARCH_WORDS):
             continue
-        if word.lower() not in terms:
-            terms.append(word.lower())
-    return terms[:MAX_TERMS]
+        bucket = excluded if negated else wanted
+        if text not in bucket:
+            bucket.append(text)
+    return wanted[:MAX_TERMS], excluded[:MAX_TERMS]
+
+
+def query_terms(query: str) -> list[str]:
+    """The words and phrases a reader looks for, for highlighting."""
+    return parse_query(query)[0]
 
 
 def uses_full_text() -> bool:
@@ -69,15 +78,21 @@ def search_queryset(queryset, query: str, fields: tuple[str, ...], score: str):
             .annotate(relevance=Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance)
             .order_by("-relevance", "-pk")
         )
-    terms = query_terms(query)
-    if not terms:
+    wanted, excluded = parse_query(query)
+    if not wanted:
         return queryset.none()
-    for term in terms:
-        matches = Q()
-        for name in fields:
-            matches |= Q(**{f"{name}__icontains": term})
-        queryset = queryset.filter(matches)
+    for term in wanted:
+        queryset = queryset.filter(_any_field_contains(fields, term))
+    for term in excluded:
+        queryset = queryset.exclude(_any_field_contains(fields, term))
     return queryset.annotate(relevance=substance).order_by("-relevance", "-pk")
+
+
+def _any_field_contains(fields, term):
+    matches = Q()
+    for name in fields:
+        matches |= Q(**{f"{name}__icontains": term})
+    return matches
 
 
 @dataclass
