@@ -270,7 +270,8 @@ def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
         audio_url=audio_url,
         audio_type=clean_text(enclosure.get("type"), 100).lower(),
         audio_size=parse_int(enclosure.get("length"), maximum=2**62) or None,
-        published=_date(entry.get("published_parsed") or entry.get("updated_parsed")),
+        # dict.get: feedparser's own get() warns while mapping updated to published.
+        published=_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
         duration_seconds=parse_duration(entry.get("itunes_duration")),
         link=link,
         image_url=clean_url((entry.get("image") or {}).get("href")),

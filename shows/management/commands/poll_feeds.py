@@ -1,0 +1,39 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from shows import sync
+from shows.models import Show
+from shows.tasks import poll_show
+
+
+class Command(BaseCommand):
+    help = "Poll the shows that are due (what beat's dispatcher does), or one show by slug."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--show", metavar="SLUG", help="Poll this show now, due or not.")
+        parser.add_argument(
+            "--enqueue", action="store_true", help="Queue the polls for the workers instead."
+        )
+        parser.add_argument("--limit", type=int, default=sync.DISPATCH_LIMIT)
+
+    def handle(self, *args, **options):
+        if options["show"]:
+            show = Show.objects.filter(slug=options["show"]).first()
+            if show is None:
+                raise CommandError(f"No show with slug {options['show']!r}")
+            ids = [show.pk]
+        else:
+            ids = sync.claim_due_shows(options["limit"])
+        if options["enqueue"]:
+            for show_id in ids:
+                poll_show.delay(show_id, force=bool(options["show"]))
+            self.stdout.write(f"Queued {len(ids)} polls.")
+            return
+        for n, show_id in enumerate(ids, 1):
+            show = Show.objects.get(pk=show_id)
+            fetch = sync.poll(show, force=bool(options["show"]))
+            self.stdout.write(
+                f"[{n}/{len(ids)}] {show}: {fetch.get_status_display()}"
+                f" ({fetch.new_count} new, {fetch.updated_count} updated)"
+                + (f" - {fetch.error}" if fetch.error else "")
+            )
+        self.stdout.write(f"Polled {len(ids)} shows.")
