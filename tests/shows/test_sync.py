@@ -8,7 +8,6 @@ from shows import scheduling, sync
 from shows.models import FeedFetch, Show
 from tests.factories import CategoryFactory, ShowFactory
 from tests.factories.feeds import item, rss
-from tests.factories.http import stream_endless
 
 pytestmark = pytest.mark.django_db
 
@@ -123,7 +122,7 @@ def test_it_marks_episodes_that_left_the_feed_and_never_deletes_them(feed_server
 
 def test_it_keeps_one_episode_per_duplicate_guid_and_says_so(feed_server):
     url = serve_feed(feed_server, [item(1), item(2, guid="ep-1", title="Copy"), item(3)])
-    show, fetch = sync.add_show(url)
+    _show, fetch = sync.add_show(url)
 
     assert sorted(Episode.objects.values_list("guid", flat=True)) == ["ep-1", "ep-3"]
     assert Episode.objects.get(guid="ep-1").title == "Episode 1"
