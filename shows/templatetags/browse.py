@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from django import template
+from django.conf import settings
 
 from scoring.effective import band
 
@@ -14,6 +15,16 @@ CHART_HEIGHT = 180
 CHART_PAD_X = 36
 CHART_PAD_TOP = 12
 CHART_PAD_BOTTOM = 28  # room for the month labels
+
+
+@register.simple_tag
+def ranking_settings():
+    """The ranking parameters, for the formula on the methodology page."""
+    return {
+        "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
+        "prior_weight": f"{settings.PODINDEX_RANKING_PRIOR_WEIGHT:g}",
+        "older_weight": f"{settings.PODINDEX_RANKING_OLDER_WEIGHT:g}",
+    }
 
 
 @register.filter
