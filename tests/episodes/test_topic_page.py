@@ -1,0 +1,70 @@
+"""Topic pages: the episodes filed under a topic, best scored first."""
+
+import re
+
+import pytest
+
+from episodes.models import Episode
+from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def titles(html):
+    return re.findall(r'<li>\s*<a href="/shows/[^"]+">([^<]+)</a>', html)
+
+
+@pytest.fixture
+def pricing():
+    return TopicFactory(name="Pricing", slug="pricing")
+
+
+def filed(topic, title, score, **kwargs):
+    episode = EpisodeFactory(title=title, score=score, **kwargs)
+    episode.topics.add(topic)
+    return episode
+
+
+def test_it_lists_a_topics_episodes_best_first_with_their_shows(client, pricing):
+    filed(pricing, "Good", 61, show=ShowFactory(title="Show G"))
+    filed(pricing, "Best", 92)
+    filed(pricing, "Unscored", None)
+    EpisodeFactory(title="Other topic", score=99)
+    hidden = filed(pricing, "Hidden", 95)
+    Episode.objects.filter(pk=hidden.pk).update(hidden=True)
+
+    html = client.get("/topics/pricing/").content.decode()
+
+    assert "<h1>B2B podcast episodes on Pricing</h1>" in html
+    assert titles(html) == ["Best", "Good", "Unscored"]
+    assert "Show G · " in html
+    assert 'href="/topics/pricing/rss/"' in html and 'type="application/rss+xml"' in html
+
+
+def test_it_answers_404_for_an_unknown_topic_or_a_page_past_the_end(client, pricing):
+    filed(pricing, "Only", 50)
+
+    assert client.get("/topics/nope/").status_code == 404
+    assert client.get("/topics/pricing/?page=2").status_code == 404
+    assert titles(client.get("/topics/pricing/?page=-3").content.decode()) == ["Only"]
+
+
+def test_it_escapes_markup_in_episode_titles(client, pricing):
+    filed(pricing, "<img src=x onerror=alert(1)>", 70)
+
+    html = client.get("/topics/pricing/").content.decode()
+
+    assert "<img src=x" not in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+
+
+def test_it_renders_a_topic_page_in_constant_queries(
+    client, pricing, django_assert_max_num_queries
+):
+    filed(pricing, "First", 50)
+    with django_assert_max_num_queries(3):
+        client.get("/topics/pricing/")
+    for i in range(30):
+        filed(pricing, f"More {i}", i)
+    with django_assert_max_num_queries(3):
+        html = client.get("/topics/pricing/").content.decode()
+    assert len(titles(html)) == 20 and 'rel="next"' in html
