@@ -32,12 +32,12 @@ def error_ids(errors):
     return {error.id for error in errors}
 
 
-def test_it_refuses_every_dev_shortcut_on_deploy(settings):
+def test_it_refuses_every_dev_shortcut_on_deploy(settings, monkeypatch):
     settings.DEBUG = True
     settings.SECRET_KEY = settings.DEV_SECRET_KEY
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PODINDEX_ALLOW_PRIVATE_URLS = True
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3"}}
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
     assert error_ids(refuse_dev_shortcuts(None)) == {
         "podindex.E001",
         "podindex.E002",
@@ -47,12 +47,12 @@ def test_it_refuses_every_dev_shortcut_on_deploy(settings):
     }
 
 
-def test_it_passes_a_production_configuration(settings):
+def test_it_passes_a_production_configuration(settings, monkeypatch):
     settings.DEBUG = False
     settings.SECRET_KEY = "x" * 50
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.PODINDEX_ALLOW_PRIVATE_URLS = False
-    settings.DATABASES = {"default": {"ENGINE": "django.db.backends.postgresql"}}
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     assert refuse_dev_shortcuts(None) == []
 
 
