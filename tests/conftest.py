@@ -1,5 +1,6 @@
 """Shared fixtures: the shared corpus and reference page, which may be absent."""
 
+import os
 import re
 from pathlib import Path
 
@@ -40,6 +41,9 @@ def chromium():
 
     from playwright.sync_api import sync_playwright
 
+    # Playwright's sync API keeps an event loop running in this thread; Django's ORM would
+    # take that for an async context, which it is not: the test code stays synchronous.
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     executable = shutil.which("chromium")
     if executable is None:
         pytest.fail("Chromium is not installed: run scripts/ensure-chromium.sh")

@@ -10,7 +10,10 @@ from django.core.management import call_command
 
 from episodes.models import Episode
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
 
 
 def silent_wav(seconds: int = 1800, rate: int = 4000) -> bytes:
