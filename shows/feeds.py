@@ -12,6 +12,7 @@ import hashlib
 import html
 import io
 import re
+import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,7 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as SafeET
 import feedparser
 import nh3
+from dateutil import parser as dateutil_parser
 from defusedxml import DefusedXmlException
 
 PODCAST_NAMESPACES = (
@@ -43,6 +45,42 @@ _DURATION_WORDS = re.compile(
     r"(?:(?P<s>\d+)\s*s(?:ec(?:ond)?s?)?)?$",
     re.IGNORECASE,
 )
+
+
+# Zone abbreviations seen in real pubDates that feedparser's RFC 822 parser does not cover when
+# the rest of the date is off-format ("6/30/2013 10:00:00 CST").
+_ZONES = {
+    "EST": -5 * 3600,
+    "EDT": -4 * 3600,
+    "CST": -6 * 3600,
+    "CDT": -5 * 3600,
+    "MST": -7 * 3600,
+    "MDT": -6 * 3600,
+    "PST": -8 * 3600,
+    "PDT": -7 * 3600,
+    "AEST": 10 * 3600,
+    "AEDT": 11 * 3600,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 2 * 3600,
+}
+
+
+def _dateutil_date(value: str):
+    """feedparser date handler of last resort: dateutil's lenient parser, as UTC."""
+    try:
+        with warnings.catch_warnings():
+            # An unknown zone name leaves the time naive, which is then read as UTC.
+            warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
+            parsed = dateutil_parser.parse(value, tzinfos=_ZONES)
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.timetuple()
+
+
+feedparser.registerDateHandler(_dateutil_date)
 
 
 class InvalidFeed(Exception):
@@ -257,7 +295,7 @@ def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
     audio_url, enclosure = audio
     title = clean_text(entry.get("title"), 1000)
     link = clean_url(entry.get("link"))
-    date_text = entry.get("published") or entry.get("updated") or ""
+    date_text = dict.get(entry, "published") or dict.get(entry, "updated") or ""
     guid = item_guid(clean_text(entry.get("id"), 5000), audio_url, link, title, date_text)
     content = entry.get("content") or []
     notes = next((c.get("value") for c in content if "html" in (c.get("type") or "")), None)

@@ -57,7 +57,7 @@ def _item(entry: dict) -> str:
     if entry.get("published") is not None:
         published = entry["published"]
         text = format_datetime(published) if isinstance(published, datetime) else published
-        parts.append(f"<pubDate>{text}</pubDate>")
+        parts.append(f"<pubDate>{escape(text)}</pubDate>")
     if entry.get("audio"):
         parts.append(
             f"<enclosure url={quoteattr(entry['audio'])} type={quoteattr(entry['audio_type'])}"
