@@ -86,7 +86,7 @@ CONTENT_TYPES = {
 MERGE_SOFT_CHARS = 300
 MERGE_HARD_CHARS = 1000
 
-_TIMING = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)")
+_TIMING = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)(?:\s|$)")
 _TAG = re.compile(r"<[^>]*>")
 _VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
 # "Name: text" at the start of a cue or line: one to four capitalised words, or an id such as
