@@ -59,6 +59,8 @@ FEED_FIELDS = [
     "podcast_guid",
     "in_feed",
 ]
+# Outcomes after which the show's episodes are current.
+INGESTED = {Show.FetchStatus.OK, Show.FetchStatus.MOVED, Show.FetchStatus.NOT_MODIFIED}
 # Show columns a poll writes: saved by name so ranking figures written concurrently survive.
 SHOW_FETCH_FIELDS = [
     "etag",
@@ -399,7 +401,7 @@ def _finish(
 ) -> FeedFetch:
     """Save the show's fetch state and schedule, and log the fetch."""
     now = timezone.now()
-    ok = status in (Show.FetchStatus.OK, Show.FetchStatus.MOVED, Show.FetchStatus.NOT_MODIFIED)
+    ok = status in INGESTED
     if ok:
         show.consecutive_failures = 0
     show.last_fetch_status = status

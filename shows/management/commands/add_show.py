@@ -4,7 +4,7 @@ from django.core.validators import URLValidator
 
 from episodes.models import Transcript
 from shows import sync
-from shows.models import Category, Show
+from shows.models import Category
 
 
 def categories_from_slugs(slugs: list[str]) -> list[Category]:
@@ -65,6 +65,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  duplicate of: {show.canonical}")
         if fetch.error:
             self.stdout.write(f"  note: {fetch.error}")
-        ingested = {Show.FetchStatus.OK, Show.FetchStatus.MOVED, Show.FetchStatus.NOT_MODIFIED}
-        if fetch.status not in ingested:
+        if fetch.status not in sync.INGESTED:
             raise CommandError(f"The feed could not be ingested: {fetch.error}")
