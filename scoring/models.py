@@ -155,6 +155,14 @@ class ScoringRun(models.Model):
     completion_tokens = models.PositiveIntegerField(default=0)
     cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
     latency_ms = models.PositiveIntegerField(default=0)
+    retries = models.JSONField(
+        default=list, blank=True, help_text="Failed attempts: [{attempt, error, wait}]."
+    )
+    warnings = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="What was fixed in the answer: clamped scores, dropped quotes, repairs.",
+    )
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -190,6 +190,8 @@ def _finish(run: ScoringRun, outcome: str, error: str = "", usage=None) -> Scori
         run.cost_usd = usage.cost_usd
         run.latency_ms = usage.latency_ms
         run.attempts = usage.attempts
+        run.retries = usage.retries
+        run.warnings = usage.warnings
     run.save()
     if outcome == ScoringRun.Outcome.FAILED:
         logger.warning("Scoring episode %s failed: %s", run.episode_id, error)

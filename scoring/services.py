@@ -1,10 +1,10 @@
 """Keeping an episode's denormalised score in step with its scorecard and overrides."""
 
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 
 from episodes.models import Episode
 from scoring.effective import EffectiveScore, apply_overrides
-from scoring.models import DimensionScore, EditorialOverride, Scorecard
+from scoring.models import DimensionScore, EditorialOverride, Rubric, Scorecard
 
 
 def current_scorecard(episode) -> Scorecard | None:
@@ -40,3 +40,16 @@ def refresh_episode_score(episode) -> int | None:
     # update() rather than save(): only these two columns are ours to write.
     Episode.objects.filter(pk=episode.pk).update(score=episode.score, scored_at=episode.scored_at)
     return episode.score
+
+
+def pending_episode_ids(limit: int | None = None) -> list[int]:
+    """Episodes with a transcript and no current scorecard under the active rubric, oldest first."""
+    rubric = Rubric.objects.filter(is_active=True).first()
+    current = Scorecard.objects.filter(episode=OuterRef("pk"), is_current=True, rubric=rubric)
+    ids = (
+        Episode.objects.filter(transcript__isnull=False, hidden=False)
+        .exclude(Exists(current))
+        .order_by("published_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return list(ids[:limit] if limit else ids)

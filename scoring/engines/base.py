@@ -56,6 +56,7 @@ class Usage:
     latency_ms: int = 0
     attempts: int = 0
     retries: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass

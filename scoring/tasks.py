@@ -1,0 +1,46 @@
+"""Celery tasks for scoring (queue "scoring"): thin wrappers that take ids and delegate."""
+
+import logging
+
+from celery import shared_task
+from django.conf import settings
+from django.db import InterfaceError, OperationalError
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=600,
+    max_retries=3,
+    # Per worker: run the scoring queue with bounded concurrency to respect the API's limit.
+    rate_limit=settings.PODINDEX_SCORING_RATE_LIMIT or None,
+)
+def score_episode(episode_id: int, force: bool = False) -> dict | None:
+    """Score one episode; model failures are recorded on the run, not raised."""
+    from episodes.models import Episode
+    from scoring import pipeline
+
+    try:
+        run = pipeline.score_episode(episode_id, force=force)
+    except Episode.DoesNotExist:
+        logger.info("Episode %s was deleted before it could be scored", episode_id)
+        return None
+    return {"run": run.pk, "outcome": run.outcome}
+
+
+@shared_task
+def score_pending(limit: int = 200) -> int:
+    """Enqueue episodes with a transcript but no current scorecard, while budget remains."""
+    from scoring.services import pending_episode_ids
+
+    if settings.PODINDEX_SCORING_MODEL:
+        from scoring import budget
+
+        if not budget.allows():
+            return 0
+    ids = pending_episode_ids(limit)
+    for episode_id in ids:
+        score_episode.delay(episode_id)
+    return len(ids)

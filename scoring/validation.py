@@ -1,0 +1,197 @@
+"""Checking a model's answer (pydantic): shape, types, ranges and sizes.
+
+What can be fixed safely is fixed and said (an out-of-range score is clamped and flagged, extra
+takeaways are cut); what cannot (not JSON, another schema, a score of "high", a missing
+dimension, an empty summary) raises AnswerError so the caller can ask once for a repair.
+"""
+
+import json
+import math
+import re
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+MAX_TAKEAWAYS = 5
+MAX_TOPICS = 8
+MAX_QUOTES_ASKED = 6  # more than this many "quotes" is not evidence but a dump
+MAX_RATIONALE_CHARS = 1200
+MAX_SUMMARY_CHARS = 3000
+MAX_ITEM_CHARS = 500
+MAX_TOPIC_CHARS = 60
+
+_FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
+
+
+class AnswerError(ValueError):
+    """The answer cannot be used as it is."""
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError("must be a string")
+    return " ".join(value.split())
+
+
+class DimensionAnswer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    score: float
+    rationale: str = ""
+    quotes: list[str] = Field(default_factory=list)
+
+    @field_validator("score", mode="before")
+    @classmethod
+    def _number(cls, value):
+        # bool is an int to Python, not a score to us; "15" and 14.6 are fine, "high" is not.
+        if isinstance(value, bool):
+            raise ValueError("must be a number, not true/false")
+        if isinstance(value, str):
+            value = value.strip()
+            if not re.fullmatch(r"-?\d+(?:\.\d+)?", value):
+                raise ValueError(f"must be a number, not {value[:40]!r}")
+            value = float(value)
+        if not isinstance(value, int | float) or not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @field_validator("rationale", mode="before")
+    @classmethod
+    def _rationale(cls, value):
+        return _text(value)
+
+    @field_validator("quotes", mode="before")
+    @classmethod
+    def _quotes(cls, value):
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise ValueError("must be a list of strings")
+        return [_text(q) for q in value if isinstance(q, str) and q.strip()][:MAX_QUOTES_ASKED]
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    dimensions: dict[str, DimensionAnswer]
+    summary: str
+    takeaways: list[str]
+    topics: list[str]
+
+    @field_validator("summary", mode="before")
+    @classmethod
+    def _summary(cls, value):
+        text = _text(value)
+        if not text:
+            raise ValueError("must not be empty")
+        return text[:MAX_SUMMARY_CHARS]
+
+    @field_validator("takeaways", "topics", mode="before")
+    @classmethod
+    def _strings(cls, value):
+        if not isinstance(value, list):
+            raise ValueError("must be a list of strings")
+        return [_text(v) for v in value if isinstance(v, str) and v.strip()]
+
+
+@dataclass
+class CheckedDimension:
+    key: str
+    score: int
+    rationale: str
+    quotes: list[str]
+    clamped: bool = False
+
+
+@dataclass
+class CheckedAnswer:
+    dimensions: dict[str, CheckedDimension]
+    summary: str
+    takeaways: list[str]
+    topics: list[str]
+    notes: list[str] = field(default_factory=list)
+
+
+def extract_json(content: str | None):
+    """The JSON object in a model's reply, tolerating a markdown fence or a preamble."""
+    text = (content or "").strip()
+    if not text:
+        raise AnswerError("the answer was empty")
+    fenced = _FENCE.match(text)
+    if fenced:
+        text = fenced.group(1).strip()
+    start = text.find("{")
+    if start < 0:
+        raise AnswerError("the answer is not JSON (no object found)")
+    try:
+        value, _ = json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError as exc:
+        raise AnswerError(f"the answer is not valid JSON ({exc.msg} at char {exc.pos})") from exc
+    if not isinstance(value, dict):
+        raise AnswerError("the answer is not a JSON object")
+    return value
+
+
+def _describe(exc: ValidationError) -> str:
+    problems = []
+    for error in exc.errors()[:6]:
+        where = ".".join(str(p) for p in error["loc"]) or "answer"
+        problems.append(f"{where}: {error['msg']}")
+    return "; ".join(problems)
+
+
+def _unique(items: list[str], limit: int, max_chars: int) -> list[str]:
+    seen, kept = set(), []
+    for item in items:
+        item = item[:max_chars].strip()
+        if item and item.casefold() not in seen:
+            seen.add(item.casefold())
+            kept.append(item)
+    return kept[:limit]
+
+
+def check_answer(content: str | None, max_scores: dict[str, int]) -> CheckedAnswer:
+    """Validate a model's reply against the rubric; raise AnswerError if it cannot be used."""
+    data = extract_json(content)
+    try:
+        answer = Answer.model_validate(data)
+    except ValidationError as exc:
+        raise AnswerError(f"the answer does not match the schema: {_describe(exc)}") from exc
+    missing = [key for key in max_scores if key not in answer.dimensions]
+    if missing:
+        raise AnswerError("the answer is missing rubric dimensions: " + ", ".join(missing))
+
+    notes: list[str] = []
+    dimensions = {}
+    for key, maximum in max_scores.items():
+        given = answer.dimensions[key]
+        score = math.floor(given.score + 0.5)
+        clamped = not 0 <= score <= maximum
+        dimensions[key] = CheckedDimension(
+            key=key,
+            score=min(max(score, 0), maximum),
+            rationale=given.rationale[:MAX_RATIONALE_CHARS],
+            quotes=given.quotes,
+            clamped=clamped,
+        )
+        if clamped:
+            notes.append(
+                f"The model scored {key} {given.score:g}, outside 0–{maximum}: held at "
+                f"{dimensions[key].score} and flagged for review."
+            )
+    takeaways = _unique(answer.takeaways, MAX_TAKEAWAYS, MAX_ITEM_CHARS)
+    if len(answer.takeaways) > MAX_TAKEAWAYS:
+        notes.append(
+            f"The model gave {len(answer.takeaways)} takeaways; the first {MAX_TAKEAWAYS} are kept."
+        )
+    return CheckedAnswer(
+        dimensions=dimensions,
+        summary=answer.summary,
+        takeaways=takeaways,
+        topics=_unique(answer.topics, MAX_TOPICS, MAX_TOPIC_CHARS),
+        notes=notes,
+    )
