@@ -1,0 +1,90 @@
+"""The poller through a real Celery worker on Redis: beat's dispatcher, then one poll per show."""
+
+import os
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from podindex.celery import app
+from shows.models import Show
+from shows.tasks import poll_due_shows
+from tests.factories import ShowFactory
+from tests.factories.feeds import item, rss
+
+REDIS_URL = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+
+
+@pytest.fixture
+def redis_worker():
+    """A worker thread consuming a private queue on Redis, with eager mode off meanwhile."""
+    import celery.contrib.testing.tasks  # noqa: F401 - registers the ping task start_worker uses
+    from celery.contrib.testing.worker import start_worker
+
+    queue = f"ingest-test-{uuid.uuid4().hex[:8]}"
+    saved = {
+        key: app.conf[key]
+        for key in ("broker_url", "task_always_eager", "task_default_queue", "result_backend")
+    }
+    app.conf.update(
+        broker_url=REDIS_URL,
+        result_backend=REDIS_URL,
+        task_always_eager=False,
+        task_default_queue=queue,
+    )
+    # The worker thread opens its own connection; closing it after each task lets the test
+    # database be flushed and dropped afterwards.
+    db_settings = connections.settings["default"]
+    max_age, db_settings["CONN_MAX_AGE"] = db_settings["CONN_MAX_AGE"], 0
+    try:
+        with start_worker(app, queues=[queue], pool="solo", loglevel="WARNING") as worker:
+            yield worker
+    finally:
+        db_settings["CONN_MAX_AGE"] = max_age
+        app.conf.update(saved)
+        # Drop the Redis connections; later eager tests get fresh ones for the restored broker.
+        app.pool.force_close_all()
+        app._pool = None
+        app.amqp._producer_pool = None
+
+
+def wait_for(condition, timeout=30):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_polls_due_shows_through_redis(feed_server, redis_worker):
+    past = timezone.now() - timedelta(minutes=1)
+    due = ShowFactory(feed_url=feed_server.serve("/a.xml", rss([item(1), item(2)])), title="")
+    broken = ShowFactory(feed_url=feed_server.url("/missing.xml"), next_poll_at=past)
+    later = ShowFactory(
+        feed_url=feed_server.serve("/b.xml", rss([item(1)])),
+        next_poll_at=timezone.now() + timedelta(hours=1),
+    )
+    Show.objects.filter(pk=due.pk).update(next_poll_at=past)
+
+    poll_due_shows.delay()
+
+    def polled():
+        statuses = dict(Show.objects.values_list("pk", "last_fetch_status"))
+        return (
+            statuses[due.pk] != Show.FetchStatus.NEW and statuses[broken.pk] != Show.FetchStatus.NEW
+        )
+
+    assert wait_for(polled)
+    due.refresh_from_db()
+    assert due.last_fetch_status == Show.FetchStatus.OK
+    assert due.episodes.count() == 2
+    assert due.next_poll_at > timezone.now()
+    assert Show.objects.get(pk=broken.pk).last_fetch_status == Show.FetchStatus.HTTP_ERROR
+    assert Show.objects.get(pk=later.pk).last_fetch_status == Show.FetchStatus.NEW
+    assert not feed_server.hits("/b.xml")
