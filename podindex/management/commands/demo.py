@@ -4,6 +4,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.templatetags.static import static
 
 from episodes.models import Episode, Transcript
 from shows.categories import ensure_default_categories
@@ -54,6 +55,7 @@ def load_show(data: dict, categories: dict) -> Show:
             "author": data["author"],
             "description": data["description"],
             "website_url": data["website_url"],
+            "artwork_url": static(f"demo/{data['slug']}.svg"),
             "language": data.get("language", "en"),
             "complete": True,
             "next_poll_at": NEVER,
