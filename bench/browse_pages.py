@@ -1,0 +1,90 @@
+"""Time the browsing pages against a trivial Django view, in one run, with one client.
+
+Load the catalogue first (a scratch PostgreSQL database):
+
+    createdb browse_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/browse_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py generate_bench_data
+    DATABASE_URL=... .venv/bin/python bench/browse_pages.py [--rounds 60]
+
+Requests go through the full middleware stack via Django's test client; rounds interleave
+the URLs so drift hits all of them alike. Target: every page within 3x of the trivial view.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podindex.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from shows.models import Category, Show  # noqa: E402
+from shows.ranking import refresh_show  # noqa: E402
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run against the PostgreSQL bench database (DATABASE_URL).")
+
+    show = Show.objects.ranked()[100]
+    category = Category.objects.order_by("position").first()
+    urls = {
+        "trivial view (robots.txt)": "/robots.txt",
+        "health (SELECT 1)": "/health/",
+        "ranking page": "/shows/",
+        "ranking, htmx filter": f"/shows/?category={category.slug}&language=de&sort=recent",
+        "ranking page 40": "/shows/?page=40",
+        "category page": category.get_absolute_url(),
+        "show page": show.get_absolute_url(),
+        "show page by score": show.get_absolute_url() + "?sort=score",
+        "site RSS": "/rss/",
+        "filtered RSS": f"/rss/?category={category.slug}&min_score=60",
+        "search, two words": "/search/?q=pricing+churn",
+        "search, one word": "/search/?q=pricing",
+        "search, phrase": '/search/?q="net+revenue"',
+    }
+    htmx = {"ranking, htmx filter": {"HX-Request": "true", "HX-Target": "ranking"}}
+    client = Client()
+    timings = {name: [] for name in urls}
+    for round_number in range(args.warmup + args.rounds):
+        for name, url in urls.items():
+            started = time.perf_counter()
+            response = client.get(url, headers=htmx.get(name, {}))
+            elapsed = time.perf_counter() - started
+            if response.status_code != 200:
+                sys.exit(f"{url} answered {response.status_code}")
+            if round_number >= args.warmup:
+                timings[name].append(elapsed * 1000)
+
+    base = statistics.median(timings["trivial view (robots.txt)"])
+    print(f"{args.rounds} rounds; {Show.objects.count()} shows")
+    print(f"{'page':<28} {'median ms':>10} {'p95 ms':>8} {'× trivial':>10}")
+    for name, values in timings.items():
+        median = statistics.median(values)
+        p95 = statistics.quantiles(values, n=20)[-1]
+        print(f"{name:<28} {median:>10.2f} {p95:>8.2f} {median / base:>10.2f}")
+
+    refresh = []
+    for _ in range(10):
+        started = time.perf_counter()
+        refresh_show(show.pk)
+        refresh.append((time.perf_counter() - started) * 1000)
+    print(f"\nrefresh_show (one show, re-rank all): median {statistics.median(refresh):.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
