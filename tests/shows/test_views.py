@@ -88,7 +88,10 @@ def test_it_answers_an_htmx_filter_with_only_the_ranking_fragment(client, ranked
     assert "HX-Target" in response.headers["Vary"]
 
 
-def test_it_gives_htmx_history_restores_and_plain_requests_the_whole_page(client, ranked):
+def test_it_gives_htmx_history_restores_unknown_targets_and_plain_requests_the_whole_page(
+    client, ranked
+):
+    unknown = client.get("/shows/", headers={"HX-Request": "true", "HX-Target": "main"})
     restore = client.get(
         "/shows/",
         headers={
@@ -98,7 +101,7 @@ def test_it_gives_htmx_history_restores_and_plain_requests_the_whole_page(client
         },
     )
     plain = client.get("/shows/")
-    for response in (restore, plain):
+    for response in (unknown, restore, plain):
         html = response.content.decode()
         assert "<html" in html and 'id="ranking"' in html and '<form class="filters"' in html
 
