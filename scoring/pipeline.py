@@ -8,6 +8,7 @@ import html
 import logging
 import time
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
@@ -35,7 +36,9 @@ MIN_WORDS = 50
 def score_episode(episode_id: int, *, force: bool = False) -> ScoringRun:
     """Score an episode with the configured engine and record the run; never raises on bad input."""
     episode = Episode.objects.select_related("show").get(pk=episode_id)
-    rubric = Rubric.objects.prefetch_related("dimensions").get(is_active=True)
+    rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
+    if rubric is None:
+        raise ImproperlyConfigured("No active rubric: publish one in the admin before scoring.")
     engine = get_engine()
     run = ScoringRun.objects.create(
         episode=episode,

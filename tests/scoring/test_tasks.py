@@ -1,0 +1,77 @@
+"""Scoring through Celery: a real worker thread consuming the "scoring" queue on Redis."""
+
+import time
+
+import pytest
+from celery.contrib.testing.worker import start_worker
+from django.db import OperationalError
+
+from podindex.celery import app
+from scoring import tasks
+from scoring.models import Scorecard, ScoringRun
+
+BROKER = "redis://127.0.0.1:6379/14"
+
+
+# Real commits are needed for the worker thread to see our rows; serialized rollback puts back
+# the rubric the data migration published, which flushing the tables would remove.
+pytestmark = [
+    pytest.mark.celery_worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+@pytest.fixture
+def worker():
+    """A Celery worker on Redis db 14, consuming the queues scoring tasks are routed to."""
+    saved = {key: app.conf[key] for key in ("broker_url", "result_backend", "task_always_eager")}
+    app.conf.update(broker_url=BROKER, result_backend=BROKER, task_always_eager=False)
+    with app.connection_for_write() as connection:
+        # Leftovers of an interrupted run would be consumed as if they were ours.
+        for queue in ("scoring", "default"):
+            connection.default_channel.queue_purge(queue)
+    with start_worker(
+        app, perform_ping_check=False, queues=["scoring", "default"], shutdown_timeout=30
+    ) as running:
+        yield running
+    app.conf.update(saved)
+
+
+def wait_for(condition, seconds=60):
+    """Poll until the worker's effect is visible in the database."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if condition():
+                return True
+        except OperationalError:
+            pass  # in-memory SQLite says "table is locked" while the worker writes
+        time.sleep(0.1)
+    return False
+
+
+def test_it_scores_an_episode_through_the_task(worker, interview_episode):
+    result = tasks.score_episode.delay(interview_episode.pk)
+
+    outcome = result.get(timeout=60)
+
+    run = ScoringRun.objects.get(pk=outcome["run"])
+    assert outcome["outcome"] == ScoringRun.Outcome.OK
+    assert run.scorecard.is_current and run.scorecard.episode == interview_episode
+    interview_episode.refresh_from_db()
+    assert interview_episode.score == run.scorecard.total
+
+
+def test_it_queues_every_episode_still_waiting_for_a_score(worker, interview_episode, chat_episode):
+    queued = tasks.score_pending.delay().get(timeout=60)
+
+    assert queued == 2
+    assert wait_for(lambda: Scorecard.objects.filter(is_current=True).count() == 2)
+    assert tasks.score_pending.delay().get(timeout=60) == 0
+
+
+def test_it_returns_quietly_for_an_episode_deleted_before_it_ran(worker, interview_episode):
+    episode_id = interview_episode.pk
+    interview_episode.delete()
+
+    assert tasks.score_episode.delay(episode_id).get(timeout=60) is None
