@@ -1,0 +1,33 @@
+"""The baseline formulas, read from the code that applies them, for the methodology page."""
+
+from django import template
+
+register = template.Library()
+
+
+@register.simple_tag
+def baseline_formulas() -> list[dict]:
+    """Each dimension's formula as base, terms (feature, weight, cap) and feature meanings."""
+    from scoring.engines.baseline import FEATURES, FORMULAS
+    from scoring.models import RubricDimension
+
+    names = dict(RubricDimension.objects.filter(rubric__is_active=True).values_list("key", "name"))
+    return [
+        {
+            "key": formula.dimension,
+            "name": names.get(formula.dimension, formula.dimension.replace("_", " ").title()),
+            "base": f"{formula.base:g}",
+            "terms": [
+                {
+                    "feature": term.feature,
+                    "meaning": FEATURES[term.feature],
+                    "weight": term.weight,
+                    "sign": "+" if term.weight >= 0 else "−",
+                    "magnitude": f"{abs(term.weight):g}",
+                    "cap": f"{term.cap:g}",
+                }
+                for term in formula.terms
+            ],
+        }
+        for formula in FORMULAS
+    ]

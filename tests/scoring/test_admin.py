@@ -1,0 +1,145 @@
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from episodes.models import Episode
+from scoring.engines.baseline import FORMULAS
+from scoring.models import EditorialOverride, ScoringRun
+from scoring.pipeline import score_episode
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def editor(admin_user, client):
+    client.force_login(admin_user)
+    return admin_user
+
+
+def test_it_publishes_the_baseline_formulas_on_the_methodology_page(client):
+    page = BeautifulSoup(client.get(reverse("scoring:methodology")).content, "html.parser")
+
+    section = page.find(id="baseline-formulas")
+    formulas = [p.get_text() for p in section.select(".formula")]
+    assert section.find("h3").get_text() == "Insight Density"
+    assert len(formulas) == len(FORMULAS)
+    specificity = next(f for f in FORMULAS if f.dimension == "specificity_evidence")
+    assert formulas[3] == "0 + 0.25 × specifics + 0.8 × measures"
+    assert [t.feature for t in specificity.terms] == ["specifics", "measures"]
+    assert "numbers, percentages, money and named entities" in section.get_text()
+
+
+def test_it_records_the_editor_and_updates_the_score_when_an_override_is_saved(
+    editor, client, interview_episode
+):
+    scorecard = score_episode(interview_episode.pk).scorecard
+    craft = scorecard.dimensions.get(dimension__key="conversational_craft")
+
+    response = client.post(
+        reverse("admin:scoring_editorialoverride_add"),
+        {
+            "episode": interview_episode.pk,
+            "dimension": craft.dimension_id,
+            "score": 5,
+            "reason": "The host mostly read the guest's talking points back.",
+            "is_active": "on",
+        },
+    )
+
+    assert response.status_code == 302
+    override = EditorialOverride.objects.get()
+    interview_episode.refresh_from_db()
+    assert override.editor == editor
+    assert interview_episode.score == scorecard.total - craft.score + 5
+
+
+def test_it_refuses_an_override_above_the_dimensions_maximum(editor, client, interview_episode):
+    scorecard = score_episode(interview_episode.pk).scorecard
+    dimension = scorecard.dimensions.first().dimension
+
+    response = client.post(
+        reverse("admin:scoring_editorialoverride_add"),
+        {"episode": interview_episode.pk, "dimension": dimension.pk, "score": 25, "reason": "x"},
+    )
+
+    assert "At most 20." in response.content.decode()
+    assert not EditorialOverride.objects.exists()
+
+
+def test_it_restores_the_model_score_when_an_override_is_deleted(editor, client, interview_episode):
+    scorecard = score_episode(interview_episode.pk).scorecard
+    client.post(
+        reverse("admin:scoring_editorialoverride_add"),
+        {
+            "episode": interview_episode.pk,
+            "score": 12,
+            "reason": "Mostly an ad.",
+            "is_active": "on",
+        },
+    )
+    override = EditorialOverride.objects.get()
+    interview_episode.refresh_from_db()
+    assert interview_episode.score == 12
+
+    client.post(
+        reverse("admin:scoring_editorialoverride_delete", args=[override.pk]), {"post": "yes"}
+    )
+
+    interview_episode.refresh_from_db()
+    assert interview_episode.score == scorecard.total
+
+
+def test_it_rescores_and_hides_episodes_from_the_scorecard_list(
+    editor, client, interview_episode, chat_episode
+):
+    first = score_episode(interview_episode.pk).scorecard
+    changelist = reverse("admin:scoring_scorecard_changelist")
+
+    client.post(changelist, {"action": "rescore_episodes", "_selected_action": [first.pk]})
+    client.post(changelist, {"action": "hide_episodes", "_selected_action": [first.pk]})
+
+    runs = ScoringRun.objects.filter(episode=interview_episode).order_by("started_at")
+    assert [r.outcome for r in runs] == [ScoringRun.Outcome.OK, ScoringRun.Outcome.OK]
+    assert Episode.objects.get(pk=interview_episode.pk).hidden
+    assert not Episode.objects.get(pk=chat_episode.pk).hidden
+
+
+def test_it_heads_the_run_list_with_a_daily_spend_summary(editor, client, interview_episode):
+    score_episode(interview_episode.pk)
+    ScoringRun.objects.create(
+        episode=interview_episode,
+        engine="llm",
+        rubric_version=1,
+        outcome=ScoringRun.Outcome.FAILED,
+        prompt_tokens=12_000,
+        cost_usd="0.0125",
+    )
+
+    page = BeautifulSoup(
+        client.get(reverse("admin:scoring_scoringrun_changelist")).content, "html.parser"
+    )
+
+    summary = page.find(id="spend-summary")
+    assert "$0.0125 of $5.00 today" in summary.find("h2").get_text()
+    cells = [td.get_text() for td in summary.find("tbody").find("tr").find_all("td")]
+    assert cells[1:5] == ["2", "1", "1", "0"]
+    assert cells[5] == "12,000"
+
+
+def test_it_filters_runs_by_cost_and_tokens(editor, client, interview_episode):
+    score_episode(interview_episode.pk)
+    ScoringRun.objects.create(
+        episode=interview_episode,
+        engine="llm",
+        rubric_version=1,
+        prompt_tokens=60_000,
+        cost_usd="0.25",
+        outcome=ScoringRun.Outcome.OK,
+    )
+    url = reverse("admin:scoring_scoringrun_changelist")
+
+    dear = client.get(url, {"cost": "dear"}).context["cl"].result_count
+    large = client.get(url, {"tokens": "large"}).context["cl"].result_count
+    free = client.get(url, {"cost": "free"}).context["cl"].result_count
+
+    assert (dear, large, free) == (1, 1, 1)
