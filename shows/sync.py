@@ -31,6 +31,8 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
 BATCH_SIZE = 500
+# Transcript fetches per queued message on a show's first ingest.
+TRANSCRIPT_CHUNK = 25
 # Shows claimed per dispatcher run, and how long a claimed show waits before it may be claimed
 # again if its poll task is lost (the poll itself sets the real next time).
 DISPATCH_LIMIT = 1000
@@ -437,7 +439,7 @@ def _finish(
 
 
 def _enqueue_transcripts(episode_ids: list[int]) -> None:
-    """After commit, queue a transcript fetch for each new episode that links one."""
+    """After commit, queue transcript fetches for the new episodes that link one."""
     from shows.tasks import fetch_transcript
 
     wanted = [
@@ -450,9 +452,12 @@ def _enqueue_transcripts(episode_ids: list[int]) -> None:
     if not wanted:
         return
     Episode.objects.filter(pk__in=wanted).update(transcript_status="pending")
-    for episode_id in wanted:
-        # robust: a broker outage must not undo the committed poll; fetch_transcripts retries.
-        transaction.on_commit(lambda pk=episode_id: fetch_transcript.delay(pk), robust=True)
+    # Chunks: a first ingest of a long back catalogue is a few dozen messages, not thousands.
+    # robust: a broker outage must not undo the committed poll; fetch_transcripts retries.
+    transaction.on_commit(
+        lambda: fetch_transcript.chunks(((pk,) for pk in wanted), TRANSCRIPT_CHUNK).apply_async(),
+        robust=True,
+    )
 
 
 def poll_by_id(show_id: int, *, force: bool = False) -> FeedFetch | None:

@@ -18,37 +18,42 @@ from tests.factories.feeds import item, rss
 REDIS_URL = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 
+def reset_connections():
+    """Drop pooled broker connections, so the next message goes to the current broker_url."""
+    app.pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
 @pytest.fixture
 def redis_worker():
     """A worker thread consuming a private queue on Redis, with eager mode off meanwhile."""
-    import celery.contrib.testing.tasks  # noqa: F401 - registers the ping task start_worker uses
     from celery.contrib.testing.worker import start_worker
 
     queue = f"ingest-test-{uuid.uuid4().hex[:8]}"
     saved = {
-        key: app.conf[key]
-        for key in ("broker_url", "task_always_eager", "task_default_queue", "result_backend")
+        key: app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")
     }
     app.conf.update(
         broker_url=REDIS_URL,
-        result_backend=REDIS_URL,
         task_always_eager=False,
         task_default_queue=queue,
     )
+    reset_connections()
     # The worker thread opens its own connection; closing it after each task lets the test
     # database be flushed and dropped afterwards.
     db_settings = connections.settings["default"]
     max_age, db_settings["CONN_MAX_AGE"] = db_settings["CONN_MAX_AGE"], 0
     try:
-        with start_worker(app, queues=[queue], pool="solo", loglevel="WARNING") as worker:
+        # No ping check: it needs a result backend, and the tasks here keep no results.
+        with start_worker(
+            app, queues=[queue], pool="solo", loglevel="WARNING", perform_ping_check=False
+        ) as worker:
             yield worker
     finally:
         db_settings["CONN_MAX_AGE"] = max_age
         app.conf.update(saved)
-        # Drop the Redis connections; later eager tests get fresh ones for the restored broker.
-        app.pool.force_close_all()
-        app._pool = None
-        app.amqp._producer_pool = None
+        reset_connections()
 
 
 def wait_for(condition, timeout=30):
