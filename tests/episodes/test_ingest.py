@@ -3,6 +3,7 @@ import json
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import Client
 
 from episodes import ingest
 from episodes.ingest import TranscriptStatus
@@ -69,6 +70,10 @@ def test_add_show_ingests_a_local_feed_and_its_transcripts(feed_server, capsys):
     assert Episode.objects.get(guid="ep-1").transcript_status == TranscriptStatus.FETCHED
     assert Episode.objects.get(guid="ep-3").transcript_status == ""
     assert not feed_server.hits("/t/1.vtt")
+    # The episode page shows the publisher's transcript under the real speaker names.
+    page = Client().get(Episode.objects.get(guid="ep-1").get_absolute_url()).content.decode()
+    assert "Omar Guest" in page
+    assert "Glad to be here." in page
     # Each stored transcript was handed to scoring after commit.
     assert set(ScoringRun.objects.values_list("episode__guid", flat=True)) == {"ep-1", "ep-2"}
 

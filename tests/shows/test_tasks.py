@@ -5,6 +5,7 @@ import time
 import uuid
 from datetime import timedelta
 
+import kombu.pools
 import pytest
 from django.db import connections
 from django.utils import timezone
@@ -20,7 +21,8 @@ REDIS_URL = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13
 
 def reset_connections():
     """Drop pooled broker connections, so the next message goes to the current broker_url."""
-    app.pool.force_close_all()
+    # kombu keeps pools per broker URL in module-level registries; reset() empties those too.
+    kombu.pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
 
