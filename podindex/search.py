@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import F, FloatField, Q, Subquery, Value
 from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -23,6 +23,8 @@ SEARCH_CONFIG = "english"
 TEXT_WEIGHT = 0.7
 SCORE_WEIGHT = 0.3
 SNIPPET_CHARS = 240
+# How many matches (best substance score first) are ranked by text relevance.
+CANDIDATES = 200
 CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 WEBSEARCH_WORDS = {"or", "and", "not"}
 
@@ -73,8 +75,15 @@ def search_queryset(queryset, query: str, fields: tuple[str, ...], score: str):
         tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         # normalization=32 maps the rank into 0–1 (rank / (rank + 1)), comparable to score/100.
         rank = SearchRank(F("search_vector"), tsquery, normalization=32, cover_density=True)
-        return (
+        # Ranking reads every matching vector, which is slow when a common word matches tens
+        # of thousands of rows: only the best-scored CANDIDATES matches are ranked by text.
+        candidates = (
             queryset.filter(search_vector=tsquery)
+            .order_by(F(score).desc(nulls_last=True), "-pk")
+            .values("pk")[:CANDIDATES]
+        )
+        return (
+            queryset.filter(pk__in=Subquery(candidates))
             .annotate(relevance=Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance)
             .order_by("-relevance", "-pk")
         )

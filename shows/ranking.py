@@ -95,7 +95,11 @@ def refresh_show(show_id: int) -> None:
     """Recompute one show's figures and re-rank every show (call after scoring/overrides)."""
     with transaction.atomic():
         _lock_ranks()
-        means = category_means()
+        # Only the means this show's prior needs: a full pass costs ~0.7 s on 250k episodes.
+        categories = list(
+            ShowCategory.objects.filter(show_id=show_id).values_list("category_id", flat=True)
+        )
+        means = category_means(categories, overall=not categories)
         _refresh_batch([show_id], means)
         _update_ranks()
 
@@ -114,17 +118,25 @@ def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
         _update_ranks()
 
 
-def category_means() -> dict[int | None, float]:
-    """Mean effective score of the scored episodes in each category; key None: all of them."""
+def category_means(
+    category_ids: Iterable[int] | None = None, overall: bool = True
+) -> dict[int | None, float]:
+    """Mean effective score of the scored episodes in each category (all, or those given).
+
+    Key None, when `overall`: the mean of every scored episode.
+    """
     scored = Episode.objects.scored().filter(show__canonical__isnull=True)
+    in_categories = scored.filter(show__showcategory__isnull=False)
+    if category_ids is not None:
+        in_categories = in_categories.filter(show__showcategory__category_id__in=category_ids)
     means = {
         row["show__showcategory__category_id"]: row["mean"]
-        for row in scored.filter(show__showcategory__isnull=False)
-        .values("show__showcategory__category_id")
+        for row in in_categories.values("show__showcategory__category_id")
         .annotate(mean=Avg(Cast("score", FloatField())))
         .order_by()
     }
-    means[None] = scored.aggregate(mean=Avg(Cast("score", FloatField())))["mean"]
+    if overall:
+        means[None] = scored.aggregate(mean=Avg(Cast("score", FloatField())))["mean"]
     return means
 
 
