@@ -95,10 +95,12 @@ def test_it_plays_from_a_timestamp(live_server, page, demo_episode, link):
         page.locator("details.transcript summary").click()
         line = page.locator("ol.segments li a.seek").nth(3)
     target = float(line.get_attribute("data-seek"))
+    href = line.get_attribute("href")
     assert target > 0
     line.click()
     page.wait_for_function(
         "t => Math.abs(document.getElementById('player').currentTime - t) < 5", arg=target
     )
-    assert page.url.endswith(f"#t={round(target)}")
+    assert href.startswith("#t=")
+    assert page.url.endswith(href)
     assert page.console_errors == []
