@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 
 
 class PodindexConfig(AppConfig):
@@ -7,3 +8,19 @@ class PodindexConfig(AppConfig):
 
     def ready(self):
         from podindex import checks  # noqa: F401 - registers the deploy checks
+        from podindex.page_cache import bump_content_version
+
+        # Any saved or deleted row a public page shows makes every cached page stale.
+        for label in (
+            "shows.Category",
+            "shows.Show",
+            "episodes.Episode",
+            "episodes.Topic",
+            "episodes.Transcript",
+            "scoring.Scorecard",
+            "scoring.EditorialOverride",
+            "scoring.Rubric",
+        ):
+            model = self.apps.get_model(label)
+            post_save.connect(bump_content_version, sender=model, dispatch_uid=f"page-{label}")
+            post_delete.connect(bump_content_version, sender=model, dispatch_uid=f"page-{label}-")

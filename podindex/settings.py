@@ -48,6 +48,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "podindex.page_cache.PublicPageCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "podindex.middleware.HtmxVaryMiddleware",
     "podindex.middleware.HtmxPartialMiddleware",
@@ -65,7 +66,6 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
-                "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "podindex.context_processors.site",
@@ -118,7 +118,9 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Django 6 built-in Content Security Policy: nothing from other servers, scripts by nonce.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF, CSP.NONCE],
+    # Only our own script files: no inline script at all, so pages need no nonce and stay
+    # identical for every visitor (podindex.page_cache serves them from the cache).
+    "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "https:"],
     # Episode audio is played straight from the publisher's CDN.
@@ -157,6 +159,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"LiteLLM": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
+
+# Public pages are cached whole until content changes (podindex/page_cache.py); 0 turns it off.
+PODINDEX_PAGE_CACHE_SECONDS = env_int("PODINDEX_PAGE_CACHE_SECONDS", 300)
 
 # --- Celery ------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (refused by check --deploy).

@@ -37,6 +37,7 @@ from django.db.models.functions import Cast, Coalesce, Least, TruncMonth
 from django.utils import timezone
 
 from episodes.models import Episode
+from podindex.page_cache import bump_content_version
 from scoring.models import DimensionScore, EditorialOverride
 from shows.models import Show, ShowCategory
 
@@ -102,6 +103,7 @@ def refresh_show(show_id: int) -> None:
         means = category_means(categories, overall=not categories)
         _refresh_batch([show_id], means)
         _update_ranks()
+        transaction.on_commit(bump_content_version)
 
 
 def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
@@ -116,6 +118,7 @@ def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
     with transaction.atomic():
         _lock_ranks()
         _update_ranks()
+        transaction.on_commit(bump_content_version)
 
 
 def category_means(

@@ -11,6 +11,14 @@ REFERENCE_PAGE = SHARED / "reference" / "seed-episode-page.txt"
 CORPUS = SHARED / "corpus"
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache, so no page cached by another test is served."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def reference_page() -> str:
     """The text of the reference episode page; skips where ../shared is absent."""
