@@ -7,6 +7,7 @@ scorer; `manage.py check --deploy` refuses those shortcuts (see podindex/checks.
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.csp import CSP
 
 from podindex.env import env_bool, env_float, env_int, env_list, env_str
@@ -180,6 +181,12 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Static schedule (no django-celery-beat): one dispatcher enqueues a poll per due show.
 CELERY_BEAT_SCHEDULE = {
     "poll-due-shows": {"task": "shows.tasks.poll_due_shows", "schedule": 60.0},
+    # refresh_show updates one show against its categories' means; the nightly pass moves
+    # every other show to the new means too.
+    "recompute-rankings": {
+        "task": "shows.tasks.recompute_rankings",
+        "schedule": crontab(hour=3, minute=17),
+    },
 }
 
 # --- Ingestion ---------------------------------------------------------------------------

@@ -26,3 +26,11 @@ def fetch_transcript(episode_id: int) -> None:
     from episodes import ingest
 
     ingest.fetch_transcript_by_id(episode_id)
+
+
+@shared_task(ignore_result=True)
+def recompute_rankings() -> None:
+    """Recompute every show's score and rank (nightly: category means drift between runs)."""
+    from shows import ranking
+
+    ranking.recompute_all()

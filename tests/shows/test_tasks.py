@@ -95,3 +95,17 @@ def test_a_real_worker_polls_due_shows_through_redis(feed_server, redis_worker):
     assert Show.objects.get(pk=broken.pk).last_fetch_status == Show.FetchStatus.HTTP_ERROR
     assert Show.objects.get(pk=later.pk).last_fetch_status == Show.FetchStatus.NEW
     assert not feed_server.hits("/b.xml")
+
+
+@pytest.mark.django_db
+def test_it_recomputes_rankings_nightly(settings):
+    from shows.tasks import recompute_rankings
+    from tests.factories import scored_episode
+
+    settings.PODINDEX_RANKING_MIN_EPISODES = 1
+    episode = scored_episode()
+    assert episode.show.rank is None
+    recompute_rankings.delay()
+    episode.show.refresh_from_db()
+    assert episode.show.rank == 1
+    assert settings.CELERY_BEAT_SCHEDULE["recompute-rankings"]["task"] == recompute_rankings.name
