@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from podindex.celery import app
 from shows.models import Show
-from shows.tasks import poll_due_shows
-from tests.factories import ShowFactory
+from shows.tasks import poll_due_shows, recompute_rankings
+from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
 
 REDIS_URL = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
@@ -99,9 +99,6 @@ def test_a_real_worker_polls_due_shows_through_redis(feed_server, redis_worker):
 
 @pytest.mark.django_db
 def test_it_recomputes_rankings_nightly(settings):
-    from shows.tasks import recompute_rankings
-    from tests.factories import scored_episode
-
     settings.PODINDEX_RANKING_MIN_EPISODES = 1
     episode = scored_episode()
     assert episode.show.rank is None
