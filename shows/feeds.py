@@ -25,6 +25,8 @@ import nh3
 from dateutil import parser as dateutil_parser
 from defusedxml import DefusedXmlException
 
+from podindex.html import sanitize_html
+
 PODCAST_NAMESPACES = (
     "https://podcastindex.org/namespace/1.0",
     "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
@@ -136,14 +138,8 @@ class Feed:
 
 
 def clean_html(value: str | None) -> str:
-    """Sanitise feed HTML for display: safe tags only, no script, http(s)/mailto links."""
-    if not value:
-        return ""
-    return nh3.clean(
-        value,
-        url_schemes={"http", "https", "mailto"},
-        link_rel="noopener noreferrer nofollow",
-    ).strip()
+    """Sanitise feed HTML for display (the site-wide sanitiser: safe tags, http(s) links)."""
+    return sanitize_html(value or "").strip()
 
 
 def clean_text(value: str | None, max_length: int = 1000) -> str:

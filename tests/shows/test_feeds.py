@@ -174,7 +174,7 @@ def test_it_sanitises_html_text_and_urls():
     assert clean_html('<p onclick="x()">Hi<script>bad()</script></p>') == "<p>Hi</p>"
     assert (
         clean_html('<a href="javascript:alert(1)">x</a>')
-        == '<a rel="noopener noreferrer nofollow">x</a>'
+        == '<a rel="nofollow noopener noreferrer ugc">x</a>'
     )
     assert clean_text("  A &amp; B <b>bold</b>\n<script>x</script> ") == "A & B bold"
     assert clean_url(" https://ex.com/a b.mp3 ") == "https://ex.com/a%20b.mp3"
