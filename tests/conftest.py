@@ -42,9 +42,14 @@ def corpus_dir() -> Path:
     return CORPUS
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture
 def chromium():
-    """Debian's Chromium driven by Playwright (no browser download: executable_path is set)."""
+    """Debian's Chromium driven by Playwright (no browser download: executable_path is set).
+
+    Function-scoped on purpose: while Playwright's loop runs, Django hands out fresh
+    connection objects that lack the test database's serialized contents, so transactional
+    tests that ran after a session-long browser lost the migrated rubric.
+    """
     import shutil
 
     from playwright.sync_api import sync_playwright
