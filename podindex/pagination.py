@@ -9,20 +9,11 @@ from django.http import Http404
 MAX_PAGE = 10_000
 
 
-@dataclass
-class Page:
-    """One page of results: a list plus neighbours, with no total."""
+class Pager:
+    """What the pager template needs from anything paged: a number and whether more follow."""
 
-    object_list: list
     number: int
     has_next: bool
-    per_page: int = 20
-
-    def __iter__(self):
-        return iter(self.object_list)
-
-    def __len__(self):
-        return len(self.object_list)
 
     @property
     def has_previous(self):
@@ -39,6 +30,22 @@ class Page:
     @property
     def previous_page_number(self):
         return self.number - 1
+
+
+@dataclass
+class Page(Pager):
+    """One page of results: a list plus neighbours, with no total."""
+
+    object_list: list
+    number: int
+    has_next: bool
+    per_page: int = 20
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self):
+        return len(self.object_list)
 
     @property
     def start_index(self):

@@ -16,6 +16,8 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from podindex.pagination import Pager
+
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
 SEARCH_CONFIG = "english"
@@ -119,7 +121,9 @@ class Moment:
 
 
 @dataclass
-class Results:
+class Results(Pager):
+    """Search results: pages of shows, episodes and transcript moments, with no total."""
+
     query: str
     truncated: bool = False
     shows: list = field(default_factory=list)
@@ -131,23 +135,6 @@ class Results:
     @property
     def empty(self):
         return not (self.shows or self.episodes or self.moments)
-
-    # The pager's interface (podindex.pagination.Page): results have pages but no total.
-    @property
-    def has_previous(self):
-        return self.number > 1
-
-    @property
-    def has_other_pages(self):
-        return self.has_next or self.has_previous
-
-    @property
-    def next_page_number(self):
-        return self.number + 1
-
-    @property
-    def previous_page_number(self):
-        return self.number - 1
 
 
 def find_moment(segments: list, terms: list[str]) -> tuple[float | None, str]:
