@@ -15,9 +15,7 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_it_scores_a_shows_episodes_with_the_configured_model(
-    llm, interview_episode, make_episode
-):
+def test_it_scores_a_shows_episodes_with_the_configured_model(llm, interview_episode, make_episode):
     make_episode(transcript_text("operator_interview.txt"), show=interview_episode.show)
     llm.answer(answer())
     llm.answer(answer(scores=(10, 10, 10, 10, 10)))

@@ -162,3 +162,13 @@ def test_it_stores_dimension_quotes_with_speaker_and_verified_flag(make_episode)
     assert quotes
     assert {tuple(sorted(q)) for q in quotes} == {("speaker", "start", "text", "verified")}
     assert {(q["speaker"], q["start"]) for q in quotes} <= {("A", 12.0), ("B", 20.0)}
+
+
+def test_it_lets_the_task_skip_an_episode_deleted_before_it_ran(interview_episode):
+    from scoring.tasks import score_episode as task
+
+    episode_id = interview_episode.pk
+    interview_episode.delete()
+
+    assert task.run(episode_id) is None
+    assert not ScoringRun.objects.exists()
