@@ -3,6 +3,7 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
+from scoring.admin import rescore_episodes
 
 
 @admin.register(Topic)
@@ -47,7 +48,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     date_hierarchy = "published_at"
     readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
     inlines = [TranscriptInline]
-    actions = ["hide", "unhide"]
+    actions = ["hide", "unhide", rescore_episodes]
     fieldsets = [
         (None, {"fields": ["show", "title", "slug", "guid", "published_at", "public_link"]}),
         ("Listing", {"fields": ["hidden", "in_feed", "score", "scored_at", "topics"]}),

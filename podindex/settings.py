@@ -183,6 +183,8 @@ CELERY_BEAT_SCHEDULE = {
     "poll-due-shows": {"task": "shows.tasks.poll_due_shows", "schedule": 60.0},
     # refresh_show updates one show against its categories' means; the nightly pass moves
     # every other show to the new means too.
+    # Episodes skipped while the daily LLM budget was spent are picked up again here.
+    "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
     "recompute-rankings": {
         "task": "shows.tasks.recompute_rankings",
         "schedule": crontab(hour=3, minute=17),
