@@ -3,7 +3,8 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
-from scoring.admin import rescore_episodes
+from scoring.admin import EditorialOverrideInline, rescore_episodes, save_override_formset
+from scoring.models import EditorialOverride
 
 
 @admin.register(Topic)
@@ -47,7 +48,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics"]
     date_hierarchy = "published_at"
     readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
-    inlines = [TranscriptInline]
+    inlines = [EditorialOverrideInline, TranscriptInline]
     actions = ["hide", "unhide", rescore_episodes]
     fieldsets = [
         (None, {"fields": ["show", "title", "slug", "guid", "published_at", "public_link"]}),
@@ -77,6 +78,12 @@ class EpisodeAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is EditorialOverride:
+            save_override_formset(request, formset)
+        else:
+            super().save_formset(request, form, formset, change)
 
     @admin.display(description="Public page")
     def public_link(self, obj):

@@ -258,6 +258,27 @@ class EditorialOverrideForm(forms.ModelForm):
         return data
 
 
+class EditorialOverrideInline(admin.TabularInline):
+    """Corrections edited on the episode's own admin page."""
+
+    model = EditorialOverride
+    form = EditorialOverrideForm
+    fields = ["dimension", "score", "reason", "is_active", "editor", "created_at"]
+    readonly_fields = ["editor", "created_at"]
+    extra = 0
+
+
+def save_override_formset(request, formset) -> None:
+    """Save inline corrections: record who made them and show them on the site at once."""
+    with transaction.atomic():
+        for override in formset.save(commit=False):
+            override.editor = request.user
+            override.save()
+        for override in formset.deleted_objects:
+            override.delete()
+    _refresh([formset.instance.pk])
+
+
 @admin.register(EditorialOverride)
 class EditorialOverrideAdmin(admin.ModelAdmin):
     form = EditorialOverrideForm

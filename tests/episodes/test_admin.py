@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from episodes.models import Episode
-from scoring.models import Scorecard
+from scoring.models import EditorialOverride, RubricDimension, Scorecard
 from shows.ranking import refresh_show
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
@@ -75,3 +75,45 @@ def test_it_refuses_the_admin_to_visitors(client):
     response = client.get(reverse("admin:episodes_episode_changelist"))
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_an_editor_corrects_a_dimension_on_the_episode_page(admin_client, client, admin_user):
+    episode = scored_episode(scores=(10, 8, 7, 8, 8))
+    dimension = RubricDimension.objects.get(key="guest_caliber", rubric__is_active=True)
+    url = reverse("admin:episodes_episode_change", args=[episode.pk])
+    form = BeautifulSoup(admin_client.get(url).content, "html.parser").find(
+        "form", id="episode_form"
+    )
+    data = {}
+    for field in form.find_all(["input", "textarea", "select"]):
+        name = field.get("name")
+        if not name or field.get("type") in ("submit", "button"):
+            continue
+        if field.name == "select":
+            selected = field.find("option", selected=True)
+            if selected or not field.has_attr("multiple"):
+                data[name] = selected["value"] if selected else ""
+        elif field.get("type") == "checkbox":
+            if field.has_attr("checked"):
+                data[name] = "on"
+        else:
+            data[name] = field.get("value", field.string or "")
+    prefix = "overrides"
+    data.update(
+        {
+            f"{prefix}-TOTAL_FORMS": "1",
+            f"{prefix}-0-dimension": str(dimension.pk),
+            f"{prefix}-0-score": "15",
+            f"{prefix}-0-reason": "The guest built the team she describes.",
+            f"{prefix}-0-is_active": "on",
+        }
+    )
+    response = admin_client.post(url, data)
+    errors = BeautifulSoup(response.content, "html.parser").select(".errorlist, .errornote")
+    assert response.status_code == 302, [e.get_text(" ", strip=True) for e in errors]
+    override = EditorialOverride.objects.get(episode=episode)
+    assert override.editor == admin_user
+    episode.refresh_from_db()
+    assert episode.score == 49
+    page = BeautifulSoup(client.get(episode.get_absolute_url()).content, "html.parser")
+    assert "The guest built the team she describes." in page.select_one(".notice-adjusted").text
