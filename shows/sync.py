@@ -225,7 +225,7 @@ def upsert_episodes(show: Show, items: list[Item], now) -> UpsertResult:
         row["guid"]: row
         for row in Episode.objects.filter(show=show).values("id", "guid", "slug", *FEED_FIELDS)
     }
-    slugs = {row["slug"] for row in existing.values()}
+    slugs = {row["slug"] for row in existing.values()} | RESERVED_EPISODE_SLUGS
     to_write, new_guids = [], []
     for item in items:
         row = existing.get(item.guid)
@@ -289,6 +289,10 @@ def _episode_values(item: Item, row: dict | None, now) -> dict:
         "podcast_guid": item.podcast_guid,
         "in_feed": True,
     }
+
+
+# /shows/<show>/rss/ is the show's feed: an episode called "RSS" must not hide it.
+RESERVED_EPISODE_SLUGS = frozenset({"rss"})
 
 
 def unique_slug(title: str, taken: set[str]) -> str:

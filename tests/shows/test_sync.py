@@ -143,6 +143,15 @@ def test_it_gives_same_titled_episodes_distinct_slugs(feed_server):
     ]
 
 
+def test_it_never_gives_an_episode_the_slug_of_the_shows_feed(feed_server, client):
+    url = serve_feed(feed_server, [item(1, title="RSS")])
+    show, _ = sync.add_show(url)
+    episode = Episode.objects.get()
+    assert episode.slug == "rss-2"
+    assert client.get(episode.get_absolute_url()).status_code == 200
+    assert client.get(f"/shows/{show.slug}/rss/")["Content-Type"].startswith("application/rss")
+
+
 def test_it_identifies_items_without_guid_by_enclosure_and_skips_ones_without_audio(
     feed_server,
 ):
