@@ -126,7 +126,10 @@ def create_show(url: str, categories=(), *, show: Show | None = None) -> tuple[S
 def add_show(url: str, categories=(), *, show: Show | None = None) -> tuple[Show, FeedFetch]:
     """Create a show for a feed URL (or reuse the one that has it) and poll it now."""
     show, created = create_show(url, categories, show=show)
-    return show, poll(show, force=created)
+    fetch = poll(show, force=created)
+    # The poll works on a locked copy of the row: hand back what it stored.
+    show.refresh_from_db()
+    return show, fetch
 
 
 def poll(show: Show, *, force: bool = False) -> FeedFetch:
