@@ -258,61 +258,61 @@ def site_feed(request):
     return serve_feed(request, spec)
 
 
+def _scored_feed(request, episodes, *, title, link, description, image=""):
+    """Serve newly scored episodes of one show, category or topic (min_score may filter)."""
+    try:
+        episodes, min_score = _filtered(request, episodes)
+    except InvalidFilter as exc:
+        return _bad_request(exc)
+    spec = FeedSpec(
+        title=title,
+        link=link,
+        description=description,
+        episodes=episodes,
+        image=image,
+        key=[min_score],
+    )
+    return serve_feed(request, spec)
+
+
 @require_GET
 def show_feed(request, slug):
     """A show's newly scored episodes."""
     show = get_object_or_404(Show.objects.active(), slug=slug)
-    try:
-        episodes, min_score = _filtered(request, _scored().filter(show=show))
-    except InvalidFilter as exc:
-        return _bad_request(exc)
-    spec = FeedSpec(
+    return _scored_feed(
+        request,
+        _scored().filter(show=show),
         title=f"{show.title} — scored by {settings.SITE_NAME}",
         link=show.get_absolute_url(),
         description=f"Episodes of {show.title} with their substance scores.",
-        episodes=episodes,
         image=show.artwork_url,
-        key=[min_score],
     )
-    return serve_feed(request, spec)
 
 
 @require_GET
 def category_feed(request, slug):
     """Newly scored episodes of the shows in one category."""
     category = get_object_or_404(Category, slug=slug)
-    try:
-        episodes, min_score = _filtered(
-            request, _scored().filter(show__showcategory__category=category)
-        )
-    except InvalidFilter as exc:
-        return _bad_request(exc)
-    spec = FeedSpec(
+    return _scored_feed(
+        request,
+        _scored().filter(show__showcategory__category=category),
         title=f"The best B2B {category.name} podcast episodes — {settings.SITE_NAME}",
         link=category.get_absolute_url(),
         description=f"Newly scored B2B {category.name} episodes with their substance scores.",
-        episodes=episodes,
-        key=[min_score],
     )
-    return serve_feed(request, spec)
 
 
 @require_GET
 def topic_feed(request, slug):
     """Newly scored episodes filed under one topic."""
     topic = get_object_or_404(Topic, slug=slug)
-    try:
-        episodes, min_score = _filtered(request, _scored().filter(topics=topic))
-    except InvalidFilter as exc:
-        return _bad_request(exc)
-    spec = FeedSpec(
+    return _scored_feed(
+        request,
+        _scored().filter(topics=topic),
         title=f"B2B podcast episodes on {topic.name} — {settings.SITE_NAME}",
         link=topic.get_absolute_url(),
         description=f"Newly scored episodes about {topic.name}, with their substance scores.",
-        episodes=episodes,
-        key=[min_score],
     )
-    return serve_feed(request, spec)
 
 
 @require_GET
