@@ -1,5 +1,5 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_migrate, post_save
 
 
 class PodindexConfig(AppConfig):
@@ -8,7 +8,15 @@ class PodindexConfig(AppConfig):
 
     def ready(self):
         from podindex import checks  # noqa: F401 - registers the deploy checks
+        from podindex.editors import ensure_editors_group
         from podindex.page_cache import bump_content_version
+
+        # After the last of our apps migrates, every permission the group needs exists.
+        post_migrate.connect(
+            ensure_editors_group,
+            sender=self.apps.get_app_config("scoring"),
+            dispatch_uid="editors-group",
+        )
 
         # Any saved or deleted row a public page shows makes every cached page stale.
         for label in (
