@@ -1,7 +1,7 @@
 """Deploy checks: `manage.py check --deploy` refuses the development shortcuts."""
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.security, deploy=True)
@@ -39,3 +39,20 @@ def refuse_dev_shortcuts(app_configs, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.caches, deploy=True)
+def shared_cache_for_page_cache(app_configs, **kwargs):
+    """Warn when cached pages live in per-process memory: workers' writes could not expire them."""
+    backend = settings.CACHES["default"]["BACKEND"]
+    seconds = settings.PODINDEX_PAGE_CACHE_SECONDS
+    if seconds and backend.endswith("LocMemCache"):
+        return [
+            Warning(
+                "Public pages are cached in per-process memory: a score written by a worker "
+                f"shows only after PODINDEX_PAGE_CACHE_SECONDS ({seconds} s).",
+                hint="Set CACHE_URL to a Redis cache shared by web processes and workers.",
+                id="podindex.W001",
+            )
+        ]
+    return []

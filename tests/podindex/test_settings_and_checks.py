@@ -2,7 +2,7 @@ import pytest
 from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
-from podindex.checks import refuse_dev_shortcuts
+from podindex.checks import refuse_dev_shortcuts, shared_cache_for_page_cache
 from podindex.env import env_bool, env_float, env_int, env_list
 
 
@@ -75,3 +75,16 @@ def test_it_serves_robots_txt_pointing_at_the_sitemap(client):
     body = response.content.decode()
     assert "Disallow: /admin/" in body
     assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_it_warns_when_cached_pages_cannot_be_expired_by_workers(settings):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 300
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert error_ids(shared_cache_for_page_cache(None)) == {"podindex.W001"}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/3",
+        }
+    }
+    assert shared_cache_for_page_cache(None) == []
