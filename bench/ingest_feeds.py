@@ -77,6 +77,23 @@ def writes(queries) -> int:
     )
 
 
+def repoll(server, show, label: str) -> None:
+    """Poll the show again and print the requests, status and episode writes it cost."""
+    before = len(server.requests)
+    with CaptureQueriesContext(connection) as queries:
+        fetch, poll_time = timed(lambda: sync.poll(Show.objects.get(pk=show.pk)))
+    episode_writes = sum(
+        1
+        for q in queries
+        if "episodes_episode" in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
+    )
+    print(
+        f"{label}: {len(server.requests) - before} request, status {fetch.status}, "
+        f"{episode_writes} episode writes, {poll_time * 1000:.0f} ms"
+    )
+
+
 def main():
     # Transcript fetches are queued (as in production, for the workers), not run inline: an
     # in-memory broker takes them.
@@ -97,38 +114,13 @@ def main():
         f" = {ingest_time / parse_time:.2f}x feedparser's parse time"
     )
 
-    before = len(server.requests)
-    with CaptureQueriesContext(connection) as queries:
-        fetch, poll_time = timed(lambda: sync.poll(Show.objects.get(pk=show.pk)))
-    episode_writes = sum(
-        1
-        for q in queries
-        if "episodes_episode" in q["sql"]
-        and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
-    )
-    print(
-        f"Re-poll unchanged (ETag): {len(server.requests) - before} request, status "
-        f"{fetch.status}, {episode_writes} episode writes, {poll_time * 1000:.0f} ms"
-    )
+    repoll(server, show, "Re-poll unchanged (ETag)")
 
     server.serve("/feed.xml", body)  # no ETag now: the body hash must catch it
     show = Show.objects.get(pk=show.pk)
     show.etag = ""
     show.save(update_fields=["etag"])
-    before = len(server.requests)
-    with CaptureQueriesContext(connection) as queries:
-        fetch, poll_time = timed(lambda: sync.poll(Show.objects.get(pk=show.pk)))
-    episode_writes = sum(
-        1
-        for q in queries
-        if "episodes_episode" in q["sql"]
-        and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE"))
-    )
-    print(
-        f"Re-poll unchanged (same bytes, no validators): {len(server.requests) - before} "
-        f"request, status {fetch.status}, {episode_writes} episode writes, "
-        f"{poll_time * 1000:.0f} ms"
-    )
+    repoll(server, show, "Re-poll unchanged (same bytes, no validators)")
 
     changed = build_feed(ITEMS + 1, first=0)
     server.serve("/feed.xml", changed)
