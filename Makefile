@@ -17,6 +17,7 @@ test: setup
 	@scripts/ensure-chromium.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	.venv/bin/lint-imports
 	$(PY) -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: setup

@@ -10,8 +10,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from episodes.analysis import analyze
-from episodes.transcripts import parse_plain_text
+from episodes.transcripts.analysis import analyze
+from episodes.transcripts.parse import parse_plain_text
 
 SENTENCES = [
     "So we basically cut our close from nine days to four, and you know, it held.",

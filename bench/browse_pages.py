@@ -28,8 +28,8 @@ django.setup()
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 
+from scoring.ranking import refresh_show  # noqa: E402
 from shows.models import Category, Show  # noqa: E402
-from shows.ranking import refresh_show  # noqa: E402
 
 
 def main():

@@ -36,10 +36,10 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from core import http  # noqa: E402
 from episodes.models import Episode  # noqa: E402
-from podindex import http  # noqa: E402
 from podindex.celery import app  # noqa: E402
-from shows import sync  # noqa: E402
+from shows import ingest  # noqa: E402
 from shows.models import Show  # noqa: E402
 from tests.factories.feeds import BASE_DATE, item, rss  # noqa: E402
 from tests.factories.http import LocalServer, stream_endless  # noqa: E402
@@ -81,7 +81,7 @@ def repoll(server, show, label: str) -> None:
     """Poll the show again and print the requests, status and episode writes it cost."""
     before = len(server.requests)
     with CaptureQueriesContext(connection) as queries:
-        fetch, poll_time = timed(lambda: sync.poll(Show.objects.get(pk=show.pk)))
+        fetch, poll_time = timed(lambda: ingest.poll(Show.objects.get(pk=show.pk)))
     episode_writes = sum(
         1
         for q in queries
@@ -108,7 +108,7 @@ def main():
     print(f"feedparser.parse alone (defaults, median of 3): {parse_time:.2f} s")
 
     url = server.serve("/feed.xml", body, etag='"v1"')
-    (show, fetch), ingest_time = timed(lambda: sync.add_show(url))
+    (show, fetch), ingest_time = timed(lambda: ingest.add_show(url))
     print(
         f"First ingest (fetch + parse + write {fetch.new_count} episodes): {ingest_time:.2f} s"
         f" = {ingest_time / parse_time:.2f}x feedparser's parse time"
@@ -126,7 +126,7 @@ def main():
     server.serve("/feed.xml", changed)
     stamps = dict(Episode.objects.filter(show=show).values_list("guid", "updated_at"))
     with CaptureQueriesContext(connection) as queries:
-        fetch, change_time = timed(lambda: sync.poll(Show.objects.get(pk=show.pk)))
+        fetch, change_time = timed(lambda: ingest.poll(Show.objects.get(pk=show.pk)))
     after = dict(Episode.objects.filter(show=show).values_list("guid", "updated_at"))
     touched = [guid for guid, stamp in after.items() if stamps.get(guid) != stamp]
     print(

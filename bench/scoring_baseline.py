@@ -18,7 +18,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from episodes.transcripts import TranscriptError, parse_plain_text, parse_transcript  # noqa: E402
+from episodes.transcripts.parse import TranscriptError, parse_plain_text, parse_transcript  # noqa: E402
 from scoring.engines.base import DimensionSpec, EpisodeContext  # noqa: E402
 from scoring.engines.baseline import BaselineEngine  # noqa: E402
 

@@ -3,8 +3,6 @@ from django.db.models import Count
 from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
-from scoring.admin import EditorialOverrideInline, rescore_episodes, save_override_formset
-from scoring.models import EditorialOverride
 
 
 @admin.register(Topic)
@@ -48,8 +46,8 @@ class EpisodeAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics"]
     date_hierarchy = "published_at"
     readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
-    inlines = [EditorialOverrideInline, TranscriptInline]
-    actions = ["hide", "unhide", rescore_episodes]
+    inlines = [TranscriptInline]
+    actions = ["hide", "unhide"]
     fieldsets = [
         (None, {"fields": ["show", "title", "slug", "guid", "published_at", "public_link"]}),
         ("Listing", {"fields": ["hidden", "in_feed", "score", "scored_at", "topics"]}),
@@ -79,12 +77,6 @@ class EpisodeAdmin(admin.ModelAdmin):
         ),
     ]
 
-    def save_formset(self, request, form, formset, change):
-        if formset.model is EditorialOverride:
-            save_override_formset(request, formset)
-        else:
-            super().save_formset(request, form, formset, change)
-
     @admin.display(description="Public page")
     def public_link(self, obj):
         if not obj.pk:
@@ -93,22 +85,11 @@ class EpisodeAdmin(admin.ModelAdmin):
 
     @admin.action(description="Hide selected episodes from the site")
     def hide(self, request, queryset):
-        self.message_user(request, f"Hid {set_hidden(queryset, True)} episode(s).")
+        self.message_user(request, f"Hid {queryset.set_hidden(True)} episode(s).")
 
     @admin.action(description="Show selected episodes on the site")
     def unhide(self, request, queryset):
-        self.message_user(request, f"Unhid {set_hidden(queryset, False)} episode(s).")
-
-
-def set_hidden(queryset, hidden: bool) -> int:
-    """Hide or unhide episodes and re-rank their shows, whose scores they no longer count in."""
-    from shows.ranking import refresh_show
-
-    show_ids = set(queryset.values_list("show_id", flat=True))
-    updated = queryset.update(hidden=hidden)
-    for show_id in show_ids:
-        refresh_show(show_id)
-    return updated
+        self.message_user(request, f"Unhid {queryset.set_hidden(False)} episode(s).")
 
 
 @admin.register(Transcript)

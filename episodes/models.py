@@ -3,7 +3,12 @@
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
+from django.db.models import Q
 from django.urls import reverse
+
+from core.search import Searchable
+from episodes.signals import visibility_changed
+from episodes.transcripts.analysis import refresh_transcript_derivatives
 
 
 class Topic(models.Model):
@@ -22,19 +27,36 @@ class Topic(models.Model):
         return reverse("episodes:topic", kwargs={"slug": self.slug})
 
 
-class EpisodeQuerySet(models.QuerySet):
-    def public(self):
-        """Episodes a listener may see: not hidden, from an active show."""
-        return self.filter(hidden=False, show__active=True)
+def listed_q(prefix: str = "") -> Q:
+    """The one rule for which episodes the public sees: not hidden, from an active show that
+    is not a duplicate of another. `prefix` reaches the episode from a related model."""
+    return Q(
+        **{
+            f"{prefix}hidden": False,
+            f"{prefix}show__active": True,
+            f"{prefix}show__canonical__isnull": True,
+        }
+    )
+
+
+class EpisodeQuerySet(Searchable, models.QuerySet):
+    search_fields = ("title", "notes_html")
+
+    def listed(self):
+        """Episodes a listener may see (listed_q)."""
+        return self.filter(listed_q())
 
     def scored(self):
-        return self.public().filter(score__isnull=False)
+        """Listed episodes with a public score."""
+        return self.listed().filter(score__isnull=False)
 
-    def search(self, query):
-        """Episodes whose title or notes match a query, most relevant (and best scored) first."""
-        from podindex.search import search_queryset
-
-        return search_queryset(self, query, fields=("title", "notes_html"), score="score")
+    def set_hidden(self, hidden: bool) -> int:
+        """Hide (or show again) these episodes and announce it, whatever path calls this."""
+        ids = list(self.exclude(hidden=hidden).values_list("pk", flat=True))
+        if ids:
+            Episode.objects.filter(pk__in=ids).update(hidden=hidden)
+            visibility_changed.send(sender=Episode, episode_ids=ids)
+        return len(ids)
 
 
 class Episode(models.Model):
@@ -108,6 +130,12 @@ class Episode(models.Model):
         return reverse("episodes:detail", kwargs={"show_slug": self.show.slug, "slug": self.slug})
 
 
+class TranscriptQuerySet(models.QuerySet):
+    def listed(self):
+        """Transcripts of listed episodes."""
+        return self.filter(listed_q("episode__"))
+
+
 class Transcript(models.Model):
     """The words of one episode, as timed, speaker-labelled segments."""
 
@@ -129,10 +157,12 @@ class Transcript(models.Model):
     word_count = models.PositiveIntegerField(default=0)
     # Conversation analysis (SPEC §5), derived from the segments and cached with their hash.
     analysis = models.JSONField(default=dict, blank=True)
-    # Transcript words, kept current by the search module (PostgreSQL only).
+    # Transcript words, kept current by a trigger (PostgreSQL only).
     search_vector = SearchVectorField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TranscriptQuerySet.as_manager()
 
     class Meta:
         indexes = [
@@ -144,8 +174,6 @@ class Transcript(models.Model):
         return f"Transcript of {self.episode}"
 
     def save(self, *args, **kwargs):
-        from episodes.analysis import refresh_transcript_derivatives
-
         refresh_transcript_derivatives(self)
         super().save(*args, **kwargs)
 

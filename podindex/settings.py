@@ -10,7 +10,7 @@ import dj_database_url
 from celery.schedules import crontab
 from django.utils.csp import CSP
 
-from podindex.env import env_bool, env_float, env_int, env_list, env_str
+from core.env import env_bool, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -34,9 +34,11 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_htmx",
     "podindex",
+    "core",
     "shows",
     "episodes",
     "scoring",
+    "browse",
 ]
 
 MIDDLEWARE = [
@@ -49,10 +51,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
-    "podindex.page_cache.PublicPageCacheMiddleware",
+    "core.page_cache.PublicPageCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
-    "podindex.middleware.HtmxVaryMiddleware",
-    "podindex.middleware.HtmxPartialMiddleware",
+    "core.htmx.HtmxVaryMiddleware",
 ]
 
 ROOT_URLCONF = "podindex.urls"
@@ -69,7 +70,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "podindex.context_processors.site",
+                "core.context_processors.site",
             ],
         },
     },
@@ -120,7 +121,7 @@ WHITENOISE_AUTOREFRESH = DEBUG
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     # Only our own script files: no inline script at all, so pages need no nonce and stay
-    # identical for every visitor (podindex.page_cache serves them from the cache).
+    # identical for every visitor (core.page_cache serves them from the cache).
     "script-src": [CSP.SELF],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "https:"],
@@ -161,7 +162,7 @@ LOGGING = {
     "loggers": {"LiteLLM": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
-# Public pages are cached whole until content changes (podindex/page_cache.py); 0 turns it off.
+# Public pages are cached whole until content changes (core/page_cache.py); 0 turns it off.
 PODINDEX_PAGE_CACHE_SECONDS = env_int("PODINDEX_PAGE_CACHE_SECONDS", 300)
 
 # --- Celery ------------------------------------------------------------------------------
@@ -186,7 +187,7 @@ CELERY_BEAT_SCHEDULE = {
     # Episodes skipped while the daily LLM budget was spent are picked up again here.
     "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
     "recompute-rankings": {
-        "task": "shows.tasks.recompute_rankings",
+        "task": "scoring.tasks.recompute_rankings",
         "schedule": crontab(hour=3, minute=17),
     },
 }
@@ -221,7 +222,7 @@ PODINDEX_SCORING_MAX_OUTPUT_TOKENS = env_int("PODINDEX_SCORING_MAX_OUTPUT_TOKENS
 PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = env_float("PODINDEX_SCORING_PRICE_INPUT_PER_MTOK", 0.0)
 PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = env_float("PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK", 0.0)
 
-# --- Rankings (shows.ranking; formula on the methodology page) ----------------------------
+# --- Rankings (scoring.ranking; formula on the methodology page) ----------------------------
 # A show needs this many scored episodes to be ranked.
 PODINDEX_RANKING_MIN_EPISODES = env_int("PODINDEX_RANKING_MIN_EPISODES", 3)
 # How many episodes' worth of the category mean every show starts from (the Bayesian prior).

@@ -10,6 +10,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from episodes.admin import EpisodeAdmin
 from episodes.models import Episode
 from scoring import budget
 from scoring.models import (
@@ -20,7 +21,7 @@ from scoring.models import (
     Scorecard,
     ScoringRun,
 )
-from scoring.services import refresh_episode_score
+from scoring.tasks import score_episode
 
 logger = logging.getLogger(__name__)
 SPEND_SUMMARY_DAYS = 14
@@ -33,21 +34,9 @@ def _episode_ids(queryset) -> list[int]:
     return sorted(set(queryset.values_list("episode_id", flat=True)))
 
 
-def _refresh(episode_ids) -> None:
-    from shows.ranking import refresh_show
-
-    episodes = Episode.objects.filter(pk__in=episode_ids)
-    for episode in episodes:
-        refresh_episode_score(episode)
-    for show_id in sorted({e.show_id for e in episodes}):
-        refresh_show(show_id)
-
-
 @admin.action(description="Re-score the selected episodes (even if unchanged)")
 def rescore_episodes(modeladmin, request, queryset):
     """Queue a forced re-score of every selected episode."""
-    from scoring.tasks import score_episode
-
     queued = 0
     for episode_id in _episode_ids(queryset):
         try:
@@ -68,10 +57,8 @@ def rescore_episodes(modeladmin, request, queryset):
 @admin.action(description="Hide the selected episodes from the public site")
 def hide_episodes(modeladmin, request, queryset):
     """Hide episodes (kept, with their scorecards) and refresh their shows' rankings."""
-    ids = _episode_ids(queryset)
-    Episode.objects.filter(pk__in=ids).update(hidden=True)
-    _refresh(ids)
-    modeladmin.message_user(request, f"Hid {len(ids)} episode(s).")
+    hidden = Episode.objects.filter(pk__in=_episode_ids(queryset)).set_hidden(True)
+    modeladmin.message_user(request, f"Hid {hidden} episode(s).")
 
 
 class RubricDimensionInline(admin.TabularInline):
@@ -268,15 +255,27 @@ class EditorialOverrideInline(admin.TabularInline):
     extra = 0
 
 
-def save_override_formset(request, formset) -> None:
-    """Save inline corrections: record who made them and show them on the site at once."""
-    with transaction.atomic():
-        for override in formset.save(commit=False):
-            override.editor = request.user
-            override.save()
-        for override in formset.deleted_objects:
-            override.delete()
-    _refresh([formset.instance.pk])
+admin.site.unregister(Episode)
+
+
+@admin.register(Episode)
+class ScoredEpisodeAdmin(EpisodeAdmin):
+    """The episode's admin page with its editorial corrections inline and a re-score action."""
+
+    inlines = [EditorialOverrideInline, *EpisodeAdmin.inlines]
+    actions = [*EpisodeAdmin.actions, rescore_episodes]
+
+    def save_formset(self, request, form, formset, change):
+        """Record who made each correction (saving one refreshes the public scores)."""
+        if formset.model is not EditorialOverride:
+            return super().save_formset(request, form, formset, change)
+        with transaction.atomic():
+            for override in formset.save(commit=False):
+                override.editor = request.user
+                override.save()
+            for override in formset.deleted_objects:
+                override.delete()
+        return None
 
 
 @admin.register(EditorialOverride)
@@ -295,18 +294,11 @@ class EditorialOverrideAdmin(admin.ModelAdmin):
         return obj.dimension.name if obj.dimension_id else "Total"
 
     def save_model(self, request, obj, form, change):
-        """Record who made the correction, and show it on the site at once."""
+        """Record who made the correction (saving it refreshes the public scores)."""
         obj.editor = request.user
-        with transaction.atomic():
-            super().save_model(request, obj, form, change)
-        _refresh([obj.episode_id])
-
-    def delete_model(self, request, obj):
-        episode_id = obj.episode_id
-        super().delete_model(request, obj)
-        _refresh([episode_id])
+        super().save_model(request, obj, form, change)
 
     def delete_queryset(self, request, queryset):
-        ids = _episode_ids(queryset)
-        super().delete_queryset(request, queryset)
-        _refresh(ids)
+        """Delete one by one, so each deletion refreshes the scores it changed."""
+        for override in queryset:
+            override.delete()

@@ -107,7 +107,9 @@ class DimensionScore(models.Model):
 
     scorecard = models.ForeignKey(Scorecard, on_delete=models.CASCADE, related_name="dimensions")
     dimension = models.ForeignKey(RubricDimension, on_delete=models.PROTECT)
-    score = models.PositiveSmallIntegerField()
+    score = models.PositiveSmallIntegerField(help_text="The engine's score.")
+    # The score after editors' overrides, stored by scoring.services (rankings average it).
+    effective_score = models.PositiveSmallIntegerField(null=True, blank=True)
     rationale = models.TextField(blank=True)
     quotes = models.JSONField(
         default=list, blank=True, help_text="[{text, speaker, start, verified}]"

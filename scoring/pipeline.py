@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 
-from episodes.analysis import segments_hash
 from episodes.models import Episode, Topic, Transcript
+from episodes.transcripts.analysis import segments_hash
 from scoring.engines import (
     BudgetExceeded,
     DimensionSpec,
@@ -25,7 +25,7 @@ from scoring.engines import (
     get_engine,
 )
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
-from scoring.services import refresh_episode_score
+from scoring.services import scores_changed
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 MIN_WORDS = 50
 
 
-def score_episode(episode_id: int, *, force: bool = False) -> ScoringRun:
+def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     """Score an episode with the configured engine and record the run; never raises on bad input."""
     episode = Episode.objects.select_related("show").get(pk=episode_id)
     rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
@@ -57,7 +57,7 @@ def score_episode(episode_id: int, *, force: bool = False) -> ScoringRun:
     if not force and current and _unchanged(current, transcript, engine):
         run.scorecard = current
         _finish(run, ScoringRun.Outcome.CACHED)
-        _refresh(episode)
+        scores_changed([episode.pk])
         return run
     if transcript.word_count < MIN_WORDS:
         return _finish(
@@ -86,7 +86,7 @@ def score_episode(episode_id: int, *, force: bool = False) -> ScoringRun:
         scorecard = _write_scorecard(episode, rubric, transcript, engine, result)
         run.scorecard = scorecard
         _finish(run, ScoringRun.Outcome.OK, usage=result.usage)
-    _refresh(episode)
+    scores_changed([episode.pk])
     return run
 
 
@@ -199,11 +199,3 @@ def _finish(run: ScoringRun, outcome: str, error: str = "", usage=None) -> Scori
     if outcome == ScoringRun.Outcome.FAILED:
         logger.warning("Scoring episode %s failed: %s", run.episode_id, error)
     return run
-
-
-def _refresh(episode: Episode) -> None:
-    """Denormalise the episode's effective score, then its show's ranking figures."""
-    from shows.ranking import refresh_show
-
-    refresh_episode_score(episode)
-    refresh_show(episode.show_id)

@@ -1,10 +1,16 @@
-"""Keeping an episode's denormalised score in step with its scorecard and overrides."""
+"""Keeping the stored scores in step with scorecards, overrides and hidden episodes.
+
+The effective score (a scorecard after editors' overrides) is computed in one place,
+`scoring.effective.apply_overrides`, and stored: Episode.score for the total and
+DimensionScore.effective_score per dimension. Rankings read only those columns.
+"""
 
 from django.db.models import Exists, OuterRef, Prefetch
 
 from episodes.models import Episode
 from scoring.effective import EffectiveScore, apply_overrides
 from scoring.models import DimensionScore, EditorialOverride, Rubric, Scorecard
+from scoring.ranking import refresh_show
 
 
 def current_scorecard(episode) -> Scorecard | None:
@@ -32,14 +38,30 @@ def effective_score(episode, scorecard: Scorecard | None = None) -> EffectiveSco
 
 
 def refresh_episode_score(episode) -> int | None:
-    """Set Episode.score (effective total after overrides) and Episode.scored_at."""
+    """Store the effective scores: Episode.score and scored_at, DimensionScore.effective_score."""
     scorecard = current_scorecard(episode)
     effective = effective_score(episode, scorecard)
     episode.score = effective.total if effective else None
     episode.scored_at = scorecard.created_at if scorecard else None
     # update() rather than save(): only these two columns are ours to write.
     Episode.objects.filter(pk=episode.pk).update(score=episode.score, scored_at=episode.scored_at)
+    if scorecard is not None:
+        for row, dimension in zip(scorecard.dimensions.all(), effective.dimensions, strict=True):
+            if row.effective_score != dimension.score:
+                DimensionScore.objects.filter(pk=row.pk).update(effective_score=dimension.score)
     return episode.score
+
+
+def scores_changed(episode_ids) -> None:
+    """The one hand-off after anything that changes public scores: scoring, overrides, hiding.
+
+    Stores each episode's effective scores, then refreshes its show's figures and ranks.
+    """
+    episodes = list(Episode.objects.filter(pk__in=list(episode_ids)))
+    for episode in episodes:
+        refresh_episode_score(episode)
+    for show_id in sorted({episode.show_id for episode in episodes}):
+        refresh_show(show_id)
 
 
 def pending_episode_ids(limit: int | None = None) -> list[int]:

@@ -6,6 +6,10 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from episodes.models import Episode
+from scoring import budget, pipeline, ranking
+from scoring.services import pending_episode_ids
+
 logger = logging.getLogger(__name__)
 
 
@@ -19,11 +23,8 @@ logger = logging.getLogger(__name__)
 )
 def score_episode(episode_id: int, force: bool = False) -> dict | None:
     """Score one episode; model failures are recorded on the run, not raised."""
-    from episodes.models import Episode
-    from scoring import pipeline
-
     try:
-        run = pipeline.score_episode(episode_id, force=force)
+        run = pipeline.run_scoring(episode_id, force=force)
     except Episode.DoesNotExist:
         logger.info("Episode %s was deleted before it could be scored", episode_id)
         return None
@@ -33,14 +34,15 @@ def score_episode(episode_id: int, force: bool = False) -> dict | None:
 @shared_task
 def score_pending(limit: int = 200) -> int:
     """Enqueue episodes with a transcript but no current scorecard, while budget remains."""
-    from scoring.services import pending_episode_ids
-
-    if settings.PODINDEX_SCORING_MODEL:
-        from scoring import budget
-
-        if not budget.allows():
-            return 0
+    if settings.PODINDEX_SCORING_MODEL and not budget.allows():
+        return 0
     ids = pending_episode_ids(limit)
     for episode_id in ids:
         score_episode.delay(episode_id)
     return len(ids)
+
+
+@shared_task(ignore_result=True)
+def recompute_rankings() -> None:
+    """Recompute every show's score and rank (nightly: category means drift between runs)."""
+    ranking.recompute_all()

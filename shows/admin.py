@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from kombu.exceptions import OperationalError
 
-from shows import sync
+from shows import ingest
 from shows.models import Category, FeedFetch, Show, ShowCategory
 from shows.tasks import poll_show
 
@@ -177,10 +177,10 @@ class ShowAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        show, fetch = sync.add_show(
+        show, fetch = ingest.add_show(
             form.cleaned_data["feed_url"], form.cleaned_data["categories"], show=obj
         )
-        level = messages.SUCCESS if fetch.status in sync.INGESTED else messages.ERROR
+        level = messages.SUCCESS if fetch.status in ingest.INGESTED else messages.ERROR
         self.message_user(
             request,
             f"Fetched {show.feed_url}: {fetch.get_status_display()}, "

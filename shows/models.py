@@ -8,6 +8,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core.search import Searchable
+
 
 class Category(models.Model):
     """A B2B vertical shows are ranked in (Finance, Marketing, ...)."""
@@ -28,19 +30,16 @@ class Category(models.Model):
         return reverse("shows:category", kwargs={"slug": self.slug})
 
 
-class ShowQuerySet(models.QuerySet):
+class ShowQuerySet(Searchable, models.QuerySet):
+    search_fields = ("title", "author", "description")
+
     def active(self):
+        """Shows we follow and list: active and not a duplicate of another."""
         return self.filter(active=True, canonical__isnull=True)
 
     def ranked(self):
+        """Shows with a rank, best first."""
         return self.active().filter(rank__isnull=False).order_by("rank")
-
-    def search(self, query):
-        """Shows matching a websearch-style query, most relevant (and best scored) first."""
-        from podindex.search import search_queryset
-
-        fields = ("title", "author", "description")
-        return search_queryset(self, query, fields=fields, score="score")
 
 
 class Show(models.Model):
@@ -97,7 +96,7 @@ class Show(models.Model):
         help_text="The show this feed duplicates or moved to.",
     )
 
-    # Ranking figures, denormalised by shows.ranking (recompute_rankings).
+    # Ranking figures, denormalised by scoring.ranking (recompute_rankings).
     score = models.FloatField(null=True, blank=True)
     scored_episode_count = models.PositiveIntegerField(default=0)
     rank = models.PositiveIntegerField(null=True, blank=True)

@@ -10,6 +10,8 @@ from scoring.engines.base import (
     EpisodeContext,
     ScoringError,
 )
+from scoring.engines.baseline import BaselineEngine
+from scoring.engines.llm import LLMEngine
 
 __all__ = [
     "BudgetExceeded",
@@ -25,9 +27,5 @@ __all__ = [
 def get_engine():
     """The engine the settings choose: litellm when a model is configured, else the baseline."""
     if settings.PODINDEX_SCORING_MODEL:
-        from scoring.engines.llm import LLMEngine
-
         return LLMEngine.from_settings()
-    from scoring.engines.baseline import BaselineEngine
-
     return BaselineEngine()

@@ -12,7 +12,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 
-from episodes.analysis import count_words, filler_counts
+from episodes.transcripts.analysis import count_words, filler_counts
 from scoring.engines.base import DimensionResult, EngineResult, EpisodeContext
 from scoring.quotes import TranscriptIndex, quote_words
 

@@ -2,15 +2,15 @@
 
 from django import template
 
+from scoring.engines.baseline import FEATURES, FORMULAS
+from scoring.models import RubricDimension
+
 register = template.Library()
 
 
 @register.simple_tag
 def baseline_formulas() -> list[dict]:
     """Each dimension's formula as base, terms (feature, weight, cap) and feature meanings."""
-    from scoring.engines.baseline import FEATURES, FORMULAS
-    from scoring.models import RubricDimension
-
     names = dict(RubricDimension.objects.filter(rubric__is_active=True).values_list("key", "name"))
     return [
         {

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from episodes.models import Episode
 from scoring.models import EditorialOverride, RubricDimension, Scorecard
-from shows.ranking import refresh_show
+from scoring.ranking import refresh_show
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = pytest.mark.django_db

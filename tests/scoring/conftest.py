@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from episodes.transcripts import parse_plain_text
+from episodes.transcripts.parse import parse_plain_text
 from tests.factories import EpisodeFactory, TranscriptFactory
 
 DATA = Path(__file__).resolve().parent / "data"

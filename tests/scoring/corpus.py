@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from episodes.transcripts import TranscriptError, parse_transcript
+from episodes.transcripts.parse import TranscriptError, parse_transcript
 
 
 def parse_corpus_file(path: Path) -> list[dict]:

@@ -5,7 +5,7 @@ from django.urls import reverse
 from episodes.models import Episode
 from scoring.engines.baseline import FORMULAS
 from scoring.models import EditorialOverride, ScoringRun
-from scoring.pipeline import score_episode
+from scoring.pipeline import run_scoring
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def editor(admin_user, client):
 
 
 def test_it_publishes_the_baseline_formulas_on_the_methodology_page(client):
-    page = BeautifulSoup(client.get(reverse("scoring:methodology")).content, "html.parser")
+    page = BeautifulSoup(client.get(reverse("methodology")).content, "html.parser")
 
     section = page.find(id="baseline-formulas")
     formulas = [p.get_text() for p in section.select(".formula")]
@@ -32,7 +32,7 @@ def test_it_publishes_the_baseline_formulas_on_the_methodology_page(client):
 def test_it_records_the_editor_and_updates_the_score_when_an_override_is_saved(
     editor, client, interview_episode
 ):
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
     craft = scorecard.dimensions.get(dimension__key="conversational_craft")
 
     response = client.post(
@@ -54,7 +54,7 @@ def test_it_records_the_editor_and_updates_the_score_when_an_override_is_saved(
 
 
 def test_it_refuses_an_override_above_the_dimensions_maximum(editor, client, interview_episode):
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
     dimension = scorecard.dimensions.first().dimension
 
     response = client.post(
@@ -67,7 +67,7 @@ def test_it_refuses_an_override_above_the_dimensions_maximum(editor, client, int
 
 
 def test_it_restores_the_model_score_when_an_override_is_deleted(editor, client, interview_episode):
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
     client.post(
         reverse("admin:scoring_editorialoverride_add"),
         {
@@ -92,7 +92,7 @@ def test_it_restores_the_model_score_when_an_override_is_deleted(editor, client,
 def test_it_rescores_and_hides_episodes_from_the_scorecard_list(
     editor, client, interview_episode, chat_episode
 ):
-    first = score_episode(interview_episode.pk).scorecard
+    first = run_scoring(interview_episode.pk).scorecard
     changelist = reverse("admin:scoring_scorecard_changelist")
 
     client.post(changelist, {"action": "rescore_episodes", "_selected_action": [first.pk]})
@@ -105,7 +105,7 @@ def test_it_rescores_and_hides_episodes_from_the_scorecard_list(
 
 
 def test_it_heads_the_run_list_with_a_daily_spend_summary(editor, client, interview_episode):
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
     ScoringRun.objects.create(
         episode=interview_episode,
         engine="llm",
@@ -127,7 +127,7 @@ def test_it_heads_the_run_list_with_a_daily_spend_summary(editor, client, interv
 
 
 def test_it_filters_runs_by_cost_and_tokens(editor, client, interview_episode):
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
     ScoringRun.objects.create(
         episode=interview_episode,
         engine="llm",

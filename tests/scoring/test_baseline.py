@@ -1,6 +1,6 @@
 import re
 
-from episodes.transcripts import parse_plain_text
+from episodes.transcripts.parse import parse_plain_text
 from scoring.effective import band
 from scoring.engines.base import DimensionSpec, EpisodeContext
 from scoring.engines.baseline import FEATURES, FORMULAS, BaselineEngine, measure

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from scoring.models import Scorecard, ScoringRun
-from scoring.pipeline import score_episode
+from scoring.pipeline import run_scoring
 from scoring.services import refresh_episode_score
 from tests.factories import EditorialOverrideFactory
 from tests.scoring.conftest import INTERVIEW_QUOTES, answer
@@ -24,7 +24,7 @@ PARAPHRASED = "Our win rate for small deals nearly halved within two quarters."
 def test_it_scores_an_episode_with_one_request(llm, interview_episode):
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     scorecard = run.scorecard
     assert run.outcome == ScoringRun.Outcome.OK, run.error
@@ -44,7 +44,7 @@ def test_it_scores_an_episode_with_one_request(llm, interview_episode):
 def test_it_asks_for_json_in_the_rubrics_schema(llm, interview_episode):
     llm.answer(answer())
 
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
 
     request = llm.requests[0]
     schema = request["response_format"]["json_schema"]["schema"]
@@ -68,7 +68,7 @@ def test_it_sends_the_transcript_as_fenced_timestamped_lines(llm, make_episode):
     )
     llm.answer(answer(quotes={}))
 
-    score_episode(episode.pk)
+    run_scoring(episode.pk)
 
     prompt = llm.user_prompt()
     assert "Episode: Onboarding numbers" in prompt
@@ -82,7 +82,7 @@ def test_it_stores_only_verified_quotes_with_their_speaker(llm, interview_episod
     quotes = {**INTERVIEW_QUOTES, "originality": [INVENTED, PARAPHRASED]}
     llm.answer(answer(quotes=quotes))
 
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
 
     originality = scorecard.dimensions.get(dimension__key="originality")
     evidence = scorecard.dimensions.get(dimension__key="specificity_evidence")
@@ -99,7 +99,7 @@ def test_it_stores_only_verified_quotes_with_their_speaker(llm, interview_episod
 
 def test_it_never_shows_a_hallucinated_quote_on_the_page(llm, interview_episode, client):
     llm.answer(answer(quotes={**INTERVIEW_QUOTES, "guest_caliber": [INVENTED]}))
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
 
     page = client.get(interview_episode.get_absolute_url()).content.decode()
 
@@ -109,9 +109,9 @@ def test_it_never_shows_a_hallucinated_quote_on_the_page(llm, interview_episode,
 
 def test_it_makes_no_request_when_nothing_changed(llm, interview_episode):
     llm.answer(answer())
-    first = score_episode(interview_episode.pk)
+    first = run_scoring(interview_episode.pk)
 
-    second = score_episode(interview_episode.pk)
+    second = run_scoring(interview_episode.pk)
 
     assert len(llm.requests) == 1
     assert second.outcome == ScoringRun.Outcome.CACHED
@@ -122,11 +122,11 @@ def test_it_asks_again_when_forced_or_when_the_model_changes(llm, interview_epis
     llm.answer(answer())
     llm.answer(answer(scores=(10, 10, 10, 10, 10)))
     llm.answer(answer(scores=(12, 12, 12, 12, 12)))
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
 
-    forced = score_episode(interview_episode.pk, force=True)
+    forced = run_scoring(interview_episode.pk, force=True)
     settings.PODINDEX_SCORING_MODEL = "openai/another-scorer"
-    other_model = score_episode(interview_episode.pk)
+    other_model = run_scoring(interview_episode.pk)
 
     assert len(llm.requests) == 3
     assert forced.scorecard.total == 50
@@ -136,7 +136,7 @@ def test_it_asks_again_when_forced_or_when_the_model_changes(llm, interview_epis
 def test_it_accepts_json_inside_a_markdown_fence(llm, interview_episode):
     llm.answer("Here is the scorecard:\n```json\n" + json.dumps(answer()) + "\n```")
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert len(llm.requests) == 1
@@ -157,7 +157,7 @@ def test_it_asks_once_for_a_repair_of_an_unusable_answer(llm, interview_episode,
     llm.answer(bad)
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert len(llm.requests) == 2
@@ -170,11 +170,11 @@ def test_it_asks_once_for_a_repair_of_an_unusable_answer(llm, interview_episode,
 
 def test_it_fails_cleanly_when_the_repair_is_unusable_too(llm, interview_episode):
     llm.answer(answer(scores=(14, 14, 14, 14, 14)))
-    previous = score_episode(interview_episode.pk).scorecard
+    previous = run_scoring(interview_episode.pk).scorecard
     llm.answer("not json")
     llm.answer(answer(dimensions={"insight_density": {"score": 3}}))
 
-    run = score_episode(interview_episode.pk, force=True)
+    run = run_scoring(interview_episode.pk, force=True)
 
     previous.refresh_from_db()
     interview_episode.refresh_from_db()
@@ -188,7 +188,7 @@ def test_it_fails_cleanly_when_the_repair_is_unusable_too(llm, interview_episode
 def test_it_clamps_scores_out_of_range_and_flags_them(llm, interview_episode):
     llm.answer(answer(scores=(25, -3, 18, 19.6, "15")))
 
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
     run = scorecard.runs.get()
 
     dimensions = list(scorecard.dimensions.all())
@@ -203,7 +203,7 @@ def test_it_keeps_five_of_forty_takeaways(llm, interview_episode):
     takeaways = [f"Takeaway number {n} about pricing." for n in range(40)]
     llm.answer(answer(takeaways=takeaways, topics=[f"Topic {n}" for n in range(20)]))
 
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
 
     assert scorecard.takeaways == takeaways[:5]
     assert scorecard.topics.count() == 8
@@ -221,7 +221,7 @@ def test_it_is_not_steered_by_instructions_inside_the_transcript(llm, make_episo
     )
     llm.answer(answer(scores=(99, 99, 99, 99, 99), quotes={}))
 
-    run = score_episode(episode.pk)
+    run = run_scoring(episode.pk)
 
     prompt = llm.user_prompt()
     fenced = prompt[prompt.index("<<<TRANSCRIPT") : prompt.rindex("TRANSCRIPT>>>")]
@@ -239,7 +239,7 @@ def test_it_waits_as_told_by_retry_after_and_then_succeeds(llm, interview_episod
     llm.fail(429, {"Retry-After": "1"})
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert len(llm.requests) == 2
@@ -253,7 +253,7 @@ def test_it_retries_a_dropped_connection_and_a_timeout(llm, interview_episode, s
     llm.hang(2)
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert len(llm.requests) == 3
@@ -262,7 +262,7 @@ def test_it_retries_a_dropped_connection_and_a_timeout(llm, interview_episode, s
 
 def test_it_gives_up_after_bounded_retries_and_keeps_the_previous_scorecard(llm, interview_episode):
     llm.answer(answer())
-    previous = score_episode(interview_episode.pk).scorecard
+    previous = run_scoring(interview_episode.pk).scorecard
     override = EditorialOverrideFactory(
         episode=interview_episode, dimension=previous.dimensions.first().dimension, score=3
     )
@@ -270,7 +270,7 @@ def test_it_gives_up_after_bounded_retries_and_keeps_the_previous_scorecard(llm,
     for _ in range(5):
         llm.fail(500)
 
-    run = score_episode(interview_episode.pk, force=True)
+    run = run_scoring(interview_episode.pk, force=True)
 
     previous.refresh_from_db()
     override.refresh_from_db()
@@ -285,7 +285,7 @@ def test_it_gives_up_after_bounded_retries_and_keeps_the_previous_scorecard(llm,
 def test_it_does_not_retry_a_rejected_key(llm, interview_episode):
     llm.fail(401)
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.FAILED
     assert len(llm.requests) == 1
@@ -298,7 +298,7 @@ def test_it_makes_no_call_once_todays_budget_is_spent(llm, interview_episode, se
         episode=interview_episode, engine="llm", rubric_version=1, cost_usd=Decimal("5.0")
     )
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.BUDGET
     assert "budget ($5.0) is spent" in run.error and "resumes after" in run.error
@@ -314,9 +314,9 @@ def test_it_stops_before_a_call_the_rest_of_the_budget_cannot_cover(
     settings.PODINDEX_DAILY_LLM_BUDGET_USD = 0.003
     llm.answer(answer())
     llm.answer(answer())
-    first = score_episode(interview_episode.pk)
+    first = run_scoring(interview_episode.pk)
 
-    second = score_episode(interview_episode.pk, force=True)
+    second = run_scoring(interview_episode.pk, force=True)
 
     assert first.outcome == ScoringRun.Outcome.OK
     assert second.outcome == ScoringRun.Outcome.BUDGET
@@ -333,7 +333,7 @@ def test_it_counts_only_todays_spending_against_the_budget(llm, interview_episod
     )
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert len(llm.requests) == 1
@@ -342,10 +342,10 @@ def test_it_counts_only_todays_spending_against_the_budget(llm, interview_episod
 def test_it_keeps_overrides_across_llm_rescoring(llm, interview_episode):
     llm.answer(answer())
     llm.answer(answer(scores=(10, 10, 10, 10, 10)))
-    first = score_episode(interview_episode.pk).scorecard
+    first = run_scoring(interview_episode.pk).scorecard
     EditorialOverrideFactory(episode=interview_episode, dimension=None, score=55)
 
-    second = score_episode(interview_episode.pk, force=True).scorecard
+    second = run_scoring(interview_episode.pk, force=True).scorecard
 
     interview_episode.refresh_from_db()
     assert second.total == 50 and first.total == 82
@@ -363,7 +363,7 @@ def test_it_samples_a_transcript_too_long_for_the_context(llm, make_episode, set
     late_quote = "Point 390: we measured churn by cohort"
     llm.answer(answer(quotes={"insight_density": [late_quote]}))
 
-    run = score_episode(episode.pk)
+    run = run_scoring(episode.pk)
 
     prompt = llm.user_prompt()
     assert len(llm.requests) == 1
@@ -380,7 +380,7 @@ def test_it_records_zero_cost_and_says_so_for_an_unpriced_model(llm, interview_e
     settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 0.0
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.OK
     assert run.cost_usd == 0 and run.prompt_tokens == 1000
@@ -393,7 +393,7 @@ def test_it_prices_a_known_model_from_litellms_bundled_cost_map(llm, interview_e
     settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 0.0
     llm.answer(answer())
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     # gpt-4o-mini: $0.15/M input, $0.60/M output in litellm's bundled map
     assert run.cost_usd == Decimal("0.000330")

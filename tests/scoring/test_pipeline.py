@@ -2,7 +2,7 @@ import pytest
 
 from episodes.models import Topic
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
-from scoring.pipeline import score_episode
+from scoring.pipeline import run_scoring
 from shows.models import Show
 from tests.factories import EditorialOverrideFactory, EpisodeFactory, TranscriptFactory
 
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_it_writes_a_complete_current_scorecard(interview_episode):
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     interview_episode.refresh_from_db()
     scorecard = run.scorecard
@@ -32,7 +32,7 @@ def test_it_writes_a_complete_current_scorecard(interview_episode):
 
 
 def test_it_refreshes_the_shows_ranking_figures(interview_episode):
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
 
     show = Show.objects.get(pk=interview_episode.show_id)
     assert show.scored_episode_count == 1
@@ -42,16 +42,16 @@ def test_it_refreshes_the_shows_ranking_figures(interview_episode):
 def test_it_reuses_existing_topics_by_slug(interview_episode):
     existing = Topic.objects.create(name="Price", slug="price")
 
-    scorecard = score_episode(interview_episode.pk).scorecard
+    scorecard = run_scoring(interview_episode.pk).scorecard
 
     assert existing in scorecard.topics.all()
     assert Topic.objects.filter(slug="price").count() == 1
 
 
 def test_it_does_not_rescore_an_unchanged_transcript(interview_episode):
-    first = score_episode(interview_episode.pk)
+    first = run_scoring(interview_episode.pk)
 
-    second = score_episode(interview_episode.pk)
+    second = run_scoring(interview_episode.pk)
 
     assert second.outcome == ScoringRun.Outcome.CACHED
     assert second.scorecard == first.scorecard
@@ -59,9 +59,9 @@ def test_it_does_not_rescore_an_unchanged_transcript(interview_episode):
 
 
 def test_it_rescores_when_forced_and_keeps_one_current_scorecard(interview_episode):
-    first = score_episode(interview_episode.pk)
+    first = run_scoring(interview_episode.pk)
 
-    second = score_episode(interview_episode.pk, force=True)
+    second = run_scoring(interview_episode.pk, force=True)
 
     first.scorecard.refresh_from_db()
     assert second.outcome == ScoringRun.Outcome.OK
@@ -73,23 +73,23 @@ def test_it_rescores_when_forced_and_keeps_one_current_scorecard(interview_episo
 
 
 def test_it_rescores_when_the_transcript_changes(interview_episode):
-    first = score_episode(interview_episode.pk)
+    first = run_scoring(interview_episode.pk)
     transcript = interview_episode.transcript
     transcript.segments = [*transcript.segments[:-2]]
     transcript.save()
 
-    second = score_episode(interview_episode.pk)
+    second = run_scoring(interview_episode.pk)
 
     assert second.outcome == ScoringRun.Outcome.OK
     assert second.scorecard.transcript_hash != first.scorecard.transcript_hash
 
 
 def test_it_keeps_editorial_overrides_across_rescoring(interview_episode):
-    first = score_episode(interview_episode.pk).scorecard
+    first = run_scoring(interview_episode.pk).scorecard
     craft = first.dimensions.get(dimension__key="conversational_craft")
     EditorialOverrideFactory(episode=interview_episode, dimension=craft.dimension, score=2)
 
-    second = score_episode(interview_episode.pk, force=True).scorecard
+    second = run_scoring(interview_episode.pk, force=True).scorecard
 
     interview_episode.refresh_from_db()
     assert interview_episode.overrides.filter(is_active=True).count() == 1
@@ -99,7 +99,7 @@ def test_it_keeps_editorial_overrides_across_rescoring(interview_episode):
 def test_it_records_an_episode_without_a_transcript():
     episode = EpisodeFactory()
 
-    run = score_episode(episode.pk)
+    run = run_scoring(episode.pk)
 
     assert run.outcome == ScoringRun.Outcome.NO_TRANSCRIPT
     assert run.scorecard is None
@@ -107,12 +107,12 @@ def test_it_records_an_episode_without_a_transcript():
 
 
 def test_it_fails_cleanly_on_a_trailer_and_keeps_the_previous_scorecard(interview_episode):
-    previous = score_episode(interview_episode.pk).scorecard
+    previous = run_scoring(interview_episode.pk).scorecard
     transcript = interview_episode.transcript
     transcript.segments = [{"speaker": "A", "start": 0, "end": 3, "text": "Coming soon."}]
     transcript.save()
 
-    run = score_episode(interview_episode.pk)
+    run = run_scoring(interview_episode.pk)
 
     interview_episode.refresh_from_db()
     previous.refresh_from_db()
@@ -127,7 +127,7 @@ def test_it_refreshes_the_conversation_analysis_before_scoring(interview_episode
     # Written behind the model's back (queryset update skips Transcript.save()).
     transcript.__class__.objects.filter(pk=transcript.pk).update(analysis={})
 
-    score_episode(interview_episode.pk)
+    run_scoring(interview_episode.pk)
 
     transcript.refresh_from_db()
     assert transcript.analysis["speakers"][0]["label"] == "B"
@@ -156,7 +156,7 @@ def test_it_stores_dimension_quotes_with_speaker_and_verified_flag(make_episode)
         ]
     )
 
-    run = score_episode(episode.pk)
+    run = run_scoring(episode.pk)
 
     quotes = [q for d in DimensionScore.objects.filter(scorecard=run.scorecard) for q in d.quotes]
     assert quotes

@@ -2,7 +2,7 @@ import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
 
-from shows import sync
+from shows import ingest
 from shows.models import FeedFetch, Show
 from tests.factories import CategoryFactory, ShowFactory
 from tests.factories.feeds import item, rss
@@ -46,7 +46,7 @@ def test_the_add_form_refuses_a_url_already_followed(admin_client):
 
 def test_an_editor_sees_feed_health_and_the_latest_fetches(admin_client, feed_server):
     url = feed_server.serve("/feed.xml", "<html><body>not a feed</body></html>")
-    show, _ = sync.add_show(url)
+    show, _ = ingest.add_show(url)
 
     page = admin_client.get(reverse("admin:shows_show_change", args=[show.pk])).content.decode()
 
@@ -68,7 +68,7 @@ def test_poll_now_polls_the_selected_shows(admin_client, feed_server):
 
 def test_the_fetch_log_lists_outcomes(admin_client, feed_server):
     show = ShowFactory(feed_url=feed_server.url("/missing.xml"), title="Lost Show")
-    sync.poll(show)
+    ingest.poll(show)
     page = admin_client.get(reverse("admin:shows_feedfetch_changelist")).content.decode()
     assert "Lost Show" in page
     assert "HTTP 404" in page

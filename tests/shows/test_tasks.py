@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from podindex.celery import app
 from shows.models import Show
-from shows.tasks import poll_due_shows, recompute_rankings
+from scoring.tasks import recompute_rankings
+from shows.tasks import poll_due_shows
 from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
 

@@ -3,8 +3,8 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from episodes.analysis import analyze
-from episodes.transcripts import FORMATS, TranscriptError, parse_transcript
+from episodes.transcripts.analysis import analyze
+from episodes.transcripts.parse import FORMATS, TranscriptError, parse_transcript
 
 
 class Command(BaseCommand):

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from episodes import ingest
+from episodes.transcripts import fetch as transcripts
 
 
 class Command(BaseCommand):
@@ -15,7 +15,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
-        episodes = ingest.missing_transcripts(include_failed=not options["skip_failed"])
+        episodes = transcripts.missing_transcripts(include_failed=not options["skip_failed"])
         if options["show"]:
             episodes = episodes.filter(show__slug=options["show"])
         if options["episode"]:
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         episodes = list(episodes)
         fetched = 0
         for n, episode in enumerate(episodes, 1):
-            transcript = ingest.fetch_transcript(episode)
+            transcript = transcripts.fetch_publisher_transcript(episode)
             fetched += transcript is not None
             if transcript is not None:
                 outcome = f"{transcript.format}, {len(transcript.segments)} segments"

@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from episodes.models import Episode
 from scoring.models import ScoringRun
-from scoring.pipeline import score_episode
+from scoring.pipeline import run_scoring
 
 
 class Command(BaseCommand):
@@ -41,7 +41,7 @@ class Command(BaseCommand):
         outcomes: Counter = Counter()
         cost = Decimal(0)
         for done, (episode_id, show_title, title) in enumerate(ids, start=1):
-            run = score_episode(episode_id, force=force)
+            run = run_scoring(episode_id, force=force)
             outcomes[run.outcome] += 1
             cost += run.cost_usd
             line = f"[{done}/{len(ids)}] {show_title} — {title}: {run.get_outcome_display()}"

@@ -2,8 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
-from episodes.models import Transcript
-from shows import sync
+from shows import ingest
 from shows.models import Category
 
 
@@ -37,7 +36,7 @@ class Command(BaseCommand):
         except ValidationError as exc:
             raise CommandError(f"Not an http(s) URL: {url}") from exc
         categories = categories_from_slugs(options["category"])
-        show, fetch = sync.add_show(url, categories)
+        show, fetch = ingest.add_show(url, categories)
         show.refresh_from_db()
         self.stdout.write(f"{show.title or show.feed_url}  (/{show.slug}/)")
         if show.author:
@@ -52,7 +51,7 @@ class Command(BaseCommand):
             f"{fetch.updated_count} updated)"
         )
         with_links = show.episodes.exclude(transcript_links=[]).count()
-        stored = Transcript.objects.filter(episode__show=show).count()
+        stored = show.episodes.filter(transcript__isnull=False).count()
         self.stdout.write(f"  transcripts: {stored} stored of {with_links} linked in the feed")
         failed = show.episodes.filter(transcript_status="failed").count()
         if failed:
@@ -65,5 +64,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  duplicate of: {show.canonical}")
         if fetch.error:
             self.stdout.write(f"  note: {fetch.error}")
-        if fetch.status not in sync.INGESTED:
+        if fetch.status not in ingest.INGESTED:
             raise CommandError(f"The feed could not be ingested: {fetch.error}")

@@ -5,8 +5,8 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.core.management.base import BaseCommand, CommandError
 
-from shows import sync
-from shows.feeds import clean_url
+from shows import ingest
+from shows.ingest.parse import clean_url
 from shows.management.commands.add_show import categories_from_slugs
 from shows.tasks import poll_show
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError("The OPML file lists no feed URLs (outline xmlUrl).")
         added = 0
         for n, url in enumerate(urls, 1):
-            show, created = sync.create_show(url, categories)
+            show, created = ingest.create_show(url, categories)
             added += created
             if created:
                 # Eager without a broker (polls right here), otherwise queued for the workers.

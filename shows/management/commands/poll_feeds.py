@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from shows import sync
+from shows import ingest
 from shows.models import Show
 from shows.tasks import poll_show
 
@@ -13,7 +13,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue", action="store_true", help="Queue the polls for the workers instead."
         )
-        parser.add_argument("--limit", type=int, default=sync.DISPATCH_LIMIT)
+        parser.add_argument("--limit", type=int, default=ingest.DISPATCH_LIMIT)
 
     def handle(self, *args, **options):
         if options["show"]:
@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No show with slug {options['show']!r}")
             ids = [show.pk]
         else:
-            ids = sync.claim_due_shows(options["limit"])
+            ids = ingest.claim_due_shows(options["limit"])
         if options["enqueue"]:
             for show_id in ids:
                 poll_show.delay(show_id, force=bool(options["show"]))
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             return
         for n, show_id in enumerate(ids, 1):
             show = Show.objects.get(pk=show_id)
-            fetch = sync.poll(show, force=bool(options["show"]))
+            fetch = ingest.poll(show, force=bool(options["show"]))
             self.stdout.write(
                 f"[{n}/{len(ids)}] {show}: {fetch.get_status_display()}"
                 f" ({fetch.new_count} new, {fetch.updated_count} updated)"

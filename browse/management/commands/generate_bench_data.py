@@ -1,0 +1,241 @@
+"""Load a large synthetic catalogue into PostgreSQL for the browsing benchmarks (bench/).
+
+5,000 shows and 250,000 scored episodes by default, each with a scorecard and five dimension
+scores, two topics, and a transcript for one episode in ten. Rows go in with COPY, so the
+search triggers fill the search vectors as they would for any other write.
+"""
+
+import random
+from datetime import timedelta
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from episodes.models import Episode, Topic, Transcript
+from scoring.models import DimensionScore, Rubric, Scorecard
+from scoring.ranking import recompute_all
+from shows.models import Category, Show, ShowCategory
+
+FEED_PREFIX = "https://bench.invalid/feeds/"
+CATEGORIES = [
+    "Finance", "Marketing", "Sales", "SaaS & Tech", "Leadership", "HR", "Operations",
+    "Legal", "Supply Chain", "Data & Analytics",
+]  # fmt: skip
+LANGUAGES = ["en"] * 8 + ["de", "fr"]
+# Enough distinct words that any one appears in about 1% of titles, like real vocabulary.
+VOCABULARY = (  # noqa: SIM905 - a paragraph reads better than 130 quoted words
+    "pricing churn pipeline quota forecast margin revenue retention expansion onboarding "
+    "procurement audit compliance payroll hiring culture leadership strategy roadmap launch "
+    "segment persona funnel attribution brand content demand outbound inbound partner channel "
+    "cloud security platform integration migration analytics dashboard warehouse governance "
+    "budget cashflow treasury valuation fundraising board investor acquisition merger exit "
+    "negotiation contract renewal discount packaging tier freemium enterprise midmarket smb "
+    "founder operator manager coach mentor team remote hybrid burnout feedback performance "
+    "logistics inventory supplier sourcing freight warehouse automation robotics forecasting "
+    "lawsuit regulation privacy gdpr tax accounting ledger close reconciliation billing "
+    "invoice collections credit risk fraud lending banking payments fintech insurance "
+    "community events webinar podcast newsletter seo search ads social video storytelling "
+    "positioning messaging category competitive win loss enablement playbook cadence sequence "
+    "discovery demo proposal objection closing handoff success support ticket escalation nps"
+).split()
+
+
+class Command(BaseCommand):
+    help = "Load a large synthetic catalogue (PostgreSQL only) for bench/browse_*.py."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--shows", type=int, default=5000)
+        parser.add_argument("--episodes-per-show", type=int, default=50)
+        parser.add_argument("--transcript-share", type=float, default=0.1)
+        parser.add_argument("--seed", type=int, default=20261101)
+
+    def handle(self, *args, **options):
+        if connection.vendor != "postgresql":
+            raise CommandError("generate_bench_data needs PostgreSQL (set DATABASE_URL).")
+        if Show.objects.filter(feed_url__startswith=FEED_PREFIX).exists():
+            raise CommandError("Bench data is already loaded here; use a fresh database.")
+        rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
+        if rubric is None:
+            raise CommandError("No active rubric: run migrate first.")
+        self.random = random.Random(options["seed"])
+        self.now = timezone.now()
+        with transaction.atomic():
+            categories = self.load_categories()
+            topics = self.load_topics()
+            shows = self.load_shows(options["shows"], categories)
+            self.load_episodes(shows, options["episodes_per_show"], rubric, topics, options)
+        self.stdout.write("Computing rankings…")
+        recompute_all(progress=lambda done, total: self.stdout.write(f"  {done}/{total} shows"))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        self.stdout.write(self.style.SUCCESS("Bench data loaded."))
+
+    def words(self, n):
+        return " ".join(self.random.choice(VOCABULARY) for _ in range(n))
+
+    def load_categories(self):
+        categories = []
+        for position, name in enumerate(CATEGORIES):
+            slug = name.lower().replace(" & ", "-").replace(" ", "-")
+            category, _ = Category.objects.get_or_create(
+                slug=slug, defaults={"name": name, "position": position}
+            )
+            categories.append(category)
+        return categories
+
+    def load_topics(self):
+        return [
+            Topic.objects.get_or_create(slug=word, defaults={"name": word.title()})[0]
+            for word in VOCABULARY[:60]
+        ]
+
+    def load_shows(self, count, categories):
+        self.stdout.write(f"Shows: {count}")
+        quality = {}
+        rows = []
+        for i in range(count):
+            slug = f"bench-show-{i}"
+            quality[slug] = self.random.gauss(55, 12)
+            rows.append(
+                {
+                    "feed_url": f"{FEED_PREFIX}{i}.xml",
+                    "title": f"The {self.words(2).title()} Show {i}",
+                    "slug": slug,
+                    "author": f"Host {i}",
+                    "description": f"<p>A B2B show about {self.words(12)}.</p>",
+                    "language": self.random.choice(LANGUAGES),
+                    "last_fetch_status": Show.FetchStatus.OK,
+                }
+            )
+        copy_rows(Show, rows)
+        shows = list(
+            Show.objects.filter(feed_url__startswith=FEED_PREFIX).values_list("pk", "slug")
+        )
+        placements = []
+        for pk, _ in shows:
+            for category in self.random.sample(categories, self.random.choice((1, 1, 2))):
+                placements.append({"show_id": pk, "category_id": category.pk})
+        copy_rows(ShowCategory, placements)
+        return [(pk, quality[slug]) for pk, slug in shows]
+
+    def load_episodes(self, shows, per_show, rubric, topics, options):
+        total = len(shows) * per_show
+        self.stdout.write(f"Episodes: {total}")
+        rows = []
+        for show_id, _ in shows:
+            for j in range(per_show):
+                published = self.now - timedelta(days=self.random.uniform(1, 3 * 365))
+                rows.append(
+                    {
+                        "show_id": show_id,
+                        "guid": f"bench-{show_id}-{j}",
+                        "title": f"{self.words(5).capitalize()} ({j})",
+                        "slug": f"episode-{j}",
+                        "published_at": published,
+                        "duration_seconds": self.random.randint(900, 4800),
+                        "audio_url": f"https://bench.invalid/audio/{show_id}/{j}.mp3",
+                        "audio_type": "audio/mpeg",
+                        "audio_size": self.random.randint(10**7, 10**8),
+                        "notes_html": f"<p>{self.words(25)}</p>",
+                        "transcript_status": "ok",
+                    }
+                )
+        copy_rows(Episode, rows)
+        quality = dict(shows)
+        episodes = list(
+            Episode.objects.filter(show__feed_url__startswith=FEED_PREFIX).values_list(
+                "pk", "show_id", "published_at"
+            )
+        )
+        self.stdout.write("Scorecards, dimension scores, topics, transcripts…")
+        scorecards, scores = [], {}
+        for pk, show_id, published in episodes:
+            scores[pk] = [
+                max(0, min(20, round(self.random.gauss(quality[show_id] / 5, 3)))) for _ in range(5)
+            ]
+            scorecards.append(
+                {
+                    "episode_id": pk,
+                    "rubric_id": rubric.pk,
+                    "engine": Scorecard.Engine.BASELINE,
+                    "total": sum(scores[pk]),
+                    "summary": f"An episode on {self.words(10)}.",
+                    "transcript_hash": "0" * 64,
+                    "created_at": min(self.now, published + timedelta(days=2)),
+                }
+            )
+        copy_rows(Scorecard, scorecards)
+        dimensions = list(rubric.dimensions.all())
+        # A list, not an iterator: the connection is busy with COPY while rows are written.
+        cards = list(
+            Scorecard.objects.filter(episode__show__feed_url__startswith=FEED_PREFIX).values_list(
+                "pk", "episode_id"
+            )
+        )
+        copy_rows(
+            DimensionScore,
+            (
+                {"scorecard_id": card, "dimension_id": d.pk, "score": score, "rationale": "Bench."}
+                for card, episode_id in cards
+                for d, score in zip(dimensions, scores[episode_id], strict=True)
+            ),
+        )
+        through = Episode.topics.through
+        copy_rows(
+            through,
+            (
+                {"episode_id": pk, "topic_id": topic.pk}
+                for pk, _, _ in episodes
+                for topic in self.random.sample(topics, 2)
+            ),
+        )
+        copy_rows(
+            Transcript,
+            (
+                {
+                    "episode_id": pk,
+                    "format": "json",
+                    "segments": [
+                        {"speaker": "AB"[k % 2], "start": k * 30.0, "text": self.words(14)}
+                        for k in range(20)
+                    ],
+                    "word_count": 280,
+                }
+                for pk, _, _ in episodes
+                if self.random.random() < options["transcript_share"]
+            ),
+        )
+        # Scores as scoring leaves them: the effective total and when it was computed.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                UPDATE episodes_episode e SET score = s.total, scored_at = s.created_at
+                FROM scoring_scorecard s
+                WHERE s.episode_id = e.id AND e.guid LIKE %s
+                """,
+                ["bench-%"],
+            )
+
+
+def copy_rows(model, rows):
+    """COPY dicts of attribute values into the model's table; missing fields get defaults."""
+    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    now = timezone.now()
+    defaults = {}
+    for f in fields:
+        if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
+            defaults[f.attname] = now
+        else:
+            defaults[f.attname] = f.get_default()
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(model._meta.db_table)
+        with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(
+                    [
+                        f.get_db_prep_save(row.get(f.attname, defaults[f.attname]), connection)
+                        for f in fields
+                    ]
+                )

@@ -1,0 +1,131 @@
+"""Site search: shows, episodes and the moments in transcripts where the words were said."""
+
+import re
+from dataclasses import dataclass, field
+
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from core.pagination import Pager
+from core.search import clean_query, query_terms, search_queryset
+from episodes.models import Episode, Transcript
+from shows.models import Show
+
+SNIPPET_CHARS = 240
+
+
+@dataclass
+class Moment:
+    """Where in a transcript the words were said."""
+
+    episode: object
+    start: float | None
+    snippet: SafeString
+
+    @property
+    def url(self):
+        anchor = f"#t={int(self.start)}" if self.start is not None else ""
+        return self.episode.get_absolute_url() + anchor
+
+
+@dataclass
+class Results(Pager):
+    """Search results: pages of shows, episodes and transcript moments, with no total."""
+
+    query: str
+    truncated: bool = False
+    shows: list = field(default_factory=list)
+    episodes: list = field(default_factory=list)
+    moments: list = field(default_factory=list)
+    has_next: bool = False
+    number: int = 1
+
+    @property
+    def empty(self):
+        return not (self.shows or self.episodes or self.moments)
+
+
+def find_moment(segments: list, terms: list[str]) -> tuple[float | None, str]:
+    """The segment that mentions most of `terms` (the first such): its start and its text."""
+    best, best_hits = None, 0
+    for segment in segments or []:
+        if not isinstance(segment, dict):
+            continue
+        text = str(segment.get("text") or "").lower()
+        hits = sum(1 for term in terms if term in text)
+        if hits > best_hits:
+            best, best_hits = segment, hits
+            if hits == len(terms):
+                break
+    if best is None:
+        return None, ""
+    start = best.get("start")
+    try:
+        start = float(start) if start is not None else None
+    except (TypeError, ValueError):
+        start = None
+    return start, str(best.get("text") or "")
+
+
+def highlight(text: str, terms: list[str]) -> SafeString:
+    """`text` escaped, cut to a window around the first match, with matches in <mark>."""
+    if not terms:
+        return escape(text[:SNIPPET_CHARS])
+    pattern = re.compile("|".join(re.escape(t) for t in terms), re.IGNORECASE)
+    first = pattern.search(text)
+    if first and len(text) > SNIPPET_CHARS:
+        start = max(0, first.start() - SNIPPET_CHARS // 3)
+        text = ("…" if start else "") + text[start : start + SNIPPET_CHARS] + "…"
+    elif len(text) > SNIPPET_CHARS:
+        text = text[:SNIPPET_CHARS] + "…"
+    pieces, last = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[last : match.start()]))
+        pieces.append(f"<mark>{escape(match.group())}</mark>")
+        last = match.end()
+    pieces.append(escape(text[last:]))
+    return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
+
+
+def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
+    """Shows (first page only), episodes and transcript moments matching the query."""
+    query, truncated = clean_query(raw_query)
+    results = Results(query=query, truncated=truncated, number=page)
+    if not query:
+        return results
+    offset = (page - 1) * per_page
+    if page == 1:
+        results.shows = list(
+            Show.objects.active()
+            .search(query)
+            .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
+        )
+    episodes = list(
+        Episode.objects.listed()
+        .search(query)
+        .select_related("show")
+        .only(
+            "title", "slug", "published_at", "duration_seconds", "score", "show__title",
+            "show__slug",
+        )[offset : offset + per_page + 1]
+    )  # fmt: skip
+    transcripts = list(
+        search_queryset(
+            Transcript.objects.listed(),
+            query,
+            fields=("segments",),
+            score="episode__score",
+        )
+        .select_related("episode__show")
+        .only(
+            "segments", "episode__title", "episode__slug", "episode__published_at",
+            "episode__score", "episode__show__title", "episode__show__slug",
+        )[offset : offset + per_page + 1]
+    )  # fmt: skip
+    results.has_next = len(episodes) > per_page or len(transcripts) > per_page
+    results.episodes = episodes[:per_page]
+    terms = query_terms(query)
+    for transcript in transcripts[:per_page]:
+        start, text = find_moment(transcript.segments, terms)
+        results.moments.append(Moment(transcript.episode, start, highlight(text, terms)))
+    return results

@@ -1,0 +1,374 @@
+"""RSS of newly scored episodes (site-wide, filtered, per show/category/topic) and OPML export.
+
+Every feed works in a podcast app (audio enclosures, iTunes duration and artwork) as well as
+in a news reader (score, summary, a link to the scorecard), and answers conditional GETs
+with 304 from an ETag and Last-Modified computed from the very items it would send.
+"""
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
+from django.utils.html import escape, format_html
+from django.utils.http import http_date
+from django.utils.xmlutils import SimplerXMLGenerator
+from django.views.decorators.http import condition, require_GET
+
+from core.page_cache import public_page
+from episodes.models import Episode, Topic
+from scoring.effective import band
+from scoring.models import Scorecard
+from shows.models import Category, Show, ShowCategory
+
+FEED_ITEMS = 50
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# XML 1.0 forbids these; a feed title carrying one must not turn our feed into an error.
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class InvalidFilter(ValueError):
+    """A query-string filter the feed cannot honour; its message is shown to the subscriber."""
+
+
+def clean_text(value) -> str:
+    """Text safe to put in XML 1.0: control characters removed."""
+    return CONTROL_CHARS.sub("", str(value or ""))
+
+
+def parse_min_score(raw: str | None) -> int | None:
+    """`min_score` as an integer 0–100; None when absent; InvalidFilter otherwise."""
+    if raw is None or raw.strip() == "":
+        return None
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise InvalidFilter(
+            f"min_score must be a whole number from 0 to 100, not {raw[:40]!r}."
+        ) from None
+    if not 0 <= value <= 100:
+        raise InvalidFilter(f"min_score must be from 0 to 100, not {value}.")
+    return value
+
+
+@dataclass
+class FeedSpec:
+    """What one feed request lists: its channel metadata and the filtered episodes."""
+
+    title: str
+    link: str
+    description: str
+    episodes: object  # an Episode queryset, filtered
+    image: str = ""
+    key: list = field(default_factory=list)
+
+    @cached_property
+    def items(self) -> list:
+        """The feed's episodes, evaluated once for the ETag, Last-Modified and the body."""
+        current = Scorecard.objects.filter(is_current=True, rubric__is_active=True).only(
+            "episode_id", "summary", "total"
+        )
+        return list(
+            self.episodes.select_related("show")
+            .defer(
+                "notes_html",
+                "search_vector",
+                "transcript_links",
+                "people",
+                "show__description",
+                "show__search_vector",
+                "show__feed_categories",
+                "show__dimension_averages",
+                "show__score_trend",
+                "show__etag",
+                "show__last_error",
+            )
+            .prefetch_related(Prefetch("scorecards", queryset=current, to_attr="current"))
+            .order_by("-scored_at", "-pk")[:FEED_ITEMS]
+        )
+
+    @cached_property
+    def last_modified(self):
+        stamps = [s for e in self.items for s in (e.scored_at, e.updated_at) if s]
+        return max(stamps) if stamps else None
+
+    @cached_property
+    def etag(self) -> str:
+        parts = [self.title, self.link, *map(str, self.key)]
+        for e in self.items:
+            parts.append(f"{e.pk}:{e.score}:{e.scored_at}:{e.updated_at}:{e.show.title}")
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+class PodcastRssFeed(Rss201rev2Feed):
+    """RSS 2.0 with the iTunes namespace, so podcast apps show artwork and durations."""
+
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:itunes": ITUNES_NS}
+
+    def add_root_elements(self, handler):
+        super().add_root_elements(handler)
+        if self.feed.get("image"):
+            handler.addQuickElement("itunes:image", attrs={"href": self.feed["image"]})
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        if item.get("duration"):
+            handler.addQuickElement("itunes:duration", str(item["duration"]))
+        if item.get("image"):
+            handler.addQuickElement("itunes:image", attrs={"href": item["image"]})
+
+
+class ScoredEpisodesFeed(Feed):
+    """The syndication framework's view of a FeedSpec."""
+
+    feed_type = PodcastRssFeed
+
+    def get_object(self, request, spec):
+        self.request = request
+        return spec
+
+    def title(self, spec):
+        return clean_text(spec.title)
+
+    def link(self, spec):
+        return spec.link
+
+    def description(self, spec):
+        return clean_text(spec.description)
+
+    def feed_extra_kwargs(self, spec):
+        return {"image": spec.image} if spec.image else {}
+
+    def items(self, spec):
+        return spec.items
+
+    def item_title(self, episode):
+        # Readers treat an RSS title as HTML, hence the escaping on top of XML's own.
+        return escape(clean_text(episode.title))
+
+    def item_description(self, episode):
+        scorecard = episode.current[0] if episode.current else None
+        return format_html(
+            "<p><strong>Substance score {} / 100</strong> ({}) · {}</p>{}"
+            '<p><a href="{}">Read the scorecard</a></p>',
+            episode.score,
+            band(episode.score),
+            clean_text(episode.show.title),
+            format_html("<p>{}</p>", clean_text(scorecard.summary))
+            if scorecard and scorecard.summary
+            else "",
+            self.request.build_absolute_uri(episode.get_absolute_url()),
+        )
+
+    def item_link(self, episode):
+        return episode.get_absolute_url()
+
+    def item_pubdate(self, episode):
+        return episode.published_at or episode.scored_at
+
+    def item_author_name(self, episode):
+        return clean_text(episode.show.author) or None
+
+    def item_enclosures(self, episode):
+        if not episode.audio_url:
+            return []
+        return [
+            Enclosure(
+                episode.audio_url,
+                str(episode.audio_size or 0),
+                clean_text(episode.audio_type) or "audio/mpeg",
+            )
+        ]
+
+    def item_extra_kwargs(self, episode):
+        return {
+            "duration": episode.duration_seconds or "",
+            "image": episode.image_url or episode.show.artwork_url,
+        }
+
+
+def serve_feed(request, spec: FeedSpec) -> HttpResponse:
+    """Render `spec` as RSS, answering If-None-Match / If-Modified-Since with 304."""
+
+    @condition(etag_func=lambda r: spec.etag, last_modified_func=lambda r: spec.last_modified)
+    def view(request):
+        response = ScoredEpisodesFeed()(request, spec=spec)
+        # One source of truth for Last-Modified: the one the 304 check compared against.
+        if spec.last_modified:
+            response.headers["Last-Modified"] = http_date(spec.last_modified.timestamp())
+        else:
+            del response.headers["Last-Modified"]
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    return view(request)
+
+
+def _filtered(request, episodes):
+    """Apply `min_score` from the query string (InvalidFilter when malformed)."""
+    min_score = parse_min_score(request.GET.get("min_score"))
+    if min_score is not None:
+        episodes = episodes.filter(score__gte=min_score)
+    return episodes, min_score
+
+
+def _bad_request(exc):
+    return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
+
+
+@public_page
+@require_GET
+def site_feed(request):
+    """Newly scored episodes site-wide, filterable by category, topic and min_score."""
+    try:
+        episodes, min_score = _filtered(request, Episode.objects.scored())
+    except InvalidFilter as exc:
+        return _bad_request(exc)
+    title = "Newly scored B2B podcast episodes"
+    key = [min_score]
+    if slug := request.GET.get("category"):
+        category = get_object_or_404(Category, slug=slug)
+        episodes = episodes.filter(show__showcategory__category=category)
+        title = f"Newly scored B2B {category.name} episodes"
+        key.append(category.slug)
+    if slug := request.GET.get("topic"):
+        topic = get_object_or_404(Topic, slug=slug)
+        episodes = episodes.filter(topics=topic)
+        title += f" on {topic.name}"
+        key.append(topic.slug)
+    if min_score is not None:
+        title += f" scoring {min_score} or more"
+    spec = FeedSpec(
+        title=f"{title} — {settings.SITE_NAME}",
+        link=reverse("home"),
+        description="Episodes as we score them for substance, with the score and a summary.",
+        episodes=episodes,
+        key=key,
+    )
+    return serve_feed(request, spec)
+
+
+def _scored_feed(request, episodes, *, title, link, description, image=""):
+    """Serve newly scored episodes of one show, category or topic (min_score may filter)."""
+    try:
+        episodes, min_score = _filtered(request, episodes)
+    except InvalidFilter as exc:
+        return _bad_request(exc)
+    spec = FeedSpec(
+        title=title,
+        link=link,
+        description=description,
+        episodes=episodes,
+        image=image,
+        key=[min_score],
+    )
+    return serve_feed(request, spec)
+
+
+@public_page
+@require_GET
+def show_feed(request, slug):
+    """A show's newly scored episodes."""
+    show = get_object_or_404(Show.objects.active(), slug=slug)
+    return _scored_feed(
+        request,
+        Episode.objects.scored().filter(show=show),
+        title=f"{show.title} — scored by {settings.SITE_NAME}",
+        link=show.get_absolute_url(),
+        description=f"Episodes of {show.title} with their substance scores.",
+        image=show.artwork_url,
+    )
+
+
+@public_page
+@require_GET
+def category_feed(request, slug):
+    """Newly scored episodes of the shows in one category."""
+    category = get_object_or_404(Category, slug=slug)
+    return _scored_feed(
+        request,
+        Episode.objects.scored().filter(show__showcategory__category=category),
+        title=f"The best B2B {category.name} podcast episodes — {settings.SITE_NAME}",
+        link=category.get_absolute_url(),
+        description=f"Newly scored B2B {category.name} episodes with their substance scores.",
+    )
+
+
+@public_page
+@require_GET
+def topic_feed(request, slug):
+    """Newly scored episodes filed under one topic."""
+    topic = get_object_or_404(Topic, slug=slug)
+    return _scored_feed(
+        request,
+        Episode.objects.scored().filter(topics=topic),
+        title=f"B2B podcast episodes on {topic.name} — {settings.SITE_NAME}",
+        link=topic.get_absolute_url(),
+        description=f"Newly scored episodes about {topic.name}, with their substance scores.",
+    )
+
+
+@public_page
+@require_GET
+def opml(request, slug=None):
+    """The ranked shows' original feed URLs, best first, as OPML for any podcast app."""
+    if slug:
+        category = get_object_or_404(Category, slug=slug)
+        placements = (
+            ShowCategory.objects.filter(category=category, rank__isnull=False, show__active=True)
+            .select_related("show")
+            .only("rank", "show__title", "show__slug", "show__feed_url")
+            .order_by("rank", "show__title")
+        )
+        shows = [p.show for p in placements]
+        title = f"The best B2B {category.name} podcasts"
+    else:
+        shows = list(Show.objects.ranked().only("title", "slug", "feed_url").order_by("rank"))
+        title = "The best B2B podcasts"
+    digest = hashlib.sha256(
+        "\n".join([title, *(f"{s.pk}:{s.feed_url}:{s.title}" for s in shows)]).encode()
+    ).hexdigest()[:32]
+
+    @condition(etag_func=lambda r: digest)
+    def view(request):
+        response = HttpResponse(content_type="text/x-opml; charset=utf-8")
+        filename = f"b2b-podcasts-{slug}.opml" if slug else "b2b-podcasts.opml"
+        response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+        response.headers["Cache-Control"] = "public, max-age=3600"
+        write_opml(request, response, f"{title} — {settings.SITE_NAME}", shows)
+        return response
+
+    return view(request)
+
+
+def write_opml(request, out, title, shows):
+    """OPML 2.0 with one rss outline per show."""
+    xml = SimplerXMLGenerator(out, "utf-8")
+    xml.startDocument()
+    xml.startElement("opml", {"version": "2.0"})
+    xml.startElement("head", {})
+    xml.addQuickElement("title", clean_text(title))
+    xml.endElement("head")
+    xml.startElement("body", {})
+    for show in shows:
+        name = clean_text(show.title) or show.feed_url
+        xml.addQuickElement(
+            "outline",
+            attrs={
+                "type": "rss",
+                "text": name,
+                "title": name,
+                "xmlUrl": clean_text(show.feed_url),
+                "htmlUrl": request.build_absolute_uri(show.get_absolute_url()),
+            },
+        )
+    xml.endElement("body")
+    xml.endElement("opml")

@@ -1,0 +1,219 @@
+"""Show pages: the rankings, a category's ranking and one show.
+
+Each view names the fragments an htmx request may swap (core.htmx.render_page).
+"""
+
+from django.conf import settings
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.views.decorators.http import require_GET
+
+from core.htmx import render_page
+from core.page_cache import public_page
+from core.pagination import paginate
+from scoring.models import RubricDimension
+from shows.models import Category, Show, ShowCategory
+
+SHOWS_PER_PAGE = 50
+EPISODES_PER_PAGE = 20
+SORTS = {
+    "score": "Best score",
+    "recent": "Most recent episode",
+    "episodes": "Most episodes",
+}
+# What an episode row shows, when listed with its show (home, topic and search pages).
+EPISODE_ROW_FIELDS = (
+    "title",
+    "slug",
+    "published_at",
+    "duration_seconds",
+    "score",
+    "scored_at",
+    "show__title",
+    "show__slug",
+)
+EPISODE_SORTS = {"date": "Newest", "score": "Best score"}
+# What a ranking row shows; the description and search vector stay in the database.
+ROW_FIELDS = (
+    "title",
+    "slug",
+    "author",
+    "artwork_url",
+    "language",
+    "score",
+    "rank",
+    "scored_episode_count",
+    "episode_count",
+    "latest_episode_at",
+    "score_trend",
+)
+
+
+@public_page
+@require_GET
+def show_list(request):
+    """All active shows, best ranked first, filterable by category and language."""
+    slug = request.GET.get("category", "")
+    category = get_object_or_404(Category, slug=slug) if slug else None
+    return _ranking(request, category, filter_category=True)
+
+
+@public_page
+@require_GET
+def category_detail(request, slug):
+    """The best B2B podcasts of one category."""
+    return _ranking(request, get_object_or_404(Category, slug=slug), filter_category=False)
+
+
+def _ranking(request, category, filter_category):
+    language = request.GET.get("language", "")[:20]
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        sort = "score"
+    shows = Show.objects.active().only(*ROW_FIELDS)
+    if category:
+        # The join that filters also supplies the rank within the category.
+        shows = shows.filter(showcategory__category=category).annotate(
+            position=F("showcategory__rank")
+        )
+    else:
+        shows = shows.annotate(position=F("rank"))
+    if language:
+        shows = shows.filter(language=language)
+    shows = shows.order_by(*_show_order(sort))
+    page = paginate(shows, request.GET.get("page"), SHOWS_PER_PAGE)
+    return render_page(
+        request,
+        "shows/show_list.html",
+        {
+            "category": category,
+            "filter_category": filter_category,
+            "categories": Category.objects.all(),
+            "languages": _languages(),
+            "language": language,
+            "sort": sort,
+            "sort_label": SORTS[sort],
+            "sorts": SORTS,
+            "page_obj": page,
+            "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
+            "ranked_count": _ranked_count(category) if page.number == 1 else None,
+        },
+        partials=["ranking"],
+    )
+
+
+def _show_order(sort):
+    if sort == "recent":
+        return [F("latest_episode_at").desc(nulls_last=True), "pk"]
+    if sort == "episodes":
+        return ["-episode_count", "pk"]
+    return [F("position").asc(nulls_last=True), F("score").desc(nulls_last=True), "title", "pk"]
+
+
+def _languages():
+    """Languages of active shows, for the filter (a handful of values over an index)."""
+    return sorted(
+        lang
+        for lang in Show.objects.active().values_list("language", flat=True).distinct().order_by()
+        if lang
+    )
+
+
+def _ranked_count(category):
+    """How many shows are ranked (over the rank indexes: at most a few thousand rows)."""
+    if category:
+        return ShowCategory.objects.filter(
+            category=category, rank__isnull=False, show__active=True
+        ).count()
+    return Show.objects.ranked().count()
+
+
+@public_page
+@require_GET
+def show_detail(request, slug):
+    """A show's score, rank, dimension averages, trend and its episodes."""
+    show = get_object_or_404(Show, slug=slug)
+    if show.canonical_id:
+        # A moved or duplicate feed: its page is the canonical show's page.
+        return redirect(show.canonical, permanent=True)
+    if not show.active:
+        raise Http404("This show is no longer listed.")
+    sort = request.GET.get("sort", "")
+    if sort not in EPISODE_SORTS:
+        sort = "date"
+    episodes = show.episodes.listed().defer("notes_html", "search_vector")
+    if sort == "score":
+        episodes = episodes.order_by(
+            F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"
+        )
+    else:
+        episodes = episodes.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    page = paginate(episodes, request.GET.get("page"), EPISODES_PER_PAGE)
+    for episode in page:
+        episode.show = show  # for get_absolute_url without a query per row
+    placements = list(
+        ShowCategory.objects.filter(show=show).select_related("category").order_by("category")
+    )
+    return render_page(
+        request,
+        "shows/show_detail.html",
+        {
+            "show": show,
+            "placements": placements,
+            "dimensions": _dimension_rows(show),
+            "page_obj": page,
+            "sort": sort,
+            "sorts": EPISODE_SORTS,
+            "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
+            "jsonld": show_jsonld(request, show, placements),
+        },
+        partials=["episodes"],
+    )
+
+
+def _dimension_rows(show):
+    """The show's dimension averages in rubric order, with names and maxima."""
+    if not show.dimension_averages:
+        return []
+    rows = []
+    for dimension in RubricDimension.objects.filter(rubric__is_active=True):
+        average = show.dimension_averages.get(dimension.key)
+        if average is not None:
+            rows.append(
+                {
+                    "name": dimension.name,
+                    "average": average,
+                    "max_score": dimension.max_score,
+                    "percent": round(100 * average / dimension.max_score),
+                }
+            )
+    return rows
+
+
+def show_jsonld(request, show, placements) -> dict:
+    """schema.org PodcastSeries for a show page, with its score as an aggregate rating."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "PodcastSeries",
+        "name": show.title,
+        "url": request.build_absolute_uri(show.get_absolute_url()),
+        "webFeed": show.feed_url,
+    }
+    if show.author:
+        data["author"] = {"@type": "Person", "name": show.author}
+    if show.artwork_url:
+        data["image"] = show.artwork_url
+    if show.language:
+        data["inLanguage"] = show.language
+    if placements:
+        data["genre"] = [p.category.name for p in placements]
+    if show.score is not None and show.scored_episode_count:
+        data["aggregateRating"] = {
+            "@type": "AggregateRating",
+            "ratingValue": round(show.score, 1),
+            "bestRating": 100,
+            "worstRating": 0,
+            "ratingCount": show.scored_episode_count,
+        }
+    return data

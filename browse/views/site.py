@@ -1,0 +1,120 @@
+"""Site-wide views: home, search, methodology, health and robots.txt."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count, F
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.template.response import TemplateResponse
+from django.utils import timezone
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET
+
+from browse.search import search as run_search
+from browse.views.shows import EPISODE_ROW_FIELDS, ROW_FIELDS
+from core.htmx import render_page
+from core.page_cache import public_page
+from core.pagination import MAX_PAGE, page_number
+from episodes.models import Episode
+from scoring.models import Rubric
+from shows.models import Category, Show, ShowCategory
+
+HOME_SHOWS = 10
+HOME_EPISODES = 8
+# "Best recent" looks at episodes scored in this window, over the scored_at index.
+RECENT_WINDOW = timedelta(days=30)
+SEARCH_PER_PAGE = 10
+
+
+@public_page
+@require_GET
+def home(request):
+    """Top shows, the best recently scored episodes and the categories."""
+    top_shows = list(
+        Show.objects.ranked()
+        .annotate(position=F("rank"))
+        .only(*ROW_FIELDS)
+        .order_by("rank", "title")[:HOME_SHOWS]
+    )
+    recent = Episode.objects.scored()
+    best_recent = list(
+        recent.filter(scored_at__gte=timezone.now() - RECENT_WINDOW)
+        .select_related("show")
+        .only(*EPISODE_ROW_FIELDS)
+        .order_by("-score", "-scored_at", "-pk")[:HOME_EPISODES]
+    )
+    if not best_recent:
+        # A quiet month: the latest scorecards, whatever their score.
+        best_recent = list(
+            recent.select_related("show")
+            .only(*EPISODE_ROW_FIELDS)
+            .order_by("-scored_at", "-pk")[:HOME_EPISODES]
+        )
+    ranked_per_category = dict(
+        ShowCategory.objects.filter(rank__isnull=False, show__active=True)
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+        .order_by()
+    )
+    categories = list(Category.objects.all())
+    for category in categories:
+        category.ranked_count = ranked_per_category.get(category.pk, 0)
+    return TemplateResponse(
+        request,
+        "home.html",
+        {
+            "top_shows": top_shows,
+            "best_recent": best_recent,
+            "categories": categories,
+            "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
+        },
+    )
+
+
+@require_GET
+def health(request):
+    """Liveness and database reachability for load balancers and monitors."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@require_GET
+@cache_control(max_age=86400, public=True)
+def robots_txt(request):
+    """Allow crawlers everywhere but the admin, and point them at the sitemap."""
+    sitemap = request.build_absolute_uri("/sitemap.xml")
+    lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}"]
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
+
+
+@public_page
+@require_GET
+def search(request):
+    """Search shows, episodes and what was said in transcripts; htmx updates as you type."""
+    number = page_number(request.GET.get("page"))
+    if number > MAX_PAGE:
+        raise Http404("No such page.")
+    results = run_search(request.GET.get("q"), page=number, per_page=SEARCH_PER_PAGE)
+    if number > 1 and results.empty:
+        raise Http404("No such page.")
+    return render_page(
+        request,
+        "search/search.html",
+        {"results": results, "query": results.query, "page_obj": results},
+        partials=["search-results"],
+    )
+
+
+@public_page
+@require_GET
+def methodology(request):
+    """Publish the active rubric and explain how it is applied."""
+    rubric = Rubric.objects.filter(is_active=True).prefetch_related("dimensions").first()
+    return render(request, "methodology.html", {"rubric": rubric})

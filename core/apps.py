@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    """Plumbing every app uses: HTTP, HTML, pagination, htmx, page cache, search; no models."""
+
+    name = "core"

@@ -1,0 +1,284 @@
+"""Show rankings: a Bayesian average of each show's episode scores, and ranks over all shows.
+
+The formula (explained with a worked example in templates/shows/_ranking_formula.html):
+
+    show score = (C * m + Σ wᵢ sᵢ) / (C + Σ wᵢ)
+
+where sᵢ are the effective scores (after editorial overrides) of the show's visible, scored
+episodes, wᵢ is 1 for an episode published in the last 12 months and
+PODINDEX_RANKING_OLDER_WEIGHT for an older one, C is PODINDEX_RANKING_PRIOR_WEIGHT and m is
+the prior: the mean of the means of the show's categories (the mean of every scored episode
+in the category), or the mean of all scored episodes for a show without a category. Shows
+with at least PODINDEX_RANKING_MIN_EPISODES scored episodes get a dense rank, overall and in
+each of their categories.
+"""
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    FloatField,
+    Max,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, TruncMonth
+from django.utils import timezone
+
+from core.page_cache import bump_content_version
+from episodes.models import Episode
+from scoring.models import DimensionScore
+from shows.models import Show, ShowCategory
+
+BATCH_SIZE = 500
+TREND_POINTS = 12
+RECENT = timedelta(days=365)
+# pg_advisory_xact_lock key serialising rank updates, so concurrent scoring workers
+# re-rank one after the other instead of deadlocking on each other's show rows.
+RANK_LOCK_KEY = 0x72616E6B
+
+# The one rule for which shows are ranked (`s` is shows_show): active, not a duplicate,
+# scored, with enough scored episodes.
+RANKED_SHOW = """
+    s.active AND s.canonical_id IS NULL AND s.score IS NOT NULL
+    AND s.scored_episode_count >= %(minimum)s
+"""
+# Only rows whose rank changes are written, so refreshing one show touches few rows.
+RANK_STATEMENTS = [
+    f"""
+    UPDATE shows_show SET rank = r.new_rank
+    FROM (
+        SELECT s.id, DENSE_RANK() OVER (ORDER BY s.score DESC) AS new_rank
+        FROM shows_show s WHERE {RANKED_SHOW}
+    ) r
+    WHERE shows_show.id = r.id AND (shows_show.rank IS NULL OR shows_show.rank <> r.new_rank)
+    """,  # noqa: S608 - constant SQL; the minimum is a parameter
+    f"""
+    UPDATE shows_show SET rank = NULL
+    WHERE rank IS NOT NULL AND id NOT IN (SELECT s.id FROM shows_show s WHERE {RANKED_SHOW})
+    """,  # noqa: S608 - constant SQL; the minimum is a parameter
+    f"""
+    UPDATE shows_showcategory SET rank = r.new_rank
+    FROM (
+        SELECT sc.id,
+               DENSE_RANK() OVER (PARTITION BY sc.category_id ORDER BY s.score DESC) AS new_rank
+        FROM shows_showcategory sc JOIN shows_show s ON s.id = sc.show_id
+        WHERE {RANKED_SHOW}
+    ) r
+    WHERE shows_showcategory.id = r.id
+      AND (shows_showcategory.rank IS NULL OR shows_showcategory.rank <> r.new_rank)
+    """,  # noqa: S608 - constant SQL; the minimum is a parameter
+    f"""
+    UPDATE shows_showcategory SET rank = NULL
+    WHERE rank IS NOT NULL
+      AND show_id NOT IN (SELECT s.id FROM shows_show s WHERE {RANKED_SHOW})
+    """,  # noqa: S608 - constant SQL; the minimum is a parameter
+]
+
+
+def refresh_show(show_id: int) -> None:
+    """Recompute one show's figures and re-rank every show (call after scoring/overrides)."""
+    with transaction.atomic():
+        _lock_ranks()
+        # Only the means this show's prior needs: a full pass costs ~0.7 s on 250k episodes.
+        categories = list(
+            ShowCategory.objects.filter(show_id=show_id).values_list("category_id", flat=True)
+        )
+        means = category_means(categories, overall=not categories)
+        _refresh_batch([show_id], means)
+        _update_ranks()
+        transaction.on_commit(bump_content_version)
+
+
+def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
+    """Recompute every show's figures and ranks; `progress(done, total)` after each batch."""
+    means = category_means()
+    ids = list(Show.objects.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(ids), BATCH_SIZE):
+        with transaction.atomic():
+            _refresh_batch(ids[start : start + BATCH_SIZE], means)
+        if progress:
+            progress(min(start + BATCH_SIZE, len(ids)), len(ids))
+    with transaction.atomic():
+        _lock_ranks()
+        _update_ranks()
+        transaction.on_commit(bump_content_version)
+
+
+def category_means(
+    category_ids: Iterable[int] | None = None, overall: bool = True
+) -> dict[int | None, float]:
+    """Mean effective score of the scored episodes in each category (all, or those given).
+
+    Key None, when `overall`: the mean of every scored episode.
+    """
+    scored = Episode.objects.scored()
+    in_categories = scored.filter(show__showcategory__isnull=False)
+    if category_ids is not None:
+        in_categories = in_categories.filter(show__showcategory__category_id__in=category_ids)
+    means = {
+        row["show__showcategory__category_id"]: row["mean"]
+        for row in in_categories.values("show__showcategory__category_id")
+        .annotate(mean=Avg(Cast("score", FloatField())))
+        .order_by()
+    }
+    if overall:
+        means[None] = scored.aggregate(mean=Avg(Cast("score", FloatField())))["mean"]
+    return means
+
+
+def prior_for(category_ids: Iterable[int], means: dict[int | None, float]) -> float | None:
+    """The prior mean of a show: the mean of its categories' means, else the overall mean."""
+    known = [means[c] for c in category_ids if means.get(c) is not None]
+    if known:
+        return sum(known) / len(known)
+    return means.get(None)
+
+
+def bayesian_score(
+    weighted_sum: float, weight_total: float, prior: float | None, prior_weight: float
+) -> float | None:
+    """(C·m + Σwᵢsᵢ) / (C + Σwᵢ); the plain weighted mean when there is no prior yet."""
+    if weight_total <= 0:
+        return None
+    if prior is None:
+        return weighted_sum / weight_total
+    return (prior_weight * prior + weighted_sum) / (prior_weight + weight_total)
+
+
+def _refresh_batch(show_ids: list[int], means: dict[int | None, float]) -> None:
+    now = timezone.now()
+    older_weight = settings.PODINDEX_RANKING_OLDER_WEIGHT
+    prior_weight = settings.PODINDEX_RANKING_PRIOR_WEIGHT
+    weight = Case(
+        When(score__isnull=True, then=Value(0.0)),
+        When(
+            Q(published_at__gte=now - RECENT)
+            | Q(published_at__isnull=True, created_at__gte=now - RECENT),
+            then=Value(1.0),
+        ),
+        default=Value(older_weight),
+        output_field=FloatField(),
+    )
+    visible = Episode.objects.filter(show_id__in=show_ids, hidden=False)
+    totals = {
+        row["show_id"]: row
+        for row in visible.values("show_id")
+        .annotate(
+            episodes=Count("pk"),
+            latest=Max("published_at"),
+            scored=Count("score"),
+            weight_total=Sum(weight),
+            weighted_sum=Sum(
+                Case(
+                    When(score__isnull=False, then=Cast("score", FloatField()) * weight),
+                    default=Value(0.0),
+                    output_field=FloatField(),
+                )
+            ),
+        )
+        .order_by()
+    }
+    categories = defaultdict(list)
+    for show_id, category_id in ShowCategory.objects.filter(show_id__in=show_ids).values_list(
+        "show_id", "category_id"
+    ):
+        categories[show_id].append(category_id)
+    dimensions = _dimension_averages(show_ids)
+    trends = _trends(show_ids)
+
+    shows = list(Show.objects.filter(pk__in=show_ids))
+    for show in shows:
+        row = totals.get(show.pk, {})
+        show.episode_count = row.get("episodes", 0)
+        show.latest_episode_at = row.get("latest")
+        show.scored_episode_count = row.get("scored", 0)
+        score = bayesian_score(
+            row.get("weighted_sum") or 0.0,
+            row.get("weight_total") or 0.0,
+            prior_for(categories[show.pk], means),
+            prior_weight,
+        )
+        show.score = round(score, 2) if score is not None else None
+        show.dimension_averages = dimensions.get(show.pk, {})
+        show.score_trend = trends.get(show.pk, [])
+    Show.objects.bulk_update(
+        shows,
+        [
+            "episode_count",
+            "latest_episode_at",
+            "scored_episode_count",
+            "score",
+            "dimension_averages",
+            "score_trend",
+        ],
+    )
+
+
+def _dimension_averages(show_ids: list[int]) -> dict[int, dict[str, float]]:
+    """Average effective score per rubric dimension (current scorecards, active rubric)."""
+    rows = (
+        DimensionScore.objects.filter(
+            scorecard__episode__show_id__in=show_ids,
+            scorecard__episode__hidden=False,
+            scorecard__episode__score__isnull=False,
+            scorecard__is_current=True,
+            scorecard__rubric__is_active=True,
+        )
+        .values("scorecard__episode__show_id", "dimension__key")
+        .annotate(average=Avg(Cast(Coalesce("effective_score", "score"), FloatField())))
+        .order_by()
+    )
+    averages = defaultdict(dict)
+    for row in rows:
+        averages[row["scorecard__episode__show_id"]][row["dimension__key"]] = round(
+            row["average"], 1
+        )
+    return averages
+
+
+def _trends(show_ids: list[int]) -> dict[int, list[dict]]:
+    """Monthly average score of each show's scored episodes: the latest TREND_POINTS months."""
+    rows = (
+        Episode.objects.filter(
+            show_id__in=show_ids, hidden=False, score__isnull=False, published_at__isnull=False
+        )
+        .annotate(month=TruncMonth("published_at"))
+        .values("show_id", "month")
+        .annotate(average=Avg(Cast("score", FloatField())), episodes=Count("pk"))
+        .order_by("show_id", "-month")
+    )
+    trends = defaultdict(list)
+    for row in rows:
+        points = trends[row["show_id"]]
+        if len(points) < TREND_POINTS:
+            points.append(
+                {
+                    "month": row["month"].strftime("%Y-%m"),
+                    "score": round(row["average"], 1),
+                    "episodes": row["episodes"],
+                }
+            )
+    return {show_id: points[::-1] for show_id, points in trends.items()}
+
+
+def _lock_ranks() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RANK_LOCK_KEY])
+
+
+def _update_ranks() -> None:
+    """Dense ranks over the ranked shows, overall and per category, in four UPDATEs."""
+    minimum = {"minimum": settings.PODINDEX_RANKING_MIN_EPISODES}
+    with connection.cursor() as cursor:
+        for statement in RANK_STATEMENTS:
+            cursor.execute(statement, minimum)

@@ -1,0 +1,497 @@
+"""Feed parsing: the bytes of an RSS/Atom feed in, plain dataclasses out.
+
+feedparser does the tolerant heavy lifting. It loses the text and repeats of Podcasting 2.0
+tags (`podcast:person` names, all but the last `podcast:transcript`), so a second, safe pass
+with defusedxml (no entity expansion, no network) reads the `podcast:` namespace from the same
+bytes. Everything that can reach a page is sanitised here: HTML through nh3, text stripped of
+markup, URLs limited to http(s).
+"""
+
+import calendar
+import hashlib
+import html
+import io
+import re
+import warnings
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from html.entities import name2codepoint
+from urllib.parse import urlsplit
+
+import defusedxml.ElementTree as SafeET
+import feedparser
+import nh3
+from dateutil import parser as dateutil_parser
+from defusedxml import DefusedXmlException
+
+from core.html import sanitize_html
+
+PODCAST_NAMESPACES = (
+    "https://podcastindex.org/namespace/1.0",
+    "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+)
+ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp2")
+# Enclosure types that say nothing; such an enclosure counts as audio by its file extension.
+VAGUE_TYPES = ("", "application/octet-stream", "binary/octet-stream")
+MAX_DURATION = 48 * 3600
+MAX_URL = 2048
+MAX_GUID = 1000
+_ALLOWED_SCHEMES = {"http", "https"}
+_XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
+_ENTITY = re.compile(r"&(#?[A-Za-z0-9]+);?")
+_DURATION_WORDS = re.compile(
+    r"^(?:(?P<h>\d+)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?)?\s*"
+    r"(?:(?P<s>\d+)\s*s(?:ec(?:ond)?s?)?)?$",
+    re.IGNORECASE,
+)
+
+
+# Zone abbreviations seen in real pubDates that feedparser's RFC 822 parser does not cover when
+# the rest of the date is off-format ("6/30/2013 10:00:00 CST").
+_ZONES = {
+    "EST": -5 * 3600,
+    "EDT": -4 * 3600,
+    "CST": -6 * 3600,
+    "CDT": -5 * 3600,
+    "MST": -7 * 3600,
+    "MDT": -6 * 3600,
+    "PST": -8 * 3600,
+    "PDT": -7 * 3600,
+    "AEST": 10 * 3600,
+    "AEDT": 11 * 3600,
+    "BST": 3600,
+    "CET": 3600,
+    "CEST": 2 * 3600,
+}
+
+
+def _dateutil_date(value: str):
+    """feedparser date handler of last resort: dateutil's lenient parser, as UTC."""
+    try:
+        with warnings.catch_warnings():
+            # An unknown zone name leaves the time naive, which is then read as UTC.
+            warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
+            parsed = dateutil_parser.parse(value, tzinfos=_ZONES)
+    except (ValueError, OverflowError):
+        return None
+    if parsed.tzinfo is not None:
+        parsed = parsed.astimezone(UTC)
+    return parsed.timetuple()
+
+
+# Last in line, unlike registerDateHandler (which puts a handler first): feedparser's own
+# parsers handle the common formats much faster.
+feedparser.datetimes._date_handlers.append(_dateutil_date)
+
+
+class InvalidFeed(Exception):
+    """The bytes are not a podcast feed we can read (HTML page, empty body, hostile XML)."""
+
+
+@dataclass
+class Item:
+    """One episode as the feed describes it, already sanitised and normalised."""
+
+    guid: str
+    title: str
+    audio_url: str
+    audio_type: str = ""
+    audio_size: int | None = None
+    published: datetime | None = None
+    duration_seconds: int | None = None
+    link: str = ""
+    image_url: str = ""
+    season: int | None = None
+    number: int | None = None
+    episode_type: str = ""
+    explicit: bool = False
+    notes_html: str = ""
+    transcript_links: list[dict] = field(default_factory=list)
+    people: list[dict] = field(default_factory=list)
+    chapters_url: str = ""
+    podcast_guid: str = ""
+
+
+@dataclass
+class Feed:
+    """A parsed feed: the show's fields and its unique audio items, newest first as listed."""
+
+    title: str = ""
+    author: str = ""
+    description: str = ""
+    artwork_url: str = ""
+    website_url: str = ""
+    language: str = ""
+    categories: list[str] = field(default_factory=list)
+    new_feed_url: str = ""
+    complete: bool = False
+    explicit: bool = False
+    podcast_guid: str = ""
+    items: list[Item] = field(default_factory=list)
+    # Entries left out, for the fetch log: no audio enclosure, or a GUID seen earlier in the feed.
+    skipped_without_audio: int = 0
+    skipped_duplicates: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def clean_html(value: str | None) -> str:
+    """Sanitise feed HTML for display (the site-wide sanitiser: safe tags, http(s) links)."""
+    return sanitize_html(value or "").strip()
+
+
+def clean_text(value: str | None, max_length: int = 1000) -> str:
+    """Plain text from a feed field: markup and script removed, entities decoded, one line."""
+    if not value:
+        return ""
+    text = html.unescape(nh3.clean(value, tags=set()))
+    return " ".join(text.split())[:max_length]
+
+
+def clean_url(value: str | None) -> str:
+    """An absolute http(s) URL, or "" (javascript:, data:, relative and overlong URLs)."""
+    if not value:
+        return ""
+    url = value.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    if parts.scheme.lower() not in _ALLOWED_SCHEMES or not parts.netloc or len(url) > MAX_URL:
+        return ""
+    if any(ch.isspace() for ch in url):
+        url = url.replace(" ", "%20")
+        if any(ch.isspace() for ch in url):
+            return ""
+    return url
+
+
+def parse_duration(value: str | None) -> int | None:
+    """Seconds from "hh:mm:ss", "mm:ss", "ss", "1:02:03.5", "3723.5" or "1h 2m"; else None."""
+    if not value:
+        return None
+    text = clean_text(str(value), 100).replace(",", ".").strip().strip(":")
+    if not text:
+        return None
+    seconds: float | None = None
+    if re.fullmatch(r"\d+(?:\.\d+)?", text):
+        seconds = float(text)
+    elif re.fullmatch(r"\d+(?::\d+){1,2}(?:\.\d+)?", text):
+        parts = [float(p) for p in text.split(":")]
+        seconds = 0.0
+        for part in parts:
+            seconds = seconds * 60 + part
+    elif (match := _DURATION_WORDS.match(text)) and any(match.groups()):
+        h, m, s = (int(g or 0) for g in match.group("h", "m", "s"))
+        seconds = h * 3600 + m * 60 + s
+    # Longer than two days is a value in another unit (milliseconds, bytes), not a duration.
+    if seconds is None or seconds > MAX_DURATION:
+        return None
+    return round(seconds)
+
+
+def parse_int(value, maximum: int = 2**31 - 1) -> int | None:
+    """A non-negative integer from a feed string ("5", " 12 "), else None."""
+    text = str(value or "").strip()
+    if not text.isdigit():
+        return None
+    number = int(text)
+    return number if number <= maximum else None
+
+
+def parse_bool(value) -> bool:
+    """itunes-style yes/true/explicit flags."""
+    return str(value or "").strip().lower() in {"yes", "true", "explicit", "1"}
+
+
+def is_audio(url: str, mime: str) -> bool:
+    """Whether an enclosure is audio: an audio/* type, or a vague type and an audio extension."""
+    mime = (mime or "").split(";")[0].strip().lower()
+    if mime.startswith("audio/"):
+        return True
+    return mime in VAGUE_TYPES and urlsplit(url).path.lower().endswith(AUDIO_EXTENSIONS)
+
+
+def parse_feed(body: bytes) -> Feed:
+    """Parse feed bytes into a Feed; raise InvalidFeed when they are not a podcast feed."""
+    if not body or not body.strip():
+        raise InvalidFeed("The feed is empty.")
+    extra = _namespace_pass(body)
+    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    if not parsed.get("version") and not parsed.entries:
+        if re.search(rb"<(?:html|head|body)[\s>]", body[:4096], re.IGNORECASE):
+            raise InvalidFeed("The URL returned an HTML page, not a feed.")
+        reason = parsed.get("bozo_exception")
+        raise InvalidFeed(f"Not an RSS or Atom feed{f' ({reason})' if reason else ''}.")
+    feed = _feed_fields(parsed.feed, extra)
+    if extra is None:
+        feed.warnings.append("Podcast namespace tags were read by feedparser only (bad XML).")
+    channel_people = extra["people"] if extra else []
+    items_extra = _align(parsed.entries, extra["items"] if extra else [])
+    seen: set[str] = set()
+    for entry, entry_extra in zip(parsed.entries, items_extra, strict=True):
+        item = _item(entry, entry_extra, channel_people)
+        if item is None:
+            feed.skipped_without_audio += 1
+        elif item.guid in seen:
+            feed.skipped_duplicates += 1
+        else:
+            seen.add(item.guid)
+            feed.items.append(item)
+    return feed
+
+
+def item_guid(entry_id: str, audio_url: str, link: str, title: str, date: str) -> str:
+    """The item's identity: its GUID, else its enclosure URL, else its link, else a hash."""
+    for candidate in (entry_id, audio_url, link):
+        candidate = (candidate or "").strip()
+        if candidate:
+            if len(candidate) > MAX_GUID:
+                return "sha256:" + hashlib.sha256(candidate.encode()).hexdigest()
+            return candidate
+    digest = hashlib.sha256(f"{title}\n{date}".encode()).hexdigest()
+    return f"sha256:{digest}"
+
+
+def _feed_fields(channel, extra: dict | None) -> Feed:
+    image = channel.get("image") or {}
+    artwork = (extra or {}).get("image") or image.get("href") or image.get("url")
+    categories = []
+    for tag in channel.get("tags") or []:
+        term = clean_text(tag.get("term"), 100)
+        if term and term not in categories:
+            categories.append(term)
+    explicit = (extra or {}).get("explicit")
+    return Feed(
+        title=clean_text(channel.get("title"), 500),
+        author=clean_text(
+            channel.get("author") or channel.get("itunes_author") or channel.get("publisher"), 500
+        ),
+        description=clean_html(channel.get("summary") or channel.get("subtitle")),
+        artwork_url=clean_url(artwork),
+        website_url=clean_url(channel.get("link")),
+        language=clean_text(channel.get("language"), 20).lower(),
+        categories=categories,
+        new_feed_url=clean_url(channel.get("itunes_new-feed-url")),
+        complete=parse_bool(channel.get("itunes_complete")),
+        explicit=parse_bool(explicit if explicit is not None else channel.get("itunes_explicit")),
+        podcast_guid=clean_text((extra or {}).get("guid") or channel.get("podcast_guid"), 64),
+    )
+
+
+def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
+    audio = None
+    for enclosure in entry.get("enclosures") or []:
+        url = clean_url(enclosure.get("href") or enclosure.get("url"))
+        if url and is_audio(url, enclosure.get("type", "")):
+            audio = (url, enclosure)
+            break
+    if audio is None:
+        return None
+    audio_url, enclosure = audio
+    title = clean_text(entry.get("title"), 1000)
+    link = clean_url(entry.get("link"))
+    date_text = dict.get(entry, "published") or dict.get(entry, "updated") or ""
+    guid = item_guid(clean_text(entry.get("id"), 5000), audio_url, link, title, date_text)
+    content = entry.get("content") or []
+    notes = next((c.get("value") for c in content if "html" in (c.get("type") or "")), None)
+    notes = notes or (content[0].get("value") if content else None) or entry.get("summary")
+    transcripts = extra.get("transcripts") or _fallback_transcripts(entry)
+    explicit = extra.get("explicit")
+    return Item(
+        guid=guid,
+        title=title or "Untitled episode",
+        audio_url=audio_url,
+        audio_type=clean_text(enclosure.get("type"), 100).lower(),
+        audio_size=parse_int(enclosure.get("length"), maximum=2**62) or None,
+        # dict.get: feedparser's own get() warns while mapping updated to published.
+        published=_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
+        duration_seconds=parse_duration(entry.get("itunes_duration")),
+        link=link,
+        image_url=clean_url((entry.get("image") or {}).get("href")),
+        season=parse_int(entry.get("itunes_season")),
+        number=parse_int(entry.get("itunes_episode")),
+        episode_type=clean_text(entry.get("itunes_episodetype"), 20).lower(),
+        explicit=parse_bool(explicit if explicit is not None else entry.get("itunes_explicit")),
+        notes_html=clean_html(notes),
+        transcript_links=transcripts,
+        people=extra.get("people") or channel_people,
+        chapters_url=extra.get("chapters")
+        or clean_url((entry.get("podcast_chapters") or {}).get("url")),
+        podcast_guid=clean_text(extra.get("guid"), 200),
+    )
+
+
+def _date(value) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _fallback_transcripts(entry) -> list[dict]:
+    """The one transcript feedparser kept, when the namespace pass could not read the XML."""
+    attrs = entry.get("podcast_transcript") or {}
+    return [link] if (link := _transcript(attrs.get)) else []
+
+
+def _transcript(get) -> dict | None:
+    url = clean_url(get("url"))
+    if not url:
+        return None
+    return {
+        "url": url,
+        "type": clean_text(get("type"), 100).lower(),
+        "language": clean_text(get("language"), 20),
+        "rel": clean_text(get("rel"), 40),
+    }
+
+
+# --- the podcast: namespace pass -----------------------------------------------------------
+
+
+def _namespace_pass(body: bytes) -> dict | None:
+    """Read podcast:* (and itunes image/explicit) with a safe XML parser; None if unreadable.
+
+    Raises InvalidFeed for entity declarations: no real feed needs them and they are how
+    entity-expansion ("billion laughs") attacks work.
+    """
+    try:
+        root = _safe_parse(body)
+    except InvalidFeed:
+        raise
+    except (ET.ParseError, ValueError, LookupError):
+        return None
+    channel = root.find("channel")
+    if channel is None:
+        channel = root
+    items = channel.findall("item") or channel.findall(f"{{{ATOM_NS}}}entry")
+    return {
+        "guid": _podcast_text(channel, "guid"),
+        "image": _itunes_image(channel),
+        "explicit": _itunes_text(channel, "explicit"),
+        "people": _people(channel),
+        "items": [_item_namespace(item) for item in items],
+    }
+
+
+def _safe_parse(body: bytes) -> ET.Element:
+    # Whitespace before "<?xml" is a fatal error to expat but common in real feeds.
+    stripped = body.lstrip(b" \t\r\n") if body[:1].isspace() else body
+    try:
+        return SafeET.fromstring(stripped)
+    except DefusedXmlException as exc:
+        raise InvalidFeed(
+            "The feed declares XML entities (refused: entity expansion is an attack vector)."
+        ) from exc
+    except (ET.ParseError, ValueError):
+        pass
+    # Second chance for the usual breakage: undeclared HTML entities and namespace prefixes,
+    # encodings expat lacks (multi-byte ones).
+    text = _decode(stripped)
+    text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+    text = _ENTITY.sub(_fix_entity, text)
+    text = _declare_prefixes(text)
+    try:
+        return SafeET.fromstring(text)
+    except DefusedXmlException as exc:
+        raise InvalidFeed("The feed declares XML entities (refused).") from exc
+
+
+def _decode(body: bytes) -> str:
+    declared = re.match(rb"^\s*<\?xml[^>]*encoding=[\"']([A-Za-z0-9._-]+)[\"']", body)
+    for encoding in ((declared.group(1).decode() if declared else None), "utf-8"):
+        if encoding:
+            try:
+                return body.decode(encoding)
+            except (LookupError, UnicodeDecodeError):
+                continue
+    return body.decode("utf-8", errors="replace")
+
+
+def _declare_prefixes(text: str) -> str:
+    """Declare namespace prefixes a feed uses without declaring (itunes: is the usual one)."""
+    used = set(re.findall(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]", text))
+    used |= set(re.findall(r"\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=", text))
+    missing = {p for p in used - {"xml", "xmlns"} if f"xmlns:{p}=" not in text}
+    root = re.search(r"<[A-Za-z_][\w:.-]*", text)
+    if not missing or root is None:
+        return text
+    known = {"itunes": ITUNES_NS, "podcast": PODCAST_NAMESPACES[0], "atom": ATOM_NS}
+    declarations = "".join(
+        f' xmlns:{p}="{known.get(p, "urn:undeclared:" + p)}"' for p in sorted(missing)
+    )
+    return text[: root.end()] + declarations + text[root.end() :]
+
+
+def _fix_entity(match: re.Match) -> str:
+    name = match.group(1)
+    if match.group(0).endswith(";"):
+        if name in _XML_ENTITIES or name.startswith("#"):
+            return match.group(0)
+        if name in name2codepoint:
+            return f"&#{name2codepoint[name]};"
+    return "&amp;" + match.group(0)[1:]
+
+
+def _podcast(element: ET.Element, name: str) -> list[ET.Element]:
+    return [child for ns in PODCAST_NAMESPACES for child in element.findall(f"{{{ns}}}{name}")]
+
+
+def _podcast_text(element: ET.Element, name: str) -> str:
+    found = _podcast(element, name)
+    return (found[0].text or "").strip() if found else ""
+
+
+def _itunes_text(element: ET.Element, name: str) -> str | None:
+    found = element.find(f"{{{ITUNES_NS}}}{name}")
+    return None if found is None else (found.text or "").strip()
+
+
+def _itunes_image(element: ET.Element) -> str:
+    found = element.find(f"{{{ITUNES_NS}}}image")
+    return "" if found is None else (found.get("href") or "").strip()
+
+
+def _people(element: ET.Element) -> list[dict]:
+    people = []
+    for person in _podcast(element, "person"):
+        name = clean_text(person.text, 200)
+        if name:
+            people.append(
+                {
+                    "name": name,
+                    "role": clean_text(person.get("role") or "host", 50).lower(),
+                    "group": clean_text(person.get("group") or "cast", 50).lower(),
+                    "href": clean_url(person.get("href")),
+                    "img": clean_url(person.get("img")),
+                }
+            )
+    return people
+
+
+def _item_namespace(item: ET.Element) -> dict:
+    chapters = _podcast(item, "chapters")
+    guid = item.find("guid")
+    if guid is None:
+        guid = item.find(f"{{{ATOM_NS}}}id")
+    return {
+        "id": (guid.text or "").strip() if guid is not None else "",
+        "guid": _podcast_text(item, "guid"),
+        "explicit": _itunes_text(item, "explicit"),
+        "transcripts": [t for t in (_transcript(e.get) for e in _podcast(item, "transcript")) if t],
+        "people": _people(item),
+        "chapters": clean_url(chapters[0].get("url")) if chapters else "",
+    }
+
+
+def _align(entries, extras: list[dict]) -> list[dict]:
+    """Pair feedparser's entries with the namespace pass's items: by position, else by GUID."""
+    if len(extras) == len(entries):
+        return extras
+    by_id = {extra["id"]: extra for extra in extras if extra["id"]}
+    return [by_id.get((entry.get("id") or "").strip(), {}) for entry in entries]

@@ -1,0 +1,246 @@
+"""Storing the outcome of a poll: the show's feed fields, its schedule and the fetch log.
+
+One transaction per feed, with the show's row locked, so concurrent polls of one feed queue
+instead of racing. The items themselves are handed to the episodes app through
+`shows.signals.feed_items_received`, inside the same transaction.
+"""
+
+import logging
+from urllib.parse import urlsplit
+
+from django.db import transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from core.slugs import unique_slug
+from shows import signals
+from shows.ingest import schedule
+from shows.ingest.fetch import FetchedFeed
+from shows.ingest.parse import Feed
+from shows.models import FeedFetch, Show
+
+logger = logging.getLogger(__name__)
+
+# Fetch log rows kept per show; older ones are pruned as new ones are written.
+FETCH_LOG_KEEP = 100
+# Outcomes after which the show's episodes are current.
+INGESTED = {Show.FetchStatus.OK, Show.FetchStatus.MOVED, Show.FetchStatus.NOT_MODIFIED}
+# Show columns a poll writes: saved by name so ranking figures written concurrently survive.
+SHOW_FETCH_FIELDS = [
+    "etag",
+    "last_modified",
+    "last_fetch_status",
+    "last_http_status",
+    "last_error",
+    "last_fetched_at",
+    "consecutive_failures",
+    "poll_interval",
+    "next_poll_at",
+    "active",
+    "inactive_reason",
+    "canonical",
+    "episode_count",
+    "latest_episode_at",
+    "updated_at",
+]
+SHOW_FEED_FIELDS = [
+    "feed_url",
+    "slug",
+    "title",
+    "author",
+    "description",
+    "artwork_url",
+    "website_url",
+    "language",
+    "feed_categories",
+    "explicit",
+    "complete",
+    "podcast_guid",
+    "body_hash",
+]
+
+
+def store_feed(show: Show, fetched: FetchedFeed, feed: Feed, started_at, elapsed, *, force):
+    """Store a parsed feed and its items under the show's row lock; returns the FeedFetch."""
+    result = fetched.result
+    with transaction.atomic():
+        show = Show.objects.select_for_update().get(pk=show.pk)
+        if fetched.body_hash == show.body_hash and not force:
+            # Another poll stored these very bytes while we were fetching them.
+            return record_unchanged(show, fetched, started_at, elapsed())
+        status, notes = Show.FetchStatus.OK, []
+        for new_url, why in (
+            (result.final_url if result.permanent_redirect else "", "permanently redirected"),
+            (feed.new_feed_url, "itunes:new-feed-url"),
+        ):
+            if not new_url or new_url == show.feed_url:
+                continue
+            other = Show.objects.filter(feed_url=new_url).exclude(pk=show.pk).first()
+            if other is not None:
+                return _link_duplicate(show, other, fetched, why, started_at, elapsed())
+            notes.append(f"Feed moved ({why}) from {show.feed_url} to {new_url}.")
+            show.feed_url = new_url
+            status = Show.FetchStatus.MOVED
+        changes = signals.store_items(show, feed.items, timezone.now())
+        _apply_feed(show, feed)
+        show.body_hash = fetched.body_hash
+        _remember_validators(show, fetched)
+        if feed.complete:
+            show.active = False
+            show.inactive_reason = "The feed says it is complete (itunes:complete)."
+        if feed.skipped_without_audio or feed.skipped_duplicates:
+            notes.append(
+                f"Skipped {feed.skipped_without_audio} item(s) without audio and "
+                f"{feed.skipped_duplicates} repeated GUID(s)."
+            )
+        notes.extend(feed.warnings)
+        return _log_fetch(
+            show,
+            status,
+            " ".join(notes),
+            started_at,
+            elapsed(),
+            http_status=result.status,
+            new_count=changes.new,
+            updated_count=changes.updated,
+            feed_changed=True,
+        )
+
+
+def unique_show_slug(title: str, exclude_pk: int | None = None) -> str:
+    """A globally unique show slug from a title."""
+    taken = set(
+        Show.objects.filter(slug__startswith=unique_slug(title, set(), "show"))
+        .exclude(pk=exclude_pk)
+        .values_list("slug", flat=True)
+    )
+    return unique_slug(title, taken, "show")
+
+
+def slug_source(url: str) -> str:
+    """Words to make a provisional slug from, for a show known only by its feed URL."""
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'show'} {parts.path}"
+
+
+def _apply_feed(show: Show, feed: Feed) -> None:
+    if feed.title and not show.title:
+        # A new show's provisional slug (from its URL) gives way to one from its title.
+        show.slug = unique_show_slug(feed.title, exclude_pk=show.pk)
+    for name in ("title", "author", "description", "artwork_url", "website_url", "language"):
+        if value := getattr(feed, name):
+            setattr(show, name, value)
+    show.feed_categories = feed.categories
+    show.explicit = feed.explicit
+    show.complete = feed.complete
+    show.podcast_guid = feed.podcast_guid or show.podcast_guid
+
+
+def _remember_validators(show: Show, fetched: FetchedFeed) -> None:
+    show.etag = fetched.result.headers.get("etag", "")[:500]
+    show.last_modified = fetched.result.headers.get("last-modified", "")[:100]
+
+
+def record_unchanged(show: Show, fetched: FetchedFeed, started_at, duration_ms) -> FeedFetch:
+    """Log a poll that found nothing new (a 304, or the same bytes again)."""
+    if not fetched.result.not_modified:
+        _remember_validators(show, fetched)
+    return _log_fetch(
+        show,
+        Show.FetchStatus.NOT_MODIFIED,
+        "",
+        started_at,
+        duration_ms,
+        http_status=fetched.result.status,
+    )
+
+
+def record_failure(
+    show, status, message, started_at, duration_ms, *, http_status=None, retry_after=None
+) -> FeedFetch:
+    """Log a failed poll, back off, and deactivate a show that keeps failing or is gone."""
+    show.consecutive_failures += 1
+    if status == Show.FetchStatus.GONE:
+        show.active = False
+        show.inactive_reason = f"The feed is gone (HTTP 410) since {started_at:%Y-%m-%d}."
+    elif schedule.should_deactivate(show.consecutive_failures):
+        show.active = False
+        show.inactive_reason = (
+            f"Deactivated after {show.consecutive_failures} failed fetches in a row; "
+            f"last error: {message}"
+        )[:500]
+    logger.info("Poll of show %s failed: %s %s", show.pk, status, message)
+    return _log_fetch(
+        show,
+        status,
+        message,
+        started_at,
+        duration_ms,
+        http_status=http_status,
+        retry_after=retry_after,
+    )
+
+
+def _link_duplicate(show, other, fetched, why, started_at, duration_ms) -> FeedFetch:
+    show.canonical = other
+    show.active = False
+    show.inactive_reason = f"Same feed as {other} ({other.feed_url}, {why})."[:500]
+    _remember_validators(show, fetched)
+    return _log_fetch(
+        show,
+        Show.FetchStatus.DUPLICATE,
+        show.inactive_reason,
+        started_at,
+        duration_ms,
+        http_status=fetched.result.status,
+    )
+
+
+def _log_fetch(
+    show,
+    status,
+    message,
+    started_at,
+    duration_ms,
+    *,
+    http_status=None,
+    new_count=0,
+    updated_count=0,
+    retry_after=None,
+    feed_changed=False,
+) -> FeedFetch:
+    """Save the show's fetch state and schedule, and log the fetch."""
+    now = timezone.now()
+    ok = status in INGESTED
+    if ok:
+        show.consecutive_failures = 0
+    show.last_fetch_status = status
+    show.last_http_status = http_status
+    show.last_error = "" if ok else message
+    show.last_fetched_at = now
+    published = list(
+        show.episodes.exclude(published_at=None)
+        .order_by("-published_at")
+        .values_list("published_at", flat=True)[: schedule.RHYTHM_WINDOW]
+    )
+    show.poll_interval = schedule.poll_interval(
+        published, now, show.consecutive_failures, retry_after
+    )
+    show.next_poll_at = now + show.poll_interval
+    stats = show.episodes.aggregate(count=Count("id"), latest=Max("published_at"))
+    show.episode_count, show.latest_episode_at = stats["count"], stats["latest"]
+    show.save(update_fields=SHOW_FETCH_FIELDS + (SHOW_FEED_FIELDS if feed_changed else []))
+    fetch = FeedFetch.objects.create(
+        show=show,
+        url=show.feed_url,
+        started_at=started_at,
+        duration_ms=duration_ms,
+        status=status,
+        http_status=http_status,
+        error=message,
+        new_count=new_count,
+        updated_count=updated_count,
+    )
+    stale = show.fetches.order_by("-started_at").values_list("pk", flat=True)[FETCH_LOG_KEEP:]
+    FeedFetch.objects.filter(pk__in=list(stale)).delete()
+    return fetch

@@ -1,0 +1,296 @@
+import json
+import re
+
+import pytest
+from bs4 import BeautifulSoup
+from django.urls import reverse
+
+from episodes.transcripts.parse import parse_plain_text
+from scoring.models import RubricDimension
+from tests.factories import (
+    CategoryFactory,
+    EditorialOverrideFactory,
+    EpisodeFactory,
+    ShowFactory,
+    TopicFactory,
+    TranscriptFactory,
+    scored_episode,
+)
+
+pytestmark = pytest.mark.django_db
+
+# Section headings of the reference page that every scorecard page must have.
+REFERENCE_HEADINGS = [
+    "Substance score",
+    "Key takeaways",
+    "Topics in this episode",
+    "What our scoring noted",
+    "Conversation analysis",
+    "Share of words spoken",
+    "Filler words",
+    "Episode notes",
+    "Full transcript",
+]
+DIMENSION_NAMES = [
+    "Insight Density",
+    "Originality",
+    "Guest Caliber",
+    "Specificity & Evidence",
+    "Conversational Craft",
+]
+
+
+def get_page(client, episode):
+    response = client.get(episode.get_absolute_url())
+    assert response.status_code == 200
+    return BeautifulSoup(response.content, "html.parser")
+
+
+def headings(soup):
+    return [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2", "h3"])]
+
+
+def text_of(soup):
+    return re.sub(r"\s+", " ", soup.get_text(" ", strip=True))
+
+
+@pytest.fixture
+def reference_episode(reference_transcript):
+    """An episode shaped like the reference page: its transcript, scores and quotes."""
+    finance = CategoryFactory(name="Finance", slug="finance")
+    show = ShowFactory(title="Next in Tech", slug="next-in-tech", categories=[finance])
+    segments = parse_plain_text(reference_transcript)
+    quote = {
+        "text": "Tokens are defined as being as amounting to roughly three quarters of a word",
+        "speaker": "C",
+        "start": 754.0,
+        "verified": True,
+    }
+    episode = scored_episode(
+        scores=(10, 8, 7, 8, 8),
+        quotes=[quote],
+        show=show,
+        title="FinOps and AI",
+        duration_seconds=1800,
+        notes_html="<p>We're in the early days of cost impacts for AI applications.</p>",
+    )
+    TranscriptFactory(episode=episode, segments=segments)
+    episode.topics.add(TopicFactory(name="FinOps", slug="finops"))
+    for n in range(3):
+        EpisodeFactory(show=show, title=f"Sibling {n}")
+    return episode
+
+
+def test_it_has_every_section_of_the_reference_page(client, reference_page, reference_episode):
+    soup = get_page(client, reference_episode)
+    found = headings(soup)
+    for heading in REFERENCE_HEADINGS + DIMENSION_NAMES + ["More from Next in Tech"]:
+        assert heading in reference_page, f"{heading!r} is not a section of the reference page"
+        assert heading in found, f"missing section {heading!r}"
+    assert soup.h1.get_text(strip=True) == "FinOps and AI"
+    byline = soup.select_one(".byline").get_text(" ", strip=True)
+    assert re.fullmatch(r"Next in Tech · \d{4}-\d{2}-\d{2} · 30 min", byline)
+    page = text_of(soup)
+    assert "41 / 100" in page
+    assert "mixed" in soup.select_one(".band").get_text()
+    bars = [li.get_text(" ", strip=True) for li in soup.select(".dimension-bars li")]
+    assert bars == [
+        "Insight Density 10 / 20",
+        "Originality 8 / 20",
+        "Guest Caliber 7 / 20",
+        "Specificity & Evidence 8 / 20",
+        "Conversational Craft 8 / 20",
+    ]
+    links = {a.get_text(strip=True): a["href"] for a in soup.find_all("a")}
+    assert links["Explore the best B2B Finance podcasts →"] == "/categories/finance/"
+    assert links["All episodes →"] == "/shows/next-in-tech/"
+    assert links["All Next in Tech episodes →"] == "/shows/next-in-tech/"
+    assert "Listen to this episode" in links
+    assert links["FinOps"] == "/topics/finops/"
+
+
+def test_it_shows_the_reference_conversation_analysis(client, reference_episode):
+    soup = get_page(client, reference_episode)
+    shares = [li.get_text("", strip=True) for li in soup.select(".share-bars li")]
+    assert shares == ["Speaker A43%", "Speaker B40%", "Speaker C17%"]
+    fillers = "".join(div.get_text("", strip=True) for div in soup.select(".fillers div"))
+    assert fillers == "so33like24uh18actually15right10kind of7basically6um3er2you know1sort of1"
+
+
+def test_it_shows_quotes_with_speaker_and_a_timestamp_that_seeks(client, reference_episode):
+    soup = get_page(client, reference_episode)
+    figure = soup.select_one("#dimension-insight_density figure.quote")
+    assert "three quarters of a word" in figure.blockquote.get_text()
+    caption = figure.figcaption
+    assert "Speaker C" in caption.get_text()
+    seek = caption.select_one("a.seek")
+    assert seek.get_text() == "12:34"
+    assert seek["data-seek"] == "754.0"
+
+
+def test_it_collapses_a_speaker_labelled_timestamped_transcript(client):
+    episode = scored_episode()
+    TranscriptFactory(
+        episode=episode,
+        segments=[
+            {"speaker": "A", "start": 0.0, "end": 3.0, "text": "Welcome back."},
+            {"speaker": "B", "start": 3725.0, "end": 3730.0, "text": "Glad to be here."},
+        ],
+        speaker_names={"A": "Dana Reyes"},
+    )
+    soup = get_page(client, episode)
+    details = soup.select_one("details.transcript")
+    assert details is not None and not details.has_attr("open")
+    lines = [li.get_text(" ", strip=True) for li in details.select("ol.segments li")]
+    assert lines == ["00:00 Dana Reyes: Welcome back.", "1:02:05 Speaker B: Glad to be here."]
+
+
+def test_it_says_when_an_episode_is_not_scored_yet(client):
+    episode = EpisodeFactory(duration_seconds=None, notes_html="", published_at=None)
+    soup = get_page(client, episode)
+    page = text_of(soup)
+    assert "This episode has not been scored yet." in page
+    assert "No transcript yet." in page
+    assert "The publisher gave no notes for this episode." in page
+    assert soup.select(".dimension-bars") == []
+    assert soup.select_one(".byline").get_text(strip=True) == episode.show.title
+
+
+def test_it_labels_a_baseline_scorecard(client):
+    soup = get_page(client, scored_episode())
+    notice = soup.select_one(".notice-baseline")
+    assert notice is not None
+    assert "baseline" in notice.get_text().lower()
+
+
+def test_it_shows_an_editorial_adjustment_and_its_reason(client):
+    episode = scored_episode(scores=(10, 8, 7, 8, 8))
+    dimension = RubricDimension.objects.get(key="guest_caliber", rubric__is_active=True)
+    EditorialOverrideFactory(
+        episode=episode, dimension=dimension, score=15, reason="The guest ran the team."
+    )
+    soup = get_page(client, episode)
+    assert "49 / 100" in text_of(soup)
+    notice = soup.select_one(".notice-adjusted").get_text(" ", strip=True)
+    assert "Adjusted by our editors" in notice
+    assert "Guest Caliber set to 15: The guest ran the team." in notice
+    assert "41 / 100" in notice  # the model's own figure stays visible
+
+
+def test_it_never_shows_an_unverified_quote(client):
+    invented = {
+        "text": "We tripled revenue overnight",
+        "speaker": "A",
+        "start": 1.0,
+        "verified": False,
+    }
+    episode = scored_episode(quotes=[invented])
+    assert "tripled revenue overnight" not in text_of(get_page(client, episode))
+
+
+HOSTILE = '<script>alert("x")</script><img src=x onerror="alert(1)">'
+
+
+def test_it_never_puts_script_from_data_into_the_page(client):
+    show = ShowFactory(title=f"Show {HOSTILE}")
+    episode = scored_episode(
+        show=show,
+        title=f"Title {HOSTILE}",
+        notes_html=f'<p>Notes</p>{HOSTILE}<a href="javascript:alert(1)">x</a>',
+        quotes=[{"text": f"Quote {HOSTILE}", "speaker": "A", "start": 2.0, "verified": True}],
+    )
+    episode.scorecards.update(summary=f"Summary {HOSTILE}", takeaways=[f"Take {HOSTILE}"])
+    episode.scorecards.first().dimensions.update(rationale=f"Because {HOSTILE}")
+    TranscriptFactory(
+        episode=episode,
+        segments=[{"speaker": f"<b>{HOSTILE}</b>", "start": 0, "end": 1, "text": HOSTILE}],
+    )
+    episode.topics.add(TopicFactory(name=f"Topic {HOSTILE}", slug="hostile"))
+    html = get_page(client, episode).decode()
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.find("img", attrs={"onerror": True}) is None
+    scripts = soup.find_all("script")
+    assert all(s.get("src") or s.get("type") == "application/ld+json" for s in scripts)
+    assert "javascript:" not in html
+    assert 'alert("x")</script>' not in html
+    # The JSON-LD block cannot be closed early by data inside it.
+    ld = soup.find("script", type="application/ld+json").string
+    assert "</script" not in ld.lower()
+    assert json.loads(ld)["name"] == f"Title {HOSTILE}"
+
+
+def test_it_describes_the_episode_in_json_ld(client, reference_episode):
+    soup = get_page(client, reference_episode)
+    data = json.loads(soup.find("script", type="application/ld+json").string)
+    assert data["@type"] == "PodcastEpisode"
+    assert data["partOfSeries"]["name"] == "Next in Tech"
+    assert data["review"]["reviewRating"]["ratingValue"] == 41
+    assert data["timeRequired"] == "PT30M"
+    assert soup.find("meta", property="og:title")["content"] == "FinOps and AI · 41/100"
+
+
+def test_it_hides_hidden_episodes(client):
+    episode = scored_episode()
+    episode.hidden = True
+    episode.save()
+    assert client.get(episode.get_absolute_url()).status_code == 404
+
+
+def test_it_refuses_an_episode_of_another_show(client):
+    episode = scored_episode()
+    other = ShowFactory()
+    url = reverse("episodes:detail", kwargs={"show_slug": other.slug, "slug": episode.slug})
+    assert client.get(url).status_code == 404
+
+
+def build_episode(siblings, topics, segments, quotes):
+    show = ShowFactory(categories=[CategoryFactory(slug="finance", name="Finance")])
+    quote_list = [
+        {"text": f"quote {n}", "speaker": "A", "start": float(n), "verified": True}
+        for n in range(quotes)
+    ]
+    episode = scored_episode(show=show, quotes=quote_list)
+    TranscriptFactory(
+        episode=episode,
+        segments=[
+            {"speaker": "AB"[n % 2], "start": n * 5.0, "end": n * 5.0 + 5, "text": "so we grew"}
+            for n in range(segments)
+        ],
+    )
+    episode.topics.add(*[TopicFactory() for _ in range(topics)])
+    for _ in range(siblings):
+        scored_episode(show=show)
+    return episode
+
+
+@pytest.mark.parametrize(
+    ("siblings", "topics", "segments", "quotes"), [(1, 1, 2, 1), (12, 9, 4000, 2)]
+)
+def test_it_runs_a_constant_number_of_queries(
+    client, django_assert_max_num_queries, siblings, topics, segments, quotes
+):
+    episode = build_episode(siblings, topics, segments, quotes)
+    with django_assert_max_num_queries(12):
+        response = client.get(episode.get_absolute_url())
+    soup = BeautifulSoup(response.content, "html.parser")
+    assert len(soup.select("ol.segments li")) == segments
+    assert len(soup.select(".topics li")) == topics
+    assert len(soup.select("#dimension-insight_density figure.quote")) == quotes
+    assert len(soup.select(".episode-list li")) == min(siblings, 5)
+
+
+def test_it_renders_a_four_hour_transcript(client):
+    episode = scored_episode(duration_seconds=4 * 3600)
+    words = "so we basically doubled the pipeline in two quarters you know and it held up "
+    TranscriptFactory(
+        episode=episode,
+        segments=[
+            {"speaker": "AB"[n % 2], "start": n * 18.0, "end": n * 18.0 + 18, "text": words * 3}
+            for n in range(800)
+        ],
+    )
+    soup = get_page(client, episode)
+    assert len(soup.select("ol.segments li")) == 800
+    assert soup.select_one(".transcript summary").get_text().startswith("4 h")
+    shares = [li.get_text("", strip=True) for li in soup.select(".share-bars li")]
+    assert shares == ["Speaker A50%", "Speaker B50%"]

@@ -1,0 +1,90 @@
+import pytest
+from django.core.checks import run_checks
+from django.core.exceptions import ImproperlyConfigured
+
+from core.env import env_bool, env_float, env_int, env_list
+from podindex.checks import refuse_dev_shortcuts, shared_cache_for_page_cache
+
+
+def test_it_parses_booleans_strictly(monkeypatch):
+    monkeypatch.setenv("FLAG", "yes")
+    assert env_bool("FLAG") is True
+    monkeypatch.setenv("FLAG", "0")
+    assert env_bool("FLAG", default=True) is False
+    monkeypatch.setenv("FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="FLAG='maybe' is not a boolean"):
+        env_bool("FLAG")
+
+
+def test_it_parses_numbers_and_lists_strictly(monkeypatch):
+    monkeypatch.setenv("N", "12")
+    monkeypatch.setenv("X", "2.5")
+    monkeypatch.setenv("L", " a, ,b ")
+    assert env_int("N", 1) == 12
+    assert env_float("X", 1.0) == 2.5
+    assert env_list("L") == ["a", "b"]
+    monkeypatch.setenv("N", "twelve")
+    with pytest.raises(ImproperlyConfigured, match="not an integer"):
+        env_int("N", 1)
+
+
+def error_ids(errors):
+    return {error.id for error in errors}
+
+
+def test_it_refuses_every_dev_shortcut_on_deploy(settings, monkeypatch):
+    settings.DEBUG = True
+    settings.SECRET_KEY = settings.DEV_SECRET_KEY
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = True
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
+    assert error_ids(refuse_dev_shortcuts(None)) == {
+        "podindex.E001",
+        "podindex.E002",
+        "podindex.E003",
+        "podindex.E004",
+        "podindex.E005",
+    }
+
+
+def test_it_passes_a_production_configuration(settings, monkeypatch):
+    settings.DEBUG = False
+    settings.SECRET_KEY = "x" * 50
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = False
+    monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
+    assert refuse_dev_shortcuts(None) == []
+
+
+@pytest.mark.django_db
+def test_it_registers_the_check_for_deploy_only(settings):
+    settings.DEBUG = True
+    assert "podindex.E003" not in error_ids(run_checks(include_deployment_checks=False))
+    assert "podindex.E003" in error_ids(run_checks(include_deployment_checks=True))
+
+
+@pytest.mark.django_db
+def test_it_reports_health_with_the_database(client):
+    response = client.get("/health/")
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_it_serves_robots_txt_pointing_at_the_sitemap(client):
+    response = client.get("/robots.txt")
+    assert response["Content-Type"] == "text/plain"
+    body = response.content.decode()
+    assert "Disallow: /admin/" in body
+    assert "Sitemap: http://testserver/sitemap.xml" in body
+
+
+def test_it_warns_when_cached_pages_cannot_be_expired_by_workers(settings):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 300
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert error_ids(shared_cache_for_page_cache(None)) == {"podindex.W001"}
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/3",
+        }
+    }
+    assert shared_cache_for_page_cache(None) == []
