@@ -5,7 +5,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APPS = ("core", "shows", "episodes", "scoring", "browse")
-INDENTED_IMPORT = re.compile(rf"^\s+(?:from|import) ({'|'.join(APPS)})\b", re.MULTILINE)
+INDENTED_IMPORT = re.compile(rf"^[ \t]+(?:from|import) ({'|'.join(APPS)})\b", re.MULTILINE)
 
 
 def test_it_finds_no_function_level_imports_of_our_apps():
