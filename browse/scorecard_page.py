@@ -69,6 +69,7 @@ def scorecard_page_context(request, episode) -> dict:
             for segment in (transcript.segments if transcript else [])
         ],
         "jsonld": episode_jsonld(request, episode, effective, scorecard),
+        "og_image": episode.show.artwork_url,
         "more_from_show": more_from_show(episode),
         "category": categories[0] if categories else None,
         "topics": episode.topics.all(),

@@ -167,6 +167,7 @@ def show_detail(request, slug):
             "sorts": EPISODE_SORTS,
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
             "jsonld": show_jsonld(request, show, placements),
+            "og_image": show.artwork_url,
         },
         partials=["episodes"],
     )
