@@ -6,7 +6,6 @@ with 304 from an ETag and Last-Modified computed from the very items it would se
 """
 
 import hashlib
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -23,6 +22,7 @@ from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import condition, require_GET
 
 from core.page_cache import public_page
+from core.text import xml_safe
 from episodes.models import Episode, Topic
 from scoring.effective import band
 from scoring.models import Scorecard
@@ -30,17 +30,10 @@ from shows.models import Category, Show, ShowCategory
 
 FEED_ITEMS = 50
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-# XML 1.0 forbids these; a feed title carrying one must not turn our feed into an error.
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 class InvalidFilter(ValueError):
     """A query-string filter the feed cannot honour; its message is shown to the subscriber."""
-
-
-def clean_text(value) -> str:
-    """Text safe to put in XML 1.0: control characters removed."""
-    return CONTROL_CHARS.sub("", str(value or ""))
 
 
 def parse_min_score(raw: str | None) -> int | None:
@@ -136,13 +129,13 @@ class ScoredEpisodesFeed(Feed):
         return spec
 
     def title(self, spec):
-        return clean_text(spec.title)
+        return xml_safe(spec.title)
 
     def link(self, spec):
         return spec.link
 
     def description(self, spec):
-        return clean_text(spec.description)
+        return xml_safe(spec.description)
 
     def feed_extra_kwargs(self, spec):
         return {"image": spec.image} if spec.image else {}
@@ -152,7 +145,7 @@ class ScoredEpisodesFeed(Feed):
 
     def item_title(self, episode):
         # Readers treat an RSS title as HTML, hence the escaping on top of XML's own.
-        return escape(clean_text(episode.title))
+        return escape(xml_safe(episode.title))
 
     def item_description(self, episode):
         scorecard = episode.current[0] if episode.current else None
@@ -161,8 +154,8 @@ class ScoredEpisodesFeed(Feed):
             '<p><a href="{}">Read the scorecard</a></p>',
             episode.score,
             band(episode.score),
-            clean_text(episode.show.title),
-            format_html("<p>{}</p>", clean_text(scorecard.summary))
+            xml_safe(episode.show.title),
+            format_html("<p>{}</p>", xml_safe(scorecard.summary))
             if scorecard and scorecard.summary
             else "",
             self.request.build_absolute_uri(episode.get_absolute_url()),
@@ -175,7 +168,7 @@ class ScoredEpisodesFeed(Feed):
         return episode.published_at or episode.scored_at
 
     def item_author_name(self, episode):
-        return clean_text(episode.show.author) or None
+        return xml_safe(episode.show.author) or None
 
     def item_enclosures(self, episode):
         if not episode.audio_url:
@@ -184,7 +177,7 @@ class ScoredEpisodesFeed(Feed):
             Enclosure(
                 episode.audio_url,
                 str(episode.audio_size or 0),
-                clean_text(episode.audio_type) or "audio/mpeg",
+                xml_safe(episode.audio_type) or "audio/mpeg",
             )
         ]
 
@@ -355,18 +348,18 @@ def write_opml(request, out, title, shows):
     xml.startDocument()
     xml.startElement("opml", {"version": "2.0"})
     xml.startElement("head", {})
-    xml.addQuickElement("title", clean_text(title))
+    xml.addQuickElement("title", xml_safe(title))
     xml.endElement("head")
     xml.startElement("body", {})
     for show in shows:
-        name = clean_text(show.title) or show.feed_url
+        name = xml_safe(show.title) or show.feed_url
         xml.addQuickElement(
             "outline",
             attrs={
                 "type": "rss",
                 "text": name,
                 "title": name,
-                "xmlUrl": clean_text(show.feed_url),
+                "xmlUrl": xml_safe(show.feed_url),
                 "htmlUrl": request.build_absolute_uri(show.get_absolute_url()),
             },
         )

@@ -21,7 +21,7 @@ TEXT_WEIGHT = 0.7
 SCORE_WEIGHT = 0.3
 # How many matches (best substance score first) are ranked by text relevance.
 CANDIDATES = 200
-CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
+QUERY_CONTROL_CHARS = re.compile(r"[\x00-\x1f\x7f]")
 WEBSEARCH_WORDS = {"or", "and", "not"}
 
 
@@ -30,7 +30,7 @@ def clean_query(raw: str | None) -> tuple[str, bool]:
 
     Returns (query, truncated).
     """
-    text = " ".join(CONTROL_CHARS.sub(" ", raw or "").split())
+    text = " ".join(QUERY_CONTROL_CHARS.sub(" ", raw or "").split())
     if len(text) > MAX_QUERY_LENGTH:
         return text[:MAX_QUERY_LENGTH].rsplit(" ", 1)[0] or text[:MAX_QUERY_LENGTH], True
     return text, False

@@ -19,7 +19,7 @@ class EffectiveDimension:
 
     @property
     def percent(self) -> int:
-        return round(100 * self.score / self.max_score) if self.max_score else 0
+        return percent(self.score, self.max_score)
 
 
 @dataclass
@@ -35,6 +35,11 @@ class EffectiveScore:
     @property
     def adjusted(self) -> bool:
         return bool(self.overrides)
+
+
+def percent(score: float, max_score: int) -> int:
+    """A score as a whole-number share of its maximum, for bar widths (0–100)."""
+    return max(0, min(100, round(100 * score / max_score))) if max_score else 0
 
 
 def band(total: int | None) -> str:

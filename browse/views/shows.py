@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import paginate
+from scoring.effective import percent
 from scoring.models import RubricDimension
 from shows.models import Category, Show, ShowCategory
 
@@ -186,7 +187,7 @@ def _dimension_rows(show):
                     "name": dimension.name,
                     "average": average,
                     "max_score": dimension.max_score,
-                    "percent": round(100 * average / dimension.max_score),
+                    "percent": percent(average, dimension.max_score),
                 }
             )
     return rows

@@ -44,12 +44,3 @@ def timestamp(seconds):
 def jsonld(data):
     """Serialise schema.org data for a <script type="application/ld+json"> block, safely."""
     return mark_safe(json.dumps(data, ensure_ascii=False).translate(_json_script_escapes))  # noqa: S308
-
-
-@register.filter
-def percent_of(value, maximum):
-    """Whole-number percentage of value in maximum, for bar widths."""
-    try:
-        return max(0, min(100, round(100 * float(value) / float(maximum))))
-    except (TypeError, ValueError, ZeroDivisionError):
-        return 0

@@ -11,8 +11,8 @@ from django.db import connections
 from django.utils import timezone
 
 from podindex.celery import app
-from shows.models import Show
 from scoring.tasks import recompute_rankings
+from shows.models import Show
 from shows.tasks import poll_due_shows
 from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss

@@ -5,8 +5,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from episodes.transcripts import fetch
 from episodes.models import Episode, Transcript
+from episodes.transcripts import fetch
 from episodes.transcripts.fetch import TranscriptStatus
 from scoring.models import ScoringRun
 from shows.models import Show
