@@ -182,8 +182,9 @@ CELERY_TASK_DEFAULT_QUEUE = "default"
 # Static schedule (no django-celery-beat): one dispatcher enqueues a poll per due show.
 CELERY_BEAT_SCHEDULE = {
     "poll-due-shows": {"task": "shows.tasks.poll_due_shows", "schedule": 60.0},
-    # refresh_show updates one show against its categories' means; the nightly pass moves
-    # every other show to the new means too.
+    # refresh_show updates one show against the stored category means; this keeps the means
+    # current and moves the shows of a category whose mean drifted.
+    "refresh-drifted-shows": {"task": "scoring.tasks.refresh_drifted_shows", "schedule": 60.0},
     # Episodes skipped while the daily LLM budget was spent are picked up again here.
     "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
     "recompute-rankings": {

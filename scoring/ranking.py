@@ -17,7 +17,9 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import timedelta
 
+from celery import current_app
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from django.db.models import (
     Avg,
@@ -36,11 +38,17 @@ from django.utils import timezone
 from core.page_cache import bump_content_version
 from episodes.models import Episode
 from scoring.models import DimensionScore
-from shows.models import Show, ShowCategory
+from shows.models import Category, Show, ShowCategory
 
 BATCH_SIZE = 500
 TREND_POINTS = 12
 RECENT = timedelta(days=365)
+# Seconds a re-rank waits, so a burst of scorings shares one; and how far a category's mean
+# may move before its shows are re-scored against it.
+RERANK_DELAY = 5
+RERANK_PENDING_KEY = "ranking:rerank-pending"
+RERANK_TASK = "scoring.tasks.rerank"
+MEAN_TOLERANCE = 0.05
 # pg_advisory_xact_lock key serialising rank updates, so concurrent scoring workers
 # re-rank one after the other instead of deadlocking on each other's show rows.
 RANK_LOCK_KEY = 0x72616E6B
@@ -85,32 +93,105 @@ RANK_STATEMENTS = [
 
 
 def refresh_show(show_id: int) -> None:
-    """Recompute one show's figures and re-rank every show (call after scoring/overrides)."""
+    """Recompute one show's figures after scoring, overrides or hiding, and ask for a re-rank.
+
+    A few queries on the show's own episodes; the prior comes from the stored category means
+    and the ranks of all shows are brought up to date by one debounced task (request_rerank).
+    """
+    categories = list(
+        ShowCategory.objects.filter(show_id=show_id).values_list("category_id", flat=True)
+    )
+    _refresh_batch([show_id], prior_means(categories))
+    request_rerank()
+
+
+def request_rerank() -> None:
+    """Queue one re-rank of every show after commit; requests within RERANK_DELAY share it."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # No worker (the embedded default): the process that changed a score re-ranks now.
+        rerank_now()
+        return
+    if cache.add(RERANK_PENDING_KEY, 1, timeout=RERANK_DELAY * 10):
+        # Looked up by name: scoring.tasks imports this module.
+        rerank = current_app.tasks[RERANK_TASK]
+        transaction.on_commit(lambda: rerank.apply_async(countdown=RERANK_DELAY), robust=True)
+    transaction.on_commit(bump_content_version)
+
+
+def rerank_now() -> None:
+    """Dense ranks over the ranked shows, overall and per category (what the task runs)."""
+    cache.delete(RERANK_PENDING_KEY)
     with transaction.atomic():
         _lock_ranks()
-        # Only the means this show's prior needs: a full pass costs ~0.7 s on 250k episodes.
-        categories = list(
-            ShowCategory.objects.filter(show_id=show_id).values_list("category_id", flat=True)
-        )
-        means = category_means(categories, overall=not categories)
-        _refresh_batch([show_id], means)
         _update_ranks()
         transaction.on_commit(bump_content_version)
 
 
 def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
     """Recompute every show's figures and ranks; `progress(done, total)` after each batch."""
-    means = category_means()
+    means = refresh_category_means()
     ids = list(Show.objects.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), BATCH_SIZE):
         with transaction.atomic():
             _refresh_batch(ids[start : start + BATCH_SIZE], means)
         if progress:
             progress(min(start + BATCH_SIZE, len(ids)), len(ids))
-    with transaction.atomic():
-        _lock_ranks()
-        _update_ranks()
-        transaction.on_commit(bump_content_version)
+    rerank_now()
+
+
+def refresh_category_means() -> dict[int | None, float]:
+    """Store every category's current mean (Category.mean_score) and return all the means.
+
+    Key None: the mean of every scored episode (the prior of a show without a category).
+    """
+    means = category_means()
+    for category in Category.objects.all():
+        mean = means.get(category.pk)
+        if category.mean_score != mean:
+            Category.objects.filter(pk=category.pk).update(mean_score=mean)
+    return means
+
+
+def refresh_drifted_shows(tolerance: float = MEAN_TOLERANCE) -> int:
+    """Refresh the means; re-score the shows of every category whose mean moved. Returns how
+    many shows were refreshed (run every minute by beat, so priors stay current)."""
+    before = dict(Category.objects.values_list("pk", "mean_score"))
+    means = refresh_category_means()
+    drifted = [
+        pk
+        for pk, old in before.items()
+        if (old is None) != (means.get(pk) is None)
+        or (old is not None and abs(old - means[pk]) > tolerance)
+    ]
+    ids = sorted(
+        set(ShowCategory.objects.filter(category_id__in=drifted).values_list("show_id", flat=True))
+    )
+    for start in range(0, len(ids), BATCH_SIZE):
+        with transaction.atomic():
+            _refresh_batch(ids[start : start + BATCH_SIZE], means)
+    if ids:
+        rerank_now()
+    return len(ids)
+
+
+def prior_means(category_ids: list[int]) -> dict[int | None, float]:
+    """The means a show's prior needs: stored ones, or live ones where no beat keeps them."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return category_means(category_ids, overall=not category_ids)
+    return stored_means(category_ids)
+
+
+def stored_means(category_ids: list[int]) -> dict[int | None, float]:
+    """The stored means of these categories (computed now where none is stored yet)."""
+    means = dict(
+        Category.objects.filter(pk__in=category_ids, mean_score__isnull=False).values_list(
+            "pk", "mean_score"
+        )
+    )
+    missing = [pk for pk in category_ids if pk not in means]
+    if missing or not category_ids:
+        means |= category_means(missing, overall=not category_ids)
+    return means
 
 
 def category_means(

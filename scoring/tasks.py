@@ -46,3 +46,15 @@ def score_pending(limit: int = 200) -> int:
 def recompute_rankings() -> None:
     """Recompute every show's score and rank (nightly: category means drift between runs)."""
     ranking.recompute_all()
+
+
+@shared_task(ignore_result=True, name=ranking.RERANK_TASK)
+def rerank() -> None:
+    """Re-rank every show once after a burst of score changes (ranking.request_rerank)."""
+    ranking.rerank_now()
+
+
+@shared_task(ignore_result=True)
+def refresh_drifted_shows() -> int:
+    """Keep category means current and re-score the shows whose prior moved (every minute)."""
+    return ranking.refresh_drifted_shows()

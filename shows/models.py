@@ -18,6 +18,9 @@ class Category(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     description = models.TextField(blank=True)
     position = models.PositiveSmallIntegerField(default=0)
+    # Mean effective score of the category's scored episodes: the prior of its shows'
+    # rankings, kept current by scoring.ranking.refresh_category_means (every minute).
+    mean_score = models.FloatField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["position", "name"]

@@ -176,7 +176,13 @@ class Command(BaseCommand):
         copy_rows(
             DimensionScore,
             (
-                {"scorecard_id": card, "dimension_id": d.pk, "score": score, "rationale": "Bench."}
+                {
+                    "scorecard_id": card,
+                    "dimension_id": d.pk,
+                    "score": score,
+                    "effective_score": score,
+                    "rationale": "Bench.",
+                }
                 for card, episode_id in cards
                 for d, score in zip(dimensions, scores[episode_id], strict=True)
             ),
