@@ -3,7 +3,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint bench worker beat
+.PHONY: run test setup lint bench worker worker-transcripts beat
 
 setup:
 	@scripts/bootstrap.sh
@@ -15,6 +15,7 @@ run: setup
 
 test: setup
 	@scripts/ensure-chromium.sh
+	@scripts/ensure-audio-tools.sh
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	.venv/bin/lint-imports
@@ -25,7 +26,11 @@ lint: setup
 	$(PY) -m ruff format .
 
 worker: setup
-	.venv/bin/celery -A podindex worker -Q default,scoring -l info
+	.venv/bin/celery -A podindex worker -Q default,scoring,transcripts -l info
+
+# One transcription at a time per process: it is CPU-heavy (or GPU-bound) and long.
+worker-transcripts: setup
+	.venv/bin/celery -A podindex worker -Q transcripts --concurrency 1 -l info
 
 beat: setup
 	.venv/bin/celery -A podindex beat -l info

@@ -2,7 +2,9 @@
 
 from django.conf import settings
 from django.db.models import Prefetch
+from django.urls import NoReverseMatch, reverse
 
+from core.absolute import absolute_url
 from episodes.models import Episode
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard
@@ -73,7 +75,36 @@ def scorecard_page_context(request, episode) -> dict:
         "more_from_show": more_from_show(episode),
         "category": categories[0] if categories else None,
         "topics": episode.topics.all(),
+        # Wording that matches the engine, and the bars' own sum under a total override.
+        "scored_by": scored_by(scorecard),
+        "dimension_sum": sum(d.score for d in effective.dimensions) if effective else None,
+        "review_url": staff_review_url(request, episode),
     }
+
+
+def scored_by(scorecard) -> str:
+    """Who produced the scores readers see before any correction."""
+    if scorecard is None:
+        return ""
+    return "Our baseline scorer" if scorecard.is_baseline else "Our model"
+
+
+def staff_review_url(request, episode) -> str:
+    """The editors' review screen, for staff only.
+
+    Only a request that carries a session can be staff, and core.page_cache neither serves nor
+    stores those: a page with the link is never cached, and checking the user of a request
+    without a session (which would mark the page "Vary: Cookie") never happens.
+    """
+    if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+        return ""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_active or not user.is_staff:
+        return ""
+    try:
+        return reverse("admin:episodes_episode_review", args=[episode.pk])
+    except NoReverseMatch:  # the editors' desk is not installed
+        return ""
 
 
 def more_from_show(episode):
@@ -95,11 +126,12 @@ def episode_jsonld(request, episode, effective, scorecard) -> dict:
         "@context": "https://schema.org",
         "@type": "PodcastEpisode",
         "name": episode.title,
-        "url": request.build_absolute_uri(episode.get_absolute_url()),
+        # From SITE_URL, not the request: the page is cached for every visitor.
+        "url": absolute_url(episode.get_absolute_url()),
         "partOfSeries": {
             "@type": "PodcastSeries",
             "name": show.title,
-            "url": request.build_absolute_uri(show.get_absolute_url()),
+            "url": absolute_url(show.get_absolute_url()),
         },
     }
     if episode.published_at:
@@ -107,7 +139,10 @@ def episode_jsonld(request, episode, effective, scorecard) -> dict:
     if episode.duration_seconds:
         data["timeRequired"] = f"PT{max(1, round(episode.duration_seconds / 60))}M"
     if episode.audio_url:
-        data["associatedMedia"] = {"@type": "MediaObject", "contentUrl": episode.audio_url}
+        data["associatedMedia"] = {
+            "@type": "MediaObject",
+            "contentUrl": absolute_url(episode.audio_url),
+        }
     if scorecard and effective:
         data["description"] = scorecard.summary
         data["review"] = {

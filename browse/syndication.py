@@ -3,24 +3,34 @@
 Every feed works in a podcast app (audio enclosures, iTunes duration and artwork) as well as
 in a news reader (score, summary, a link to the scorecard), and answers conditional GETs
 with 304 from an ETag and Last-Modified computed from the very items it would send.
+
+As apps read them: every link and image is absolute and built from SITE_URL (never from the
+request's Host), text is escaped exactly once (by the XML writer), artwork is a raster image
+(our SVG demo art is served as its PNG rendition), enclosures carry the length the source
+feed gave, and whatever a feed stored (control characters, say) cannot make a feed fail.
 """
 
 import hashlib
+import re
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cache, cached_property
+from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.db.models import Prefetch
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.feedgenerator import Enclosure, Rss201rev2Feed
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.http import http_date
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import condition, require_GET
 
+from core.absolute import absolute_url
 from core.page_cache import public_page
 from core.text import xml_safe
 from episodes.models import Episode, Topic
@@ -30,10 +40,44 @@ from shows.models import Category, Show, ShowCategory
 
 FEED_ITEMS = 50
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+# The content hash manifest storage puts in a static file's name ("art.0123456789ab.svg").
+_STATIC_HASH = re.compile(r"\.[0-9a-f]{12}(?=\.svg$)")
 
 
 class InvalidFilter(ValueError):
     """A query-string filter the feed cannot honour; its message is shown to the subscriber."""
+
+
+def podcast_artwork(url: str) -> str:
+    """Artwork a podcast app can show: an absolute URL of a raster image, or "".
+
+    Apps show JPEG and PNG, not SVG: our own SVG art (the demo shows') is served as the PNG
+    rendition beside it in static/ (same name, 1400 px square); an SVG with no rendition, or
+    from another site, is left out rather than sent to apps that cannot draw it.
+    """
+    url = xml_safe(url).strip()
+    if not url:
+        return ""
+    if urlsplit(url).path.lower().endswith(".svg"):
+        url = _png_rendition(url)
+    return absolute_url(url) if url else ""
+
+
+@cache
+def _png_rendition(svg_url: str) -> str:
+    if not svg_url.startswith(settings.STATIC_URL):
+        return ""
+    name = _STATIC_HASH.sub("", svg_url[len(settings.STATIC_URL) :])
+    png = name[: -len(".svg")] + ".png"
+    return static(png) if finders.find(png) else ""
+
+
+def _slug(request, name: str) -> str:
+    """A slug from the query string; a NUL in it (no database stores one) is a 404."""
+    value = request.GET.get(name, "")
+    if "\x00" in value:
+        raise Http404(f"No such {name}.")
+    return value
 
 
 def parse_min_score(raw: str | None) -> int | None:
@@ -132,20 +176,24 @@ class ScoredEpisodesFeed(Feed):
         return xml_safe(spec.title)
 
     def link(self, spec):
-        return spec.link
+        return absolute_url(spec.link)
+
+    def feed_url(self, spec):
+        return absolute_url(self.request.path)
 
     def description(self, spec):
         return xml_safe(spec.description)
 
     def feed_extra_kwargs(self, spec):
-        return {"image": spec.image} if spec.image else {}
+        image = podcast_artwork(spec.image)
+        return {"image": image} if image else {}
 
     def items(self, spec):
         return spec.items
 
     def item_title(self, episode):
-        # Readers treat an RSS title as HTML, hence the escaping on top of XML's own.
-        return escape(xml_safe(episode.title))
+        # Plain text: the XML writer escapes it, once (apps show "CFO's", not "CFO&#x27;s").
+        return xml_safe(episode.title)
 
     def item_description(self, episode):
         scorecard = episode.current[0] if episode.current else None
@@ -158,11 +206,11 @@ class ScoredEpisodesFeed(Feed):
             format_html("<p>{}</p>", xml_safe(scorecard.summary))
             if scorecard and scorecard.summary
             else "",
-            self.request.build_absolute_uri(episode.get_absolute_url()),
+            absolute_url(episode.get_absolute_url()),
         )
 
     def item_link(self, episode):
-        return episode.get_absolute_url()
+        return absolute_url(episode.get_absolute_url())
 
     def item_pubdate(self, episode):
         return episode.published_at or episode.scored_at
@@ -171,20 +219,23 @@ class ScoredEpisodesFeed(Feed):
         return xml_safe(episode.show.author) or None
 
     def item_enclosures(self, episode):
-        if not episode.audio_url:
+        url = absolute_url(xml_safe(episode.audio_url).strip())
+        if not url:
             return []
+        # The length the source feed gave; RSS requires the attribute, 0 says "unknown".
         return [
             Enclosure(
-                episode.audio_url,
+                url,
                 str(episode.audio_size or 0),
-                xml_safe(episode.audio_type) or "audio/mpeg",
+                xml_safe(episode.audio_type).strip() or "audio/mpeg",
             )
         ]
 
     def item_extra_kwargs(self, episode):
         return {
             "duration": episode.duration_seconds or "",
-            "image": episode.image_url or episode.show.artwork_url,
+            "image": podcast_artwork(episode.image_url)
+            or podcast_artwork(episode.show.artwork_url),
         }
 
 
@@ -227,12 +278,12 @@ def site_feed(request):
         return _bad_request(exc)
     title = "Newly scored B2B podcast episodes"
     key = [min_score]
-    if slug := request.GET.get("category"):
+    if slug := _slug(request, "category"):
         category = get_object_or_404(Category, slug=slug)
         episodes = episodes.filter(show__showcategory__category=category)
         title = f"Newly scored B2B {category.name} episodes"
         key.append(category.slug)
-    if slug := request.GET.get("topic"):
+    if slug := _slug(request, "topic"):
         topic = get_object_or_404(Topic, slug=slug)
         episodes = episodes.filter(topics=topic)
         title += f" on {topic.name}"
@@ -352,7 +403,7 @@ def write_opml(request, out, title, shows):
     xml.endElement("head")
     xml.startElement("body", {})
     for show in shows:
-        name = xml_safe(show.title) or show.feed_url
+        name = xml_safe(show.title) or xml_safe(show.feed_url)
         xml.addQuickElement(
             "outline",
             attrs={
@@ -360,7 +411,7 @@ def write_opml(request, out, title, shows):
                 "text": name,
                 "title": name,
                 "xmlUrl": xml_safe(show.feed_url),
-                "htmlUrl": request.build_absolute_uri(show.get_absolute_url()),
+                "htmlUrl": absolute_url(show.get_absolute_url()),
             },
         )
     xml.endElement("body")

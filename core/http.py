@@ -3,11 +3,16 @@
 Safe by default: http(s) only, every connection's resolved address vetted (private, loopback,
 link-local, multicast, reserved and embedded-IPv4 ranges refused) and then connected to by that
 same address, redirects followed by hand with a limit, bodies streamed under a size cap and a
-wall-clock deadline. `PODINDEX_ALLOW_PRIVATE_URLS` lifts the address check for local testing.
+wall-clock deadline that covers everything after DNS: connecting, TLS, headers and body. A
+server that drips one byte (or one header line) per second is cut off at the deadline: every
+socket operation's timeout is clamped to the time left, and a watchdog shuts the sockets down
+when it runs out. `PODINDEX_ALLOW_PRIVATE_URLS` lifts the address check for local testing.
 """
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -17,10 +22,9 @@ import httpx
 from django.conf import settings
 
 MAX_REDIRECTS = 5
-# A slow-drip server could keep every read under the read timeout forever: the whole
-# download also gets a deadline of this many read timeouts.
+# A slow-drip server could keep every read under the read timeout forever: the whole fetch
+# (every redirect hop, headers and body) also gets a deadline of this many read timeouts.
 DEADLINE_FACTOR = 3
-CHUNK_SIZE = 64 * 1024
 PERMANENT_REDIRECTS = {301, 308}
 REDIRECTS = {301, 302, 303, 307, 308}
 
@@ -150,28 +154,118 @@ def resolve_public(host: str, port: int) -> str:
     return addresses[0]
 
 
+class _Deadline:
+    """One fetch's wall-clock deadline, shared by every connection the fetch opens.
+
+    Socket timeouts bound each read; the deadline bounds their sum. `clamp` shortens each
+    operation's timeout to the time left (and fails once none is left); the watchdog timer
+    shuts down every socket still open when the time is up, which also ends a TLS handshake
+    fed one byte at a time.
+    """
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+        self.expired = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self):
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self._timer.cancel()
+
+    def passed(self) -> bool:
+        return self.expired or time.monotonic() >= self.at
+
+    def clamp(self, timeout: float | None, error=httpcore.ReadTimeout) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0 or self.expired:
+            raise error("The fetch deadline has passed")
+        return left if timeout is None else min(timeout, left)
+
+    def watch(self, sock) -> None:
+        if sock is None:
+            return
+        with self._lock:
+            self._sockets.append(sock)
+            expired = self.expired
+        if expired:
+            self._shutdown(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            sockets = list(self._sockets)
+        for sock in sockets:
+            self._shutdown(sock)
+
+    @staticmethod
+    def _shutdown(sock) -> None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read, write and TLS handshake ends by the deadline."""
+
+    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline):
+        self._stream = stream
+        self._deadline = deadline
+        deadline.watch(stream.get_extra_info("socket"))
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, self._deadline.clamp(timeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(self, ssl_context, server_hostname=None, timeout=None):
+        timeout = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(
+            self._stream.start_tls(ssl_context, server_hostname, timeout), self._deadline
+        )
+
+    def get_extra_info(self, info: str):
+        return self._stream.get_extra_info(info)
+
+
 class _GuardedBackend(httpcore.SyncBackend):
     """Vets the address of every TCP connection and connects to exactly that address.
 
     Checking here, rather than on the URL before the request, covers every redirect hop and
-    leaves no gap between the check and the connection for DNS rebinding.
+    leaves no gap between the check and the connection for DNS rebinding. Every stream it
+    opens keeps to the fetch's deadline.
     """
 
+    def __init__(self, deadline: _Deadline, check_addresses: bool = True):
+        self.deadline = deadline
+        self.check_addresses = check_addresses
+
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
-        address = resolve_public(host, port)
-        return super().connect_tcp(address, port, timeout, local_address, socket_options)
+        address = resolve_public(host, port) if self.check_addresses else host
+        timeout = self.deadline.clamp(timeout, httpcore.ConnectTimeout)
+        stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
 
 
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with the guarded network backend and no proxies from the environment."""
 
-    def __init__(self):
+    def __init__(self, deadline: _Deadline, check_addresses: bool = True):
         super().__init__(trust_env=False)
         # HTTPTransport has no network_backend argument; its pool is the documented httpcore one.
         self._pool = httpcore.ConnectionPool(
             ssl_context=httpx.create_ssl_context(trust_env=False),
             max_connections=10,
-            network_backend=_GuardedBackend(),
+            network_backend=_GuardedBackend(deadline, check_addresses),
         )
 
 
@@ -189,8 +283,8 @@ def check_url(url: str) -> None:
         raise BlockedURL("URLs with credentials are not fetched")
 
 
-def _client(timeout: float) -> httpx.Client:
-    transport = None if settings.PODINDEX_ALLOW_PRIVATE_URLS else _GuardedTransport()
+def _client(timeout: float, deadline: _Deadline) -> httpx.Client:
+    transport = _GuardedTransport(deadline, not settings.PODINDEX_ALLOW_PRIVATE_URLS)
     return httpx.Client(
         transport=transport,
         trust_env=False,
@@ -205,23 +299,32 @@ def _retry_after(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
-def _read_capped(response: httpx.Response, max_bytes: int, deadline: float) -> bytes:
+def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline, sink=None):
+    """The body, capped and within the deadline; written to `sink` instead when one is given."""
     declared = response.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > max_bytes:
         raise TooLarge(
             f"Body is {int(declared):,} bytes; the limit is {max_bytes:,}",
             http_status=response.status_code,
         )
-    body = bytearray()
-    # iter_bytes yields decoded (gunzipped) bytes, so the cap also stops compression bombs.
-    for chunk in response.iter_bytes(CHUNK_SIZE):
-        body += chunk
-        if len(body) > max_bytes:
+    body, size = bytearray(), 0
+    # iter_bytes yields decoded (gunzipped) bytes, so the cap also stops compression bombs; with
+    # no chunk size it yields what each read brought, so the deadline is checked per read.
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if sink is None:
+            body += chunk
+        else:
+            sink.write(chunk)
+        if size > max_bytes:
             raise TooLarge(
                 f"Body exceeds the limit of {max_bytes:,} bytes", http_status=response.status_code
             )
-        if time.monotonic() > deadline:
-            raise NetworkError("Download took too long", http_status=response.status_code)
+        if deadline.passed():
+            raise NetworkError(
+                f"Gave up after the {deadline.seconds:g} s deadline (the body came too slowly)",
+                http_status=response.status_code,
+            )
     return bytes(body)
 
 
@@ -233,18 +336,26 @@ def fetch(
     last_modified: str = "",
     accept: str = "*/*",
     timeout: float | None = None,
+    total_timeout: float | None = None,
+    sink=None,
 ) -> FetchResult:
-    """GET a URL safely (conditional headers optional); raise a FetchError subclass on failure."""
+    """GET a URL safely (conditional headers optional); raise a FetchError subclass on failure.
+
+    `total_timeout` bounds the whole fetch (default: DEADLINE_FACTOR read timeouts); with a binary
+    `sink` the body is streamed into it (large audio) and the result's body stays empty.
+    """
     max_bytes = max_bytes or settings.PODINDEX_FEED_MAX_BYTES
     timeout = timeout or settings.PODINDEX_FETCH_TIMEOUT
-    deadline = time.monotonic() + timeout * DEADLINE_FACTOR
     headers = {"Accept": accept}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current, permanent, hops = url, True, 0
-    with _client(timeout) as client:
+    with (
+        _Deadline(total_timeout or timeout * DEADLINE_FACTOR) as deadline,
+        _client(timeout, deadline) as client,
+    ):
         while True:
             check_url(current)
             try:
@@ -270,13 +381,18 @@ def fetch(
                             http_status=status,
                             retry_after=_retry_after(response),
                         )
-                    body = _read_capped(response, max_bytes, deadline)
+                    body = _read_capped(response, max_bytes, deadline, sink)
                     return _result(url, current, response, body, permanent, hops)
-            except httpx.TimeoutException as exc:
-                raise NetworkError(f"Timed out fetching {current}") from exc
             except httpx.InvalidURL as exc:
                 raise BlockedURL(f"Not a valid URL: {current!r}") from exc
             except httpx.HTTPError as exc:
+                if deadline.passed():
+                    raise NetworkError(
+                        f"Timed out fetching {current}: gave up after the "
+                        f"{deadline.seconds:g} s deadline for connection, headers and body"
+                    ) from exc
+                if isinstance(exc, httpx.TimeoutException):
+                    raise NetworkError(f"Timed out fetching {current}") from exc
                 raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
 
 

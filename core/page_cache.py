@@ -5,13 +5,31 @@ nonces), so a rendered page can be served again until the content changes. Any w
 can change a page bumps the content version (each app `watch()`es the models its pages show,
 and the ranking refresh bumps it too); the timeout bounds staleness for bulk writes that
 send no signals. A view opts in with `@public_page`.
+
+The key is everything a response depends on, and the number of keys is bounded:
+
+- scheme and host: pages build absolute URLs from SITE_URL, never from the request, but the
+  key carries them anyway, and only SITE_URL's host and hosts listed literally in
+  ALLOWED_HOSTS are cached (a wildcard entry cannot multiply the variants);
+- the path and the query parameters the pages read (KNOWN_PARAMS), in a canonical order: a
+  request with any other parameter (tracking tags, cache busters) is served fresh, uncached;
+- the htmx headers (fragments are not pages).
+
+Past VARIANTS_PER_PATH variants of one path (?page=, ?q=, HX-Target: …) per content version
+further variants are served uncached, so random query strings cannot evict the pages everyone
+reads. A NUL character in the path or in a filter parameter is answered 400 here, before any
+view: no database stores one, and PostgreSQL raises on it (a 500). Free text (the search's
+?q=) is left to its view, which cleans it.
 """
 
 import hashlib
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
+from django.http import HttpResponseBadRequest
+from django.http.request import split_domain_port
 from django.urls import Resolver404, resolve
 from django.utils.cache import get_conditional_response
 from django.utils.http import parse_http_date_safe
@@ -19,6 +37,12 @@ from django.utils.http import parse_http_date_safe
 VERSION_KEY = "podindex:content-version"
 # Request headers the pages vary on (htmx swaps get fragments, not pages).
 VARY_HEADERS = ("HTTP_HX_REQUEST", "HTTP_HX_TARGET", "HTTP_HX_HISTORY_RESTORE_REQUEST")
+# Query parameters the public pages read; any other one makes a request uncacheable.
+KNOWN_PARAMS = frozenset({"page", "sort", "q", "category", "language", "topic", "min_score"})
+# Free-text parameters: their views clean what they read (NUL included).
+FREE_TEXT_PARAMS = frozenset({"q"})
+# Cached variants per path and content version beyond the plain page.
+VARIANTS_PER_PATH = 100
 
 
 def public_page(view):
@@ -53,10 +77,65 @@ def bump_content_version(**kwargs) -> None:
         cache.set(VERSION_KEY, 2, timeout=None)
 
 
-def cache_key(request) -> str:
+def canonical_query(request) -> str | None:
+    """The query string with its parameters in a canonical order; None if one is unknown.
+
+    Sorted by name only: the values of a repeated parameter keep their order (views read the
+    last one).
+    """
+    if set(request.GET) - KNOWN_PARAMS:
+        return None
+    pairs = sorted(
+        ((name, value) for name in request.GET for value in request.GET.getlist(name)),
+        key=lambda pair: pair[0],
+    )
+    return urlencode(pairs)
+
+
+def cached_host(request) -> str | None:
+    """The host to key on, or None for hosts that are not cached (matched by a wildcard)."""
+    host = request.get_host()
+    domain, _ = split_domain_port(host)
+    literal = {h.lower() for h in settings.ALLOWED_HOSTS if not h.startswith((".", "*"))}
+    site = (urlsplit(settings.SITE_URL).hostname or "").lower()
+    return host if domain in literal or domain == site else None
+
+
+def cache_key(request) -> str | None:
+    """The cache key of a request, or None when it must not be cached (see the module doc)."""
+    query, host = canonical_query(request), cached_host(request)
+    if query is None or host is None:
+        return None
     varying = "|".join(request.META.get(header, "") for header in VARY_HEADERS)
-    digest = hashlib.sha256(f"{request.get_full_path()}|{varying}".encode()).hexdigest()
+    raw = f"{request.scheme}://{host}{request.path}?{query}|{varying}"
+    digest = hashlib.sha256(raw.encode()).hexdigest()
     return f"podindex:page:{content_version()}:{request.method}:{digest}"
+
+
+def is_variant(request) -> bool:
+    """Whether a request asks for something other than the plain page (a query, a fragment)."""
+    return bool(request.GET) or any(request.META.get(header) for header in VARY_HEADERS)
+
+
+def take_variant_slot(request) -> bool:
+    """Count one more cached variant of this path; False once the path has used its share."""
+    path = hashlib.sha256(f"{request.scheme}://{request.get_host()}{request.path}".encode())
+    key = f"podindex:variants:{content_version()}:{path.hexdigest()}"
+    cache.add(key, 0, settings.PODINDEX_PAGE_CACHE_SECONDS)
+    try:
+        return cache.incr(key) <= VARIANTS_PER_PATH
+    except ValueError:  # expired between add and incr
+        return False
+
+
+def has_nul(request) -> bool:
+    """Whether the path or a query parameter other than free text carries a NUL character."""
+    if "\x00" in request.path:
+        return True
+    return any(
+        "\x00" in name or (name not in FREE_TEXT_PARAMS and any("\x00" in v for v in values))
+        for name, values in request.GET.lists()
+    )
 
 
 def is_cacheable_request(request) -> bool:
@@ -79,14 +158,20 @@ class PublicPageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if has_nul(request):
+            return HttpResponseBadRequest(
+                "A URL may not contain NUL characters.", content_type="text/plain; charset=utf-8"
+            )
         if not is_cacheable_request(request):
             return self.get_response(request)
         key = cache_key(request)
+        if key is None:
+            return self.get_response(request)
         cached = cache.get(key)
         if cached is not None:
             return self.conditional(request, cached)
         response = self.get_response(request)
-        if self.is_storable(response):
+        if self.is_storable(response) and (not is_variant(request) or take_variant_slot(request)):
             cache.set(key, response, settings.PODINDEX_PAGE_CACHE_SECONDS)
         return response
 

@@ -4,6 +4,12 @@ from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
 
+# What identifies an episode to its feed and to listeners' links: set by ingestion, editable
+# only by administrators (an editor's slip would orphan links or duplicate the episode).
+EPISODE_IDENTITY_FIELDS = ["show", "guid", "slug", "audio_url"]
+# The stored words and where they came from: re-fetched, never typed in by hand.
+TRANSCRIPT_RAW_FIELDS = ["segments", "source_url", "content_hash"]
+
 
 @admin.register(Topic)
 class TopicAdmin(admin.ModelAdmin):
@@ -25,6 +31,12 @@ class TranscriptInline(admin.StackedInline):
     fields = ["source", "format", "language", "source_url", "word_count", "content_hash"]
     readonly_fields = ["word_count", "content_hash"]
     show_change_link = True
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if not request.user.is_superuser:
+            fields += [f for f in TRANSCRIPT_RAW_FIELDS if f in self.fields and f not in fields]
+        return fields
 
 
 @admin.register(Episode)
@@ -77,17 +89,23 @@ class EpisodeAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += [f for f in EPISODE_IDENTITY_FIELDS if f not in fields]
+        return fields
+
     @admin.display(description="Public page")
     def public_link(self, obj):
         if not obj.pk:
             return "-"
         return format_html('<a href="{}">{}</a>', obj.get_absolute_url(), "View on site")
 
-    @admin.action(description="Hide selected episodes from the site")
+    @admin.action(description="Hide selected episodes from the site", permissions=["change"])
     def hide(self, request, queryset):
         self.message_user(request, f"Hid {queryset.set_hidden(True)} episode(s).")
 
-    @admin.action(description="Show selected episodes on the site")
+    @admin.action(description="Show selected episodes on the site", permissions=["change"])
     def unhide(self, request, queryset):
         self.message_user(request, f"Unhid {queryset.set_hidden(False)} episode(s).")
 
@@ -100,3 +118,9 @@ class TranscriptAdmin(admin.ModelAdmin):
     list_select_related = ["episode", "episode__show"]
     readonly_fields = ["content_hash", "word_count", "analysis", "created_at", "updated_at"]
     raw_id_fields = ["episode"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and not request.user.is_superuser:
+            fields += ["episode", *(f for f in TRANSCRIPT_RAW_FIELDS if f not in fields)]
+        return fields

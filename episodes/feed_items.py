@@ -4,12 +4,14 @@ Connected to `shows.signals.feed_items_received`, so it runs inside the poll's t
 with the show's row locked; new episodes that link a transcript get it fetched after commit.
 """
 
+from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.dispatch import receiver
 
 from core.slugs import unique_slug
 from episodes.models import Episode
-from episodes.tasks import fetch_transcript
+from episodes.tasks import fetch_transcript, queue_transcription
 from episodes.transcripts.fetch import TranscriptStatus
 from shows.ingest.parse import Item
 from shows.signals import ItemChanges, feed_items_received
@@ -83,7 +85,7 @@ def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChan
         new_ids += Episode.objects.filter(
             show=show, guid__in=new_guids[start : start + BATCH_SIZE]
         ).values_list("id", flat=True)
-    _queue_transcripts(new_ids)
+    _queue_transcripts(new_ids, first_ingest=not existing)
     return ItemChanges(
         new=len(new_ids), updated=len(to_write) - len(new_guids), left_feed=len(gone)
     )
@@ -116,21 +118,28 @@ def _episode_values(item: Item, row: dict | None, now) -> dict:
     }
 
 
-def _queue_transcripts(episode_ids: list[int]) -> None:
-    """After commit, queue transcript fetches for the new episodes that link one."""
-    wanted = [
-        pk
-        for pk, links in Episode.objects.filter(pk__in=episode_ids).values_list(
-            "pk", "transcript_links"
-        )
-        if links
-    ]
-    if not wanted:
-        return
-    Episode.objects.filter(pk__in=wanted).update(transcript_status=TranscriptStatus.PENDING)
-    # Chunks: a first ingest of a long back catalogue is a few dozen messages, not thousands.
-    # robust: a broker outage must not undo the committed poll; fetch_transcripts retries.
-    transaction.on_commit(
-        lambda: fetch_transcript.chunks(((pk,) for pk in wanted), TRANSCRIPT_CHUNK).apply_async(),
-        robust=True,
+def _queue_transcripts(episode_ids: list[int], *, first_ingest: bool) -> None:
+    """After commit, queue the publisher transcripts of new episodes that link one, and our
+    own transcription of those that do not (on a show's first ingest, only the latest few)."""
+    rows = list(
+        Episode.objects.filter(pk__in=episode_ids)
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+        .values_list("pk", "transcript_links", "audio_url")
     )
+    linked = [pk for pk, links, _ in rows if links]
+    unlinked = [pk for pk, links, audio in rows if not links and audio]
+    if first_ingest:
+        unlinked = unlinked[: settings.PODINDEX_ASR_NEW_SHOW_EPISODES]
+    if linked:
+        Episode.objects.filter(pk__in=linked).update(transcript_status=TranscriptStatus.PENDING)
+        # Chunks: a first ingest of a long back catalogue is a few dozen messages, not
+        # thousands. robust: a broker outage must not undo the committed poll;
+        # fetch_transcripts retries.
+        transaction.on_commit(
+            lambda: fetch_transcript.chunks(
+                ((pk,) for pk in linked), TRANSCRIPT_CHUNK
+            ).apply_async(),
+            robust=True,
+        )
+    if unlinked and settings.PODINDEX_ASR_ENABLED:
+        transaction.on_commit(lambda: queue_transcription(unlinked), robust=True)

@@ -149,6 +149,13 @@ class Transcript(models.Model):
     source_url = models.URLField(max_length=2048, blank=True)
     format = models.CharField(max_length=20, blank=True, help_text="json, vtt, srt, html, text")
     language = models.CharField(max_length=20, blank=True)
+    # Our own transcripts (source "asr"): what made them and what it cost.
+    engine = models.CharField(max_length=20, blank=True, help_text="local or api")
+    model = models.CharField(max_length=200, blank=True)
+    audio_seconds = models.FloatField(null=True, blank=True)
+    wall_seconds = models.FloatField(null=True, blank=True)
+    cpu_seconds = models.FloatField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
     segments = models.JSONField(default=list, help_text="[{speaker, start, end, text}]")
     speaker_names = models.JSONField(
         default=dict, blank=True, help_text="Speaker label → display name."
@@ -176,6 +183,13 @@ class Transcript(models.Model):
     def save(self, *args, **kwargs):
         refresh_transcript_derivatives(self)
         super().save(*args, **kwargs)
+
+    @property
+    def real_time_factor(self) -> float | None:
+        """Seconds of audio transcribed per second of wall time."""
+        if self.audio_seconds and self.wall_seconds:
+            return self.audio_seconds / self.wall_seconds
+        return None
 
     def display_name(self, label):
         return self.speaker_names.get(label) or (f"Speaker {label}" if len(label) <= 2 else label)

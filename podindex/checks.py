@@ -1,4 +1,11 @@
-"""Deploy checks: `manage.py check --deploy` refuses the development shortcuts."""
+"""Deploy checks: `manage.py check --deploy` refuses the development shortcuts.
+
+Serving with DEBUG off and no SECRET_KEY is refused earlier still, when the settings load
+(podindex/settings.py), and Django's own deploy checks warn while HSTS and the https redirect
+(SECURE_HSTS_SECONDS, SECURE_SSL_REDIRECT) are off.
+"""
+
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
@@ -36,6 +43,16 @@ def refuse_dev_shortcuts(app_configs, **kwargs):
                 "Outbound fetches may reach private addresses.",
                 hint="Unset PODINDEX_ALLOW_PRIVATE_URLS; it is for local testing only.",
                 id="podindex.E005",
+            )
+        )
+    site = urlsplit(settings.SITE_URL)
+    if site.scheme != "https" or site.hostname in (None, "localhost", "127.0.0.1", "::1"):
+        errors.append(
+            Error(
+                f"SITE_URL is {settings.SITE_URL!r}: every absolute link in feeds, sitemaps and "
+                "structured data is built from it (never from the request's Host).",
+                hint="Set SITE_URL to the site's public https address.",
+                id="podindex.E006",
             )
         )
     return errors

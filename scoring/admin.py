@@ -3,9 +3,9 @@
 import logging
 from datetime import timedelta
 
-from django import forms
 from django.contrib import admin, messages
-from django.db import transaction
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -34,7 +34,20 @@ def _episode_ids(queryset) -> list[int]:
     return sorted(set(queryset.values_list("episode_id", flat=True)))
 
 
-@admin.action(description="Re-score the selected episodes (even if unchanged)")
+class EpisodeActionPermissions:
+    """Re-scoring and hiding change episodes: they take episodes.change_episode, whatever
+    model the list shows (a scorecard viewer may not hide its episode)."""
+
+    def has_rescore_permission(self, request):
+        return request.user.has_perm("episodes.change_episode")
+
+    def has_hide_permission(self, request):
+        return request.user.has_perm("episodes.change_episode")
+
+
+@admin.action(
+    description="Re-score the selected episodes (even if unchanged)", permissions=["rescore"]
+)
 def rescore_episodes(modeladmin, request, queryset):
     """Queue a forced re-score of every selected episode."""
     queued = 0
@@ -54,7 +67,7 @@ def rescore_episodes(modeladmin, request, queryset):
     modeladmin.message_user(request, f"Re-scoring queued for {queued} episode(s).")
 
 
-@admin.action(description="Hide the selected episodes from the public site")
+@admin.action(description="Hide the selected episodes from the public site", permissions=["hide"])
 def hide_episodes(modeladmin, request, queryset):
     """Hide episodes (kept, with their scorecards) and refresh their shows' rankings."""
     hidden = Episode.objects.filter(pk__in=_episode_ids(queryset)).set_hidden(True)
@@ -85,7 +98,7 @@ class DimensionScoreInline(admin.TabularInline):
 
 
 @admin.register(Scorecard)
-class ScorecardAdmin(admin.ModelAdmin):
+class ScorecardAdmin(EpisodeActionPermissions, admin.ModelAdmin):
     list_display = [
         "episode",
         "total",
@@ -169,7 +182,7 @@ class CostFilter(admin.SimpleListFilter):
 
 
 @admin.register(ScoringRun)
-class ScoringRunAdmin(admin.ModelAdmin):
+class ScoringRunAdmin(EpisodeActionPermissions, admin.ModelAdmin):
     list_display = [
         "episode",
         "outcome",
@@ -222,83 +235,91 @@ class ScoringRunAdmin(admin.ModelAdmin):
         return super().changelist_view(request, extra_context=context)
 
 
-class EditorialOverrideForm(forms.ModelForm):
-    class Meta:
-        model = EditorialOverride
-        fields = ["episode", "dimension", "score", "reason", "is_active"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if "dimension" in self.fields:
-            self.fields["dimension"].queryset = RubricDimension.objects.filter(
-                rubric__is_active=True
-            )
-
-    def clean(self):
-        data = super().clean()
-        dimension, score = data.get("dimension"), data.get("score")
-        maximum = dimension.max_score if dimension else 100
-        if score is not None and score > maximum:
-            self.add_error("score", f"At most {maximum}.")
-        if not (data.get("reason") or "").strip():
-            self.add_error("reason", "Say why: the reason is shown with the score.")
-        return data
-
-
-class EditorialOverrideInline(admin.TabularInline):
-    """Corrections edited on the episode's own admin page."""
-
-    model = EditorialOverride
-    form = EditorialOverrideForm
-    fields = ["dimension", "score", "reason", "is_active", "editor", "created_at"]
-    readonly_fields = ["editor", "created_at"]
-    extra = 0
-
-
 admin.site.unregister(Episode)
 
 
 @admin.register(Episode)
-class ScoredEpisodeAdmin(EpisodeAdmin):
-    """The episode's admin page with its editorial corrections inline and a re-score action."""
+class ScoredEpisodeAdmin(EpisodeActionPermissions, EpisodeAdmin):
+    """The episode's admin page with a re-score action (corrections: the review screen)."""
 
-    inlines = [EditorialOverrideInline, *EpisodeAdmin.inlines]
     actions = [*EpisodeAdmin.actions, rescore_episodes]
-
-    def save_formset(self, request, form, formset, change):
-        """Record who made each correction (saving one refreshes the public scores)."""
-        if formset.model is not EditorialOverride:
-            return super().save_formset(request, form, formset, change)
-        with transaction.atomic():
-            for override in formset.save(commit=False):
-                override.editor = request.user
-                override.save()
-            for override in formset.deleted_objects:
-                override.delete()
-        return None
 
 
 @admin.register(EditorialOverride)
-class EditorialOverrideAdmin(admin.ModelAdmin):
-    form = EditorialOverrideForm
-    list_display = ["episode", "target", "score", "editor", "is_active", "created_at"]
-    list_filter = ["is_active", "dimension"]
+class EditorialOverrideAdmin(EpisodeActionPermissions, admin.ModelAdmin):
+    """The override log: read only. Scores are corrected on an episode's review screen, where
+    each change is appended through EditorialOverride.objects.record()."""
+
+    list_display = [
+        "created_at",
+        "episode",
+        "target",
+        "action",
+        "before_score",
+        "after",
+        "model_score",
+        "editor_label",
+        "short_reason",
+        "is_active",
+    ]
+    list_filter = ["action", "is_active", "dimension"]
     list_select_related = ["episode", "dimension", "editor"]
-    search_fields = ["episode__title", "reason"]
-    raw_id_fields = ["episode"]
-    readonly_fields = ["editor", "created_at"]
+    search_fields = ["episode__title", "reason", "editor_name"]
+    date_hierarchy = "created_at"
     actions = [rescore_episodes]
+    readonly_fields = [
+        "episode",
+        "dimension",
+        "action",
+        "before_score",
+        "score",
+        "model_score",
+        "reason",
+        "editor",
+        "editor_name",
+        "previous",
+        "is_active",
+        "created_at",
+    ]
 
-    @admin.display(description="Overrides")
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-pk")
+
+    @admin.display(description="Score")
     def target(self, obj):
-        return obj.dimension.name if obj.dimension_id else "Total"
+        return obj.target_name
 
-    def save_model(self, request, obj, form, change):
-        """Record who made the correction (saving it refreshes the public scores)."""
-        obj.editor = request.user
-        super().save_model(request, obj, form, change)
+    @admin.display(description="After")
+    def after(self, obj):
+        return obj.after_label
 
-    def delete_queryset(self, request, queryset):
-        """Delete one by one, so each deletion refreshes the scores it changed."""
-        for override in queryset:
-            override.delete()
+    @admin.display(description="Editor", ordering="editor_name")
+    def editor_label(self, obj):
+        return obj.editor_label
+
+    @admin.display(description="Reason")
+    def short_reason(self, obj):
+        return obj.reason if len(obj.reason) <= 120 else obj.reason[:119] + "…"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Only as part of deleting its episode (an administrator's job): the log itself is
+        # never edited, so the delete view and action are refused below.
+        return request.user.is_superuser
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)
+        return actions
+
+    def delete_view(self, request, object_id, extra_context=None):
+        raise PermissionDenied("The override log is append-only: revert the correction instead.")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        extra_context = {"show_delete": False, **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)

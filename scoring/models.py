@@ -1,7 +1,8 @@
 """The rubric, the scorecards it produces, every scoring run, and editors' overrides."""
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
 
 
 class Rubric(models.Model):
@@ -179,11 +180,154 @@ class ScoringRun(models.Model):
         return f"{self.episode} · {self.outcome}"
 
 
-class EditorialOverride(models.Model):
-    """An editor's correction of one dimension (or the total) of an episode's score.
+class OverrideRefused(Exception):
+    """An override that cannot be recorded; the message is for the editor, as is."""
 
-    Overrides belong to the episode, not to a scorecard, so they survive re-scoring.
+
+class OverrideConflict(OverrideRefused):
+    """Someone else recorded a change to the same score since the editor's form was loaded."""
+
+    def __init__(self, latest: "EditorialOverride"):
+        self.latest = latest
+        when = timezone.localtime(latest.created_at).strftime("%H:%M")
+        super().__init__(f"{latest.editor_label} changed this at {when}: reload to see it.")
+
+
+class EditorialOverrideQuerySet(models.QuerySet):
+    def current(self):
+        """The rows apply_overrides reads: at most one per (episode, dimension or total)."""
+        return self.filter(is_active=True)
+
+    def for_target(self, episode_id: int, dimension_id: int | None):
+        """One score's log (a dimension's, or the total's when dimension_id is None)."""
+        if dimension_id is None:
+            return self.filter(episode_id=episode_id, dimension__isnull=True)
+        return self.filter(episode_id=episode_id, dimension_id=dimension_id)
+
+    def latest_for(self, episode_id: int, dimension_id: int | None):
+        """The newest log row of one score, or None: its id is the optimistic-lock version."""
+        return (
+            self.for_target(episode_id, dimension_id)
+            .select_related("editor")
+            .order_by("-pk")
+            .first()
+        )
+
+    def record(
+        self,
+        *,
+        episode,
+        dimension,
+        editor,
+        reason: str,
+        score: int | None = None,
+        revert: bool = False,
+        version: int | None = None,
+    ) -> "EditorialOverride":
+        """Append one change of an episode's score (set, change or revert) to the log.
+
+        `version` is the id of the newest row the editor saw (0: none): when another row was
+        added since, OverrideConflict is raised and nothing is written. The new row becomes the
+        current value (a revert leaves none); its post_save reaches scoring.services.
+        """
+        reason = (reason or "").strip()
+        if revert and not reason:
+            reason = "Back to the model's score."
+        if not reason:
+            raise OverrideRefused("Say why: the reason is shown with the score.")
+        dimension_id = dimension.pk if dimension is not None else None
+        try:
+            with transaction.atomic():
+                # Serialise writers of one episode (PostgreSQL; SQLite's IMMEDIATE transactions
+                # serialise every writer), then compare versions under the lock.
+                locked = type(episode).objects.select_for_update().filter(pk=episode.pk)
+                if not list(locked.values_list("pk", flat=True)):
+                    raise OverrideRefused("This episode has been deleted.")
+                latest = self.latest_for(episode.pk, dimension_id)
+                if version is not None and (latest.pk if latest else 0) != version:
+                    if latest is not None:
+                        raise OverrideConflict(latest)
+                    raise OverrideRefused(
+                        "This score changed since you loaded it: reload to see it."
+                    )
+                model_score = self._model_score(episode, dimension)
+                current = latest if latest is not None and latest.is_active else None
+                before = current.score if current else model_score
+                if revert:
+                    if current is None:
+                        raise OverrideRefused("There is no correction to revert.")
+                    action, after = self.model.Action.REVERT, None
+                else:
+                    maximum = dimension.max_score if dimension is not None else 100
+                    if score is None or not 0 <= score <= maximum:
+                        raise OverrideRefused(f"Give a whole number from 0 to {maximum}.")
+                    action = self.model.Action.CHANGE if current else self.model.Action.SET
+                    after = score
+                if current is not None:
+                    # The only update the log allows: the superseded row stops being current.
+                    self.filter(pk=current.pk).update(is_active=False)
+                return self.create(
+                    episode=episode,
+                    dimension=dimension,
+                    action=action,
+                    score=after,
+                    before_score=before,
+                    model_score=model_score,
+                    previous=latest,
+                    reason=reason,
+                    editor=editor,
+                    editor_name=editor_label(editor),
+                    is_active=not revert,
+                )
+        except IntegrityError:
+            # Another save won the race between our check and our insert (a database without
+            # the lock above): report it like any other conflict.
+            latest = self.latest_for(episode.pk, dimension_id)
+            if latest is None:
+                raise
+            raise OverrideConflict(latest) from None
+
+    def _model_score(self, episode, dimension) -> int:
+        """The current scorecard's own score for the dimension (or its total)."""
+        scorecard = (
+            Scorecard.objects.filter(episode=episode, is_current=True, rubric__is_active=True)
+            .order_by("-created_at")
+            .first()
+        )
+        if scorecard is None:
+            raise OverrideRefused(
+                "This episode has not been scored yet: its score can be corrected once it is."
+            )
+        if dimension is None:
+            return scorecard.total
+        row = scorecard.dimensions.filter(dimension=dimension).first()
+        if row is None:
+            raise OverrideRefused(f"The current scorecard has no {dimension.name} score.")
+        return row.score
+
+
+def editor_label(user) -> str:
+    """How an editor is named in the log: full name, else username."""
+    if user is None:
+        return ""
+    return (user.get_full_name() or user.get_username()).strip()
+
+
+class EditorialOverride(models.Model):
+    """One entry of the append-only log of editors' corrections to an episode's score.
+
+    Every change (set, change, revert) is a new row with its editor, time, the score before and
+    after, and the reason; earlier rows are never edited or deleted. The current value of a
+    dimension (or of the total, dimension empty) is its newest row when that row is active; a
+    revert row is never active, so the model's score applies again. Overrides belong to the
+    episode, not to a scorecard, so they survive re-scoring. Write through
+    `EditorialOverride.objects.record()`.
     """
+
+    class Action(models.TextChoices):
+        SET = "set", "Set"
+        CHANGE = "change", "Changed"
+        REVERT = "revert", "Reverted"
 
     episode = models.ForeignKey(
         "episodes.Episode", on_delete=models.CASCADE, related_name="overrides"
@@ -195,29 +339,89 @@ class EditorialOverride(models.Model):
         on_delete=models.PROTECT,
         help_text="Empty: the override replaces the total.",
     )
-    score = models.PositiveSmallIntegerField()
+    action = models.CharField(max_length=10, choices=Action, default=Action.SET)
+    score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The score after this change (empty: a revert)."
+    )
+    before_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The public score before this change."
+    )
+    model_score = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The scorecard's own score when the change was made."
+    )
+    previous = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The log row this one follows.",
+    )
     reason = models.TextField()
     editor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    is_active = models.BooleanField(default=True)
+    # Kept as written, so the log still names the editor after the account is renamed or gone.
+    editor_name = models.CharField(max_length=300, blank=True)
+    is_active = models.BooleanField(
+        default=True, help_text="This row is the current value of its score."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = EditorialOverrideQuerySet.as_manager()
+
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(
                 fields=["episode", "dimension"],
                 condition=models.Q(is_active=True, dimension__isnull=False),
                 name="one_active_override_per_dimension",
+                violation_error_message=(
+                    "This dimension already has a current correction: reload to see it."
+                ),
             ),
             models.UniqueConstraint(
                 fields=["episode"],
                 condition=models.Q(is_active=True, dimension__isnull=True),
                 name="one_active_total_override",
+                violation_error_message=(
+                    "The total already has a current correction: reload to see it."
+                ),
             ),
+            models.CheckConstraint(
+                condition=models.Q(is_active=False) | models.Q(score__isnull=False),
+                name="active_override_has_score",
+                violation_error_message="A current correction needs a score.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(action="revert") | models.Q(is_active=False),
+                name="revert_is_never_current",
+                violation_error_message="A revert cannot be a current correction.",
+            ),
+        ]
+        indexes = [
+            # a score's log, newest first (review screen, optimistic lock)
+            models.Index(fields=["episode", "dimension", "-id"], name="override_log_idx"),
         ]
 
     def __str__(self):
         target = self.dimension.name if self.dimension_id else "Total"
+        if self.action == self.Action.REVERT:
+            return f"{target} reverted to the model's score ({self.episode})"
         return f"{target} → {self.score} ({self.episode})"
+
+    @property
+    def target_name(self) -> str:
+        return self.dimension.name if self.dimension_id else "Total"
+
+    @property
+    def editor_label(self) -> str:
+        return self.editor_name or editor_label(self.editor) or "An editor"
+
+    @property
+    def after_label(self) -> str:
+        """The score after this change, as the log shows it."""
+        if self.score is None:
+            return f"model's {self.model_score}" if self.model_score is not None else "model's"
+        return str(self.score)

@@ -1,14 +1,58 @@
+from datetime import UTC, datetime
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html
 from kombu.exceptions import OperationalError
 
 from shows import ingest
 from shows.models import Category, FeedFetch, Show, ShowCategory
+from shows.queue import queue_poll
 from shows.tasks import poll_show
 
 FETCH_LOG_INLINE_ROWS = 10
+# The demo shows are parked at 9999-01-01 (browse's demo command): their example.com feeds are
+# never polled. A show parked beyond this date reads "Demo show (not polled)".
+PARKED_AFTER = datetime(9000, 1, 1, tzinfo=UTC)
+DEMO_STATUS = "Demo show (not polled)"
+FAILED_STATUSES = [
+    Show.FetchStatus.HTTP_ERROR,
+    Show.FetchStatus.NETWORK_ERROR,
+    Show.FetchStatus.TOO_LARGE,
+    Show.FetchStatus.INVALID,
+    Show.FetchStatus.BLOCKED,
+    Show.FetchStatus.GONE,
+]
+# What identifies a show to its feed and to listeners' links: administrators only.
+SHOW_IDENTITY_FIELDS = ["feed_url", "slug"]
+# What goes with a show when it is deleted (verbose names; episodes sit above this app): an
+# editor who may delete the show may take these with it.
+DELETED_WITH_SHOW = {"episode", "transcript", "feed fetch"}
+
+
+def is_parked(show: Show) -> bool:
+    """Whether the show is parked outside the poller's reach (the demo shows)."""
+    return show.next_poll_at is not None and show.next_poll_at >= PARKED_AFTER
+
+
+def fetch_status_label(show: Show) -> str:
+    return DEMO_STATUS if is_parked(show) else show.get_last_fetch_status_display()
+
+
+def next_poll_label(show: Show) -> str:
+    """When the show is next polled, in words where a date would mislead."""
+    if is_parked(show):
+        return "Not polled"
+    if not show.active:
+        return "Not polled: inactive"
+    if show.canonical_id:
+        return "Not polled: duplicate"
+    return date_format(timezone.localtime(show.next_poll_at), "DATETIME_FORMAT")
 
 
 @admin.register(Category)
@@ -65,7 +109,10 @@ class AddShowForm(forms.ModelForm):
     class Meta:
         model = Show
         fields = ["feed_url"]
-        help_texts = {"feed_url": "The RSS feed. It is fetched and ingested when you save."}
+        help_texts = {
+            "feed_url": "The RSS feed. It is fetched and ingested in the background when you "
+            "save; the result shows on the show's page."
+        }
 
 
 @admin.register(Show)
@@ -73,9 +120,9 @@ class ShowAdmin(admin.ModelAdmin):
     list_display = [
         "title_or_url",
         "active",
-        "last_fetch_status",
+        "fetch_status",
         "last_fetched_at",
-        "next_poll_at",
+        "next_poll",
         "consecutive_failures",
         "episode_count",
         "score",
@@ -168,7 +215,36 @@ class ShowAdmin(admin.ModelAdmin):
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return [] if obj is None else self.readonly_fields
+        if obj is None:
+            return []
+        if request.user.is_superuser:
+            return self.readonly_fields
+        return [*SHOW_IDENTITY_FIELDS, *self.readonly_fields]
+
+    def has_delete_permission(self, request, obj=None):
+        """Editors may delete a show added by mistake: one none of whose episodes is scored."""
+        if not super().has_delete_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return not obj.episodes.filter(scored_at__isnull=False).exists()
+
+    def get_deleted_objects(self, objs, request):
+        """A show's episodes, transcripts and fetch log go with it, whoever may delete it."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        perms_needed = {name for name in perms_needed if name not in DELETED_WITH_SHOW}
+        if Show._meta.verbose_name in perms_needed:
+            perms_needed.discard(Show._meta.verbose_name)
+            perms_needed.add("show with scored episodes (an administrator can delete it)")
+        return deleted, counts, perms_needed, protected
+
+    @admin.display(description="Last fetch", ordering="last_fetch_status")
+    def fetch_status(self, obj):
+        return fetch_status_label(obj)
+
+    @admin.display(description="Next poll", ordering="next_poll_at")
+    def next_poll(self, obj):
+        return next_poll_label(obj)
 
     def get_inlines(self, request, obj):
         return [] if obj is None else [ShowCategoryInline, FeedFetchInline]
@@ -177,22 +253,31 @@ class ShowAdmin(admin.ModelAdmin):
         if change:
             super().save_model(request, obj, form, change)
             return
-        show, fetch = ingest.add_show(
+        # The request only creates the show; a worker (or, without a broker, a background
+        # thread) fetches the feed after commit: an editor never waits on a slow server.
+        show, _ = ingest.create_show(
             form.cleaned_data["feed_url"], form.cleaned_data["categories"], show=obj
         )
-        level = messages.SUCCESS if fetch.status in ingest.INGESTED else messages.ERROR
+        queue_poll(show.pk)
         self.message_user(
             request,
-            f"Fetched {show.feed_url}: {fetch.get_status_display()}, "
-            f"{fetch.new_count} episodes. {fetch.error}".strip(),
-            level,
+            f"Fetching {show.feed_url} in the background: its title, episodes and the result "
+            "of the fetch (Feed health, Latest fetches) appear on this page when it is done.",
+            messages.INFO,
         )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        """After adding, the show's own page, where the fetch's result appears."""
+        response = super().response_add(request, obj, post_url_continue)
+        if "_addanother" in request.POST or IS_POPUP_VAR in request.POST:
+            return response
+        return HttpResponseRedirect(reverse("admin:shows_show_change", args=[obj.pk]))
 
     @admin.display(description="Show", ordering="title")
     def title_or_url(self, obj):
         return obj.title or obj.feed_url
 
-    @admin.action(description="Poll now")
+    @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
         ids = list(queryset.values_list("pk", flat=True))
         try:

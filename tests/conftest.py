@@ -1,4 +1,9 @@
-"""Shared fixtures: the shared corpus and reference page, which may be absent."""
+"""Shared fixtures: the shared corpus and reference page, which may be absent.
+
+../shared is an extra layer: every behaviour it checks is also checked against our own
+fixtures in tests/data. PODINDEX_SHARED_DIR points elsewhere (a non-existent folder plays a
+plain clone).
+"""
 
 import os
 import re
@@ -6,9 +11,20 @@ from pathlib import Path
 
 import pytest
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+DATA = Path(__file__).resolve().parent / "data"
+SHARED = Path(
+    os.environ.get("PODINDEX_SHARED_DIR")
+    or Path(__file__).resolve().parent.parent.parent / "shared"
+)
 REFERENCE_PAGE = SHARED / "reference" / "seed-episode-page.txt"
 CORPUS = SHARED / "corpus"
+
+
+@pytest.fixture(autouse=True)
+def _no_transcription_unless_asked(settings):
+    """Feeds in tests point at audio nobody serves: only the tests about our transcription
+    (which turn PODINDEX_ASR_ENABLED on) queue any."""
+    settings.PODINDEX_ASR_ENABLED = False
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +33,25 @@ def _fresh_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    """tests/data: our own small feeds, transcripts and value lists."""
+    return DATA
+
+
+@pytest.fixture
+def reference_sections() -> list[str]:
+    """The section headings of an episode page, in order ("{show}" for the show's title)."""
+    lines = (DATA / "reference_sections.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+@pytest.fixture
+def three_speaker_transcript() -> str:
+    """Our own "Speaker X: text" transcript: A says 180 words, B 140, C 80 (45/35/20%)."""
+    return (DATA / "transcripts" / "three_speakers.txt").read_text(encoding="utf-8")
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
+from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import paginate
@@ -199,7 +200,7 @@ def show_jsonld(request, show, placements) -> dict:
         "@context": "https://schema.org",
         "@type": "PodcastSeries",
         "name": show.title,
-        "url": request.build_absolute_uri(show.get_absolute_url()),
+        "url": absolute_url(show.get_absolute_url()),
         "webFeed": show.feed_url,
     }
     if show.author:

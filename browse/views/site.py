@@ -1,5 +1,6 @@
 """Site-wide views: home, search, methodology, health and robots.txt."""
 
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -8,12 +9,14 @@ from django.db.models import Count, F
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from browse.search import search as run_search
 from browse.views.shows import EPISODE_ROW_FIELDS, ROW_FIELDS
+from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import MAX_PAGE, page_number
@@ -26,6 +29,8 @@ HOME_EPISODES = 8
 # "Best recent" looks at episodes scored in this window, over the scored_at index.
 RECENT_WINDOW = timedelta(days=30)
 SEARCH_PER_PAGE = 10
+
+logger = logging.getLogger(__name__)
 
 
 @public_page
@@ -76,12 +81,16 @@ def home(request):
 
 @require_GET
 def health(request):
-    """Liveness and database reachability for load balancers and monitors."""
+    """Liveness and database reachability for load balancers and monitors.
+
+    The database's error goes to the log, not to the public: it can name hosts and users.
+    """
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    except Exception:
+        logger.exception("Health check: the database is unavailable")
+        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
@@ -89,7 +98,7 @@ def health(request):
 @cache_control(max_age=86400, public=True)
 def robots_txt(request):
     """Allow crawlers everywhere but the admin, and point them at the sitemap."""
-    sitemap = request.build_absolute_uri("/sitemap.xml")
+    sitemap = absolute_url(reverse("sitemap"))
     lines = ["User-agent: *", "Disallow: /admin/", f"Sitemap: {sitemap}"]
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain")
 

@@ -1,11 +1,17 @@
-"""Fetching publisher transcripts (podcast:transcript) into Transcript rows."""
+"""Fetching publisher transcripts (podcast:transcript) into Transcript rows.
+
+Each link is tried in turn and each one's failure (fetch, parse, a parser crash, a value the
+database refuses) is recorded with its reason before the next is tried; fetching an episode's
+transcript never raises, so one bad file cannot stop a worker or a batch.
+"""
 
 import logging
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from core import http
+from core.text import xml_safe
 from episodes.models import Episode, Transcript
 from episodes.signals import transcript_changed
 from episodes.transcripts.analysis import segments_hash
@@ -25,6 +31,9 @@ class TranscriptStatus:
     PENDING = "pending"  # queued for fetching
     FETCHED = "fetched"
     FAILED = "failed"  # every link failed; transcript_error says why
+    # Every link's file came but none could be read or stored (a parser crash included):
+    # trying again will not help until the files change. transcript_error says why, per link.
+    UNPARSEABLE = "unparseable"
     KEPT = "kept"  # an editor's transcript is not replaced by the publisher's
 
 
@@ -51,8 +60,21 @@ def fetch_publisher_transcript(episode: Episode) -> Transcript | None:
     """Fetch the best of an episode's transcript links, parse it and store it.
 
     Falls back to the next link when one fails; records the outcome on the episode and
-    queues scoring when the stored words changed.
+    queues scoring when the stored words changed. Never raises: an unexpected error is
+    recorded on the episode as a failure with its reason.
     """
+    try:
+        return _fetch_publisher_transcript(episode)
+    except Exception as exc:
+        logger.exception("Fetching the transcript of episode %s failed", episode.pk)
+        try:
+            _set_status(episode, TranscriptStatus.FAILED, f"{type(exc).__name__}: {exc}")
+        except DatabaseError:
+            logger.exception("Could not record the failure on episode %s", episode.pk)
+        return None
+
+
+def _fetch_publisher_transcript(episode: Episode) -> Transcript | None:
     existing = Transcript.objects.filter(episode=episode).first()
     if existing is not None and existing.source == Transcript.Source.EDITOR:
         _set_status(episode, TranscriptStatus.KEPT, "")
@@ -61,24 +83,47 @@ def fetch_publisher_transcript(episode: Episode) -> Transcript | None:
     if not links:
         _set_status(episode, TranscriptStatus.NONE, "")
         return None
-    errors = []
+    errors, fetch_failed = [], False
     for link in links:
         try:
             result = http.fetch(
                 link["url"], max_bytes=settings.PODINDEX_TRANSCRIPT_MAX_BYTES, accept=ACCEPT
             )
+        except http.FetchError as exc:
+            errors.append(f"{link['url']}: {exc}")
+            fetch_failed = True
+            continue
+        try:
             parsed = parse_transcript(
                 result.body, content_type=result.content_type or link.get("type")
             )
-        except (http.FetchError, TranscriptError) as exc:
-            errors.append(f"{link['url']}: {exc}")
+        except (Exception, RecursionError) as exc:
+            # parse_transcript raises only TranscriptError; anything else is still this
+            # link's failure, recorded, and the next link is tried.
+            reason = str(exc) if isinstance(exc, TranscriptError) else type(exc).__name__
+            errors.append(f"{link['url']}: unparseable: {reason}")
             continue
-        return _store_publisher_transcript(episode, existing, link, parsed)
-    _set_status(episode, TranscriptStatus.FAILED, "\n".join(errors))
+        if parsed.fallbacks:
+            logger.info(
+                "Transcript %s read as %s after: %s",
+                link["url"],
+                parsed.format,
+                "; ".join(parsed.fallbacks),
+            )
+        try:
+            return _store_publisher_transcript(episode, existing, link, parsed)
+        except DatabaseError as exc:
+            errors.append(f"{link['url']}: could not be stored: {type(exc).__name__}: {exc}")
+            existing = Transcript.objects.filter(episode=episode).first()
+    # A failed fetch may work later (FAILED is retried); files that came but could not be
+    # read will not (UNPARSEABLE, retried by fetch_transcripts unless --skip-failed).
+    status = TranscriptStatus.FAILED if fetch_failed else TranscriptStatus.UNPARSEABLE
+    _set_status(episode, status, "\n".join(errors))
     return None
 
 
 def _store_publisher_transcript(episode, existing, link, parsed) -> Transcript:
+    # A savepoint: a value the database refuses rolls back this link's rows only.
     with transaction.atomic():
         transcript = existing or Transcript(episode=episode)
         changed = existing is None or segments_hash(parsed.segments) != existing.content_hash
@@ -97,7 +142,7 @@ def _store_publisher_transcript(episode, existing, link, parsed) -> Transcript:
 
 def _set_status(episode: Episode, status: str, error: str) -> None:
     episode.transcript_status = status
-    episode.transcript_error = error[:5000]
+    episode.transcript_error = xml_safe(error)[:5000]
     episode.save(update_fields=["transcript_status", "transcript_error", "updated_at"])
 
 
@@ -106,7 +151,7 @@ def missing_transcripts(include_failed: bool = True):
     statuses = [
         "",
         TranscriptStatus.PENDING,
-        *([TranscriptStatus.FAILED] if include_failed else []),
+        *([TranscriptStatus.FAILED, TranscriptStatus.UNPARSEABLE] if include_failed else []),
     ]
     return (
         Episode.objects.filter(transcript__isnull=True, transcript_status__in=statuses)

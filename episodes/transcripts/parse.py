@@ -1,13 +1,26 @@
 """Transcript parsing: files in the formats podcasts publish → segments.
 
 A segment is ``{"speaker": str, "start": float | None, "end": float | None, "text": str}``.
+
+Whatever the bytes, `parse_transcript` returns segments or raises TranscriptError with the
+reason: a crash inside one format's parser (deep JSON, odd markup) counts as that format
+failing, the next plausible format is tried, and the format that read the file is recorded.
+Every parser here is linear in its input: HTML goes through nh3 (html5ever) first, never
+html.parser (quadratic on hostile input on some Python releases: 120 KB of "<a " took minutes),
+and every pattern is written so that a failed match fails fast.
 """
 
 import html
+import itertools
 import json
+import math
 import re
+import string
 from dataclasses import dataclass, field
-from html.parser import HTMLParser
+
+import nh3
+
+from core.text import xml_safe
 
 # "Speaker A: text", "Jane Doe: text", "[12:34] Jane: text"; names are short and start a line.
 _TEXT_LINE = re.compile(
@@ -16,18 +29,24 @@ _TEXT_LINE = re.compile(
 )
 
 
+# No episode is longer than a week: a larger time is a unit mix-up or an attack (1e999).
+MAX_SECONDS = 7 * 24 * 3600
+# The most text one transcript may have (the fetch caps bytes; this caps direct callers).
+MAX_TRANSCRIPT_CHARS = 20_000_000
+
+
 def parse_timestamp(value: str) -> float | None:
     """Seconds from "hh:mm:ss(.fff)", "mm:ss" or "ss" (comma decimals allowed)."""
     try:
         parts = [float(p) for p in value.strip().replace(",", ".").split(":")]
     except ValueError:
         return None
-    if not parts or len(parts) > 3 or any(p < 0 for p in parts):
+    if not parts or len(parts) > 3 or any(not math.isfinite(p) or p < 0 for p in parts):
         return None
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + part
-    return seconds
+    return seconds if seconds <= MAX_SECONDS else None
 
 
 def parse_plain_text(text: str) -> list[dict]:
@@ -40,17 +59,24 @@ def parse_plain_text(text: str) -> list[dict]:
         speaker, body = match.group("speaker"), match.group("text")
         start = parse_timestamp(match.group("ts")) if match.group("ts") else None
         if speaker is None and segments and start is None:
-            segments[-1]["text"] += " " + body
+            segments[-1]["parts"].append(body)
             continue
         segments.append(
             {
                 "speaker": _label(speaker) if speaker else "",
                 "start": start,
                 "end": None,
-                "text": body,
+                "parts": [body],
             }
         )
-    return _label_unknown_speakers(segments)
+    return _label_unknown_speakers(_join_parts(segments))
+
+
+def _join_parts(segments: list[dict]) -> list[dict]:
+    """Join each segment's collected lines into its text, once."""
+    for segment in segments:
+        segment["text"] = " ".join(part for part in segment.pop("parts") if part)
+    return segments
 
 
 def _label(speaker: str) -> str:
@@ -87,8 +113,9 @@ MERGE_SOFT_CHARS = 300
 MERGE_HARD_CHARS = 1000
 
 _TIMING = re.compile(r"^\s*(?P<start>[\d:.,]+)\s*-->\s*(?P<end>[\d:.,]+)(?:\s|$)")
-_TAG = re.compile(r"<[^>]*>")
-_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]+)>")
+# No "<" inside: an unclosed "<" then fails at the next one, so stripping stays linear.
+_TAG = re.compile(r"<[^<>]*>")
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^<>]+)>")
 # "Name: text" at the start of a cue or line: one to four capitalised words, or an id such as
 # SPEAKER_1, so that "So here's the thing: ..." is not taken for a speaker.
 _NAME_PREFIX = re.compile(
@@ -96,6 +123,23 @@ _NAME_PREFIX = re.compile(
 )
 _BARE_TS = re.compile(r"^\s*\[?(?P<ts>\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?)\]?\s+(?P<rest>.*)$")
 _GENERIC_SPEAKER = re.compile(r"(?:speaker|spk|spkr)?[\s_-]*(?P<id>[A-Z]|\d{1,3})", re.I)
+# ASR tools' text exports: "Speaker 1 00:00:05", "Jane Doe (00:05):" or "SPEAKER_01 [0:05] text",
+# on a line of its own (the words follow) or before the words.
+_NAME_STAMP = re.compile(
+    r"^(?P<name>[A-Z][\w.'’&-]*(?:\s+(?:[A-Z][\w.'’&-]*|\d{1,3}(?!\S))){0,3})\s*"
+    r"[(\[]?(?P<ts>\d{1,2}(?::\d{2}){1,2}(?:[.,]\d+)?)[)\]]?\s*(?P<sep>[:|-]?)\s*(?P<rest>.*)$"
+)
+# "Jane:" alone on a line, the words on the next lines.
+_NAME_ONLY = re.compile(
+    r"^(?P<name>(?:[A-Z][\w.'’&-]*|\d+)(?:\s+(?:[A-Z][\w.'’&-]*|\d+)){0,3})\s*:$"
+)
+# JSON that is an array of values, as opposed to a text starting with "[00:00:05]" or "[Music]".
+_JSON_ARRAY = re.compile(
+    r'\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true|false|null)'
+)
+# Tags the HTML transcript format uses; nh3 keeps these (no attributes) and drops the rest.
+_HTML_TAGS = {"cite", "time", "p", "br", "div", "li"}
+_HTML_TOKEN = re.compile(r"<(/?)([a-z]+)[^<>]*>|([^<]+)")
 
 
 class TranscriptError(ValueError):
@@ -107,6 +151,9 @@ class ParsedTranscript:
     format: str
     segments: list[dict]
     speaker_names: dict[str, str] = field(default_factory=dict)
+    # The format first guessed, and why each format tried before `format` failed.
+    detected: str = ""
+    fallbacks: list[str] = field(default_factory=list)
 
 
 def parse_transcript(
@@ -115,14 +162,63 @@ def parse_transcript(
     """Parse a transcript in any publisher format into labelled, timed segments.
 
     Speakers are labelled A, B, C in order of appearance; real names (VTT voice tags, JSON
-    `speaker`, "Name:" prefixes, HTML <cite>) go into `speaker_names`.
+    `speaker`, "Name:" prefixes, HTML <cite>) go into `speaker_names`. With format "auto" the
+    formats are tried in order (`candidate_formats`) and the first that reads the file wins;
+    TranscriptError says why each one failed.
     """
-    text = _decode(body, content_type)
+    text = xml_safe(_decode(body, content_type))
     if not text.strip():
         raise TranscriptError("The transcript is empty.")
-    fmt = detect_format(text, content_type) if format == "auto" else format
-    if fmt not in FORMATS:
+    if len(text) > MAX_TRANSCRIPT_CHARS:
+        raise TranscriptError(
+            f"The transcript has {len(text):,} characters; the limit is {MAX_TRANSCRIPT_CHARS:,}."
+        )
+    if format == "auto":
+        candidates = candidate_formats(text, content_type)
+    elif format in FORMATS:
+        candidates = [format]
+    else:
         raise TranscriptError(f"Unknown transcript format {format!r}")
+    failures: list[str] = []
+    for fmt in candidates:
+        try:
+            parsed = _parse_as(text, fmt)
+        except TranscriptError as exc:
+            failures.append(f"{fmt}: {exc}")
+            last = exc
+            continue
+        except (Exception, RecursionError) as exc:
+            # A crash in one format's parser is that format failing, never the caller's crash.
+            failures.append(f"{fmt}: parser error ({type(exc).__name__})")
+            last = TranscriptError(f"Unparseable {fmt} transcript ({type(exc).__name__}).")
+            continue
+        parsed.detected, parsed.fallbacks = candidates[0], failures
+        return parsed
+    if len(failures) == 1:
+        raise last
+    raise TranscriptError("Unparseable transcript: " + "; ".join(failures))
+
+
+def candidate_formats(text: str, content_type: str | None = None) -> list[str]:
+    """The formats to try, in order: the detected one, any other whose marks the text has,
+    then plain text (which reads anything) unless the text is unmistakably another format."""
+    head = text.lstrip()[:2000]
+    order = [detect_format(text, content_type)]
+    sniffs = (
+        ("vtt", head.startswith("WEBVTT") or "-->" in head),
+        ("srt", bool(re.search(r"\d{2}:\d{2}:\d{2},\d{1,3}\s*-->", head))),
+        ("html", bool(re.search(r"<(?:p|cite|html|body|div|time)[\s>]", head, re.I))),
+    )
+    order += [fmt for fmt, marked in sniffs if marked and fmt not in order]
+    unmistakable = (
+        head.startswith(("{", "WEBVTT")) or bool(_JSON_ARRAY.match(head)) or "-->" in head
+    )
+    if "text" not in order and not unmistakable:
+        order.append("text")
+    return order
+
+
+def _parse_as(text: str, fmt: str) -> ParsedTranscript:
     raw = {
         "json": _parse_json,
         "vtt": _parse_cues,
@@ -136,7 +232,7 @@ def parse_transcript(
     segments, names = _assign_labels(raw)
     if fmt in ("json", "vtt", "srt"):
         segments = _merge(segments)
-    return ParsedTranscript(format=fmt, segments=segments, speaker_names=names)
+    return ParsedTranscript(format=fmt, segments=segments, speaker_names=names, detected=fmt)
 
 
 def detect_format(text: str, content_type: str | None = None) -> str:
@@ -148,7 +244,8 @@ def detect_format(text: str, content_type: str | None = None) -> str:
         return "vtt"
     if re.search(r"\d{2}:\d{2}:\d{2},\d{1,3}\s*-->", head):
         return "srt"
-    if "-->" in head and _TIMING.search(head.split("-->")[0].splitlines()[-1] + "-->0"):
+    before_arrow = head.split("-->", 1)[0].splitlines()
+    if "-->" in head and before_arrow and _TIMING.search(before_arrow[-1] + "-->0"):
         return "vtt"
     declared = CONTENT_TYPES.get((content_type or "").split(";")[0].strip().lower())
     if declared:
@@ -178,14 +275,18 @@ def _segment(speaker, start, end, text) -> dict:
 
 
 def _clean(text: str) -> str:
-    return " ".join(html.unescape(_TAG.sub("", text)).split())
+    return " ".join(xml_safe(html.unescape(_TAG.sub("", text))).split())
 
 
 def _seconds(value) -> float | None:
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
+        try:
+            seconds = float(value)
+        except OverflowError:
+            return None
+        return seconds if math.isfinite(seconds) and 0 <= seconds <= MAX_SECONDS else None
     if isinstance(value, str):
         return parse_timestamp(value)
     return None
@@ -195,6 +296,10 @@ def _parse_json(text: str) -> list[dict]:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        raise TranscriptError(f"Invalid JSON transcript: {exc}") from exc
+    except RecursionError as exc:
+        raise TranscriptError("Invalid JSON transcript: nested too deeply.") from exc
+    except ValueError as exc:  # e.g. an integer with more digits than Python converts
         raise TranscriptError(f"Invalid JSON transcript: {exc}") from exc
     items = data.get("segments") if isinstance(data, dict) else data
     if not isinstance(items, list):
@@ -263,70 +368,71 @@ def _cue_segment(lines: list[str], start, end) -> dict:
     return _segment(speaker, start, end, body)
 
 
-class _HTMLTranscript(HTMLParser):
-    """The podcast-namespace HTML format: <cite>Name:</cite> <time>0:00</time> <p>text</p>."""
-
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.segments: list[dict] = []
-        self.speaker, self.start = "", None
-        self._tag, self._buffer, self._skip = None, [], 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-        elif tag in ("cite", "time", "p"):
-            self._tag, self._buffer = tag, []
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip = max(0, self._skip - 1)
-            return
-        if tag != self._tag:
-            return
-        value = " ".join("".join(self._buffer).split())
-        if tag == "cite":
-            self.speaker = value.rstrip(":").strip()
-        elif tag == "time":
-            self.start = parse_timestamp(value) if value else None
-        elif value:
-            self.segments.append(_segment(self.speaker, self.start, None, value))
-            self.start = None
-        self._tag = None
-
-    def handle_data(self, data):
-        if self._tag and not self._skip:
-            self._buffer.append(data)
-
-
 def _parse_html(text: str) -> list[dict]:
-    parser = _HTMLTranscript()
-    parser.feed(text)
-    parser.close()
-    if parser.segments:
-        return parser.segments
-    # Not the namespace layout: fall back to the page's text, line by line.
-    return _parse_text(_clean(re.sub(r"<(?:br|/p|/div|/li)\b[^>]*>", "\n", text)))
+    """The podcast-namespace HTML format: <cite>Name:</cite> <time>0:00</time> <p>text</p>.
+
+    nh3 (html5ever, linear on any input) first keeps only the tags this format uses, without
+    attributes, comments, marked sections, scripts or styles; what it returns is well-formed
+    and read with one regular expression.
+    """
+    clean = nh3.clean(text, tags=_HTML_TAGS, attributes={}, strip_comments=True)
+    segments: list[dict] = []
+    speaker, start, current, buffer = "", None, None, []
+    for match in _HTML_TOKEN.finditer(clean):
+        closing, tag, data = match.groups()
+        if data is not None:
+            if current:
+                buffer.append(data)
+        elif not closing and tag in ("cite", "time", "p"):
+            current, buffer = tag, []
+        elif closing and tag == current:
+            value = " ".join(xml_safe(html.unescape("".join(buffer))).split())
+            if tag == "cite":
+                speaker = value.rstrip(":").strip()
+            elif tag == "time":
+                start = parse_timestamp(value) if value else None
+            elif value:
+                segments.append(_segment(speaker, start, None, value))
+                start = None
+            current = None
+    if segments:
+        return segments
+    # Not the namespace layout: the page's text, line by line.
+    lines = re.sub(r"<(?:br|/p|/div|/li)>", "\n", clean)
+    return _parse_text(xml_safe(html.unescape(_TAG.sub("", lines))))
 
 
 def _parse_text(text: str) -> list[dict]:
-    """Plain text: optional "[hh:mm:ss]" or "hh:mm:ss" stamps and "Name:" prefixes per line."""
+    """Plain text: optional "[hh:mm:ss]" or "hh:mm:ss" stamps and "Name:" prefixes per line,
+    and the "Speaker 1 00:00:05" headers of ASR tools' exports (the words on the next lines)."""
     segments: list[dict] = []
     for line in text.splitlines():
         line = line.strip()
         if not line:
             continue
-        start = None
+        start, speaker = None, ""
         if stamp := _BARE_TS.match(line):
             start, line = parse_timestamp(stamp["ts"]), stamp["rest"]
-        speaker = ""
-        if prefix := _NAME_PREFIX.match(line):
-            speaker, line = prefix["name"], prefix["text"]
+        elif (named := _NAME_STAMP.match(line)) and _is_speaker_stamp(named):
+            speaker, start, line = named["name"], parse_timestamp(named["ts"]), named["rest"]
+        if not speaker:
+            if prefix := _NAME_PREFIX.match(line):
+                speaker, line = prefix["name"], prefix["text"]
+            elif alone := _NAME_ONLY.match(line):
+                speaker, line = alone["name"], ""
         if not speaker and start is None and segments:
-            segments[-1]["text"] += " " + line
+            segments[-1]["parts"].append(line)
             continue
-        segments.append(_segment(speaker, start, None, line))
-    return segments
+        segments.append({**_segment(speaker, start, None, ""), "parts": [line]})
+    return _join_parts(segments)
+
+
+def _is_speaker_stamp(match: re.Match) -> bool:
+    """Whether "Name 00:05 ..." names a speaker, not a sentence that starts with a time:
+    a header line of its own, a generic label ("Speaker 1") or a separator after the time."""
+    return (
+        not match["rest"] or bool(match["sep"]) or bool(_GENERIC_SPEAKER.fullmatch(match["name"]))
+    )
 
 
 def _assign_labels(segments: list[dict]) -> tuple[list[dict], dict[str, str]]:
@@ -338,15 +444,19 @@ def _assign_labels(segments: list[dict]) -> tuple[list[dict], dict[str, str]]:
     labels: dict[str, str] = {}
     names: dict[str, str] = {}
     used: set[str] = set()
-    letters = (chr(c) for c in range(ord("A"), ord("Z") + 1))
-    fallback = (f"{a}{b}" for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" for b in "ABCDEFGHIJ")
+    # A, B, … Z, AA, AB, … without end: any number of speakers gets a label.
+    sequence = (
+        "".join(letters)
+        for size in itertools.count(1)
+        for letters in itertools.product(string.ascii_uppercase, repeat=size)
+    )
 
     def new_label(raw: str) -> str:
         generic = _GENERIC_SPEAKER.fullmatch(raw) if raw else None
         if generic and generic["id"].isalpha() and generic["id"].upper() not in used:
             label = generic["id"].upper()
         else:
-            label = next((c for c in letters if c not in used), None) or next(fallback)
+            label = next(c for c in sequence if c not in used)
         used.add(label)
         if raw and not generic:
             names[label] = raw[:100]

@@ -2,8 +2,11 @@
 
 The one entry point for polling a show, used by the tasks, the commands and the admin. An
 unchanged feed costs one request: a 304, or a body whose hash we already have, is never parsed.
+Whatever happens inside a poll is recorded as a FeedFetch with its reason (and the show backs
+off): a poll never raises, so one bad feed cannot stop a batch.
 """
 
+import logging
 import time
 from datetime import timedelta
 
@@ -22,6 +25,8 @@ from shows.ingest.store import (
 )
 from shows.models import FeedFetch, Show
 
+logger = logging.getLogger(__name__)
+
 __all__ = ["INGESTED", "add_show", "claim_due_shows", "create_show", "poll", "poll_by_id"]
 
 # Shows claimed per dispatcher run, and how long a claimed show waits before it may be claimed
@@ -31,12 +36,30 @@ DISPATCH_LEASE = timedelta(minutes=30)
 
 
 def poll(show: Show, *, force: bool = False) -> FeedFetch:
-    """Fetch, parse and store one show's feed; every outcome is recorded as a FeedFetch."""
+    """Fetch, parse and store one show's feed; every outcome is recorded as a FeedFetch.
+
+    An unexpected error (a database refusing a value, a bug) is recorded as a failed poll
+    with its reason instead of being raised.
+    """
     started_at, clock = timezone.now(), time.monotonic()
 
     def elapsed() -> int:
         return round((time.monotonic() - clock) * 1000)
 
+    try:
+        return _poll(show, force, started_at, elapsed)
+    except Exception as exc:
+        logger.exception("Poll of show %s failed unexpectedly", show.pk)
+        return record_failure(
+            show,
+            Show.FetchStatus.INVALID,
+            f"Unexpected error while polling: {type(exc).__name__}: {exc}",
+            started_at,
+            elapsed(),
+        )
+
+
+def _poll(show: Show, force: bool, started_at, elapsed) -> FeedFetch:
     try:
         fetched = fetch_feed(show, force=force)
     except FeedFetchFailed as exc:
@@ -52,7 +75,7 @@ def poll(show: Show, *, force: bool = False) -> FeedFetch:
     if fetched.unchanged_since(show) and not force:
         return record_unchanged(show, fetched, started_at, elapsed())
     try:
-        feed = parse_feed(fetched.result.body)
+        feed = parse_feed(fetched.result.body, base_url=fetched.result.final_url)
     except InvalidFeed as exc:
         return record_failure(
             show,
@@ -90,7 +113,11 @@ def create_show(url: str, categories=(), *, show: Show | None = None) -> tuple[S
 
 
 def add_show(url: str, categories=(), *, show: Show | None = None) -> tuple[Show, FeedFetch]:
-    """Create a show for a feed URL (or reuse the one that has it) and poll it now."""
+    """Create a show for a feed URL (or reuse the one that has it) and poll it now.
+
+    For commands and workers: a web request creates the show and queues its poll instead
+    (`create_show`, then `shows.queue.queue_poll`).
+    """
     show, created = create_show(url, categories, show=show)
     fetch = poll(show, force=created)
     # The poll works on a locked copy of the row: hand back what it stored.

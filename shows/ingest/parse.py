@@ -3,8 +3,19 @@
 feedparser does the tolerant heavy lifting. It loses the text and repeats of Podcasting 2.0
 tags (`podcast:person` names, all but the last `podcast:transcript`), so a second, safe pass
 with defusedxml (no entity expansion, no network) reads the `podcast:` namespace from the same
-bytes. Everything that can reach a page is sanitised here: HTML through nh3, text stripped of
-markup, URLs limited to http(s).
+bytes.
+
+This is the one place where feed data enters, so it is the one place that defends:
+
+- Entity declarations are refused before any parser runs. feedparser's loose parser expands
+  the entities it finds in the prolog (even inside a comment, even after a line of junk that
+  makes the strict parsers fail), once per reference: 310 KB became 4.9 GB. No real feed
+  declares entities, so any prolog with `<!ENTITY` or a DOCTYPE internal subset is refused.
+- Every string is cleaned of what XML 1.0, UTF-8 and PostgreSQL cannot carry (C0 controls,
+  lone surrogates, NUL) before anything else sees it: HTML through nh3, text stripped of
+  markup, URLs limited to http(s) and resolved against the feed's own URL when relative.
+- A crash anywhere in parsing is an InvalidFeed ("unparseable"), never an exception that
+  stops a batch.
 """
 
 import calendar
@@ -17,7 +28,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from html.entities import name2codepoint
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import defusedxml.ElementTree as SafeET
 import feedparser
@@ -26,6 +37,7 @@ from dateutil import parser as dateutil_parser
 from defusedxml import DefusedXmlException
 
 from core.html import sanitize_html
+from core.text import xml_safe
 
 PODCAST_NAMESPACES = (
     "https://podcastindex.org/namespace/1.0",
@@ -42,6 +54,14 @@ MAX_GUID = 1000
 _ALLOWED_SCHEMES = {"http", "https"}
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 _ENTITY = re.compile(r"&(#?[A-Za-z0-9]+);?")
+# Declarations that define entities: refused wherever a parser could act on them.
+_DECLARES_ENTITY = re.compile(rb"<!\s*ENTITY", re.IGNORECASE)
+_ELEMENT_START = re.compile(rb"<\w")
+# Numeric character references; the ones to characters XML cannot carry are dropped before
+# parsing (feedparser's loose parser raised UnicodeEncodeError on &#xD800;).
+_CHARREF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+# More undeclared namespace prefixes than this is not a feed worth repairing.
+MAX_UNDECLARED_PREFIXES = 50
 _DURATION_WORDS = re.compile(
     r"^(?:(?P<h>\d+)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?)?\s*"
     r"(?:(?P<s>\d+)\s*s(?:ec(?:ond)?s?)?)?$",
@@ -139,23 +159,30 @@ class Feed:
 
 def clean_html(value: str | None) -> str:
     """Sanitise feed HTML for display (the site-wide sanitiser: safe tags, http(s) links)."""
-    return sanitize_html(value or "").strip()
+    return xml_safe(sanitize_html(xml_safe(value))).strip()
 
 
 def clean_text(value: str | None, max_length: int = 1000) -> str:
     """Plain text from a feed field: markup and script removed, entities decoded, one line."""
     if not value:
         return ""
-    text = html.unescape(nh3.clean(value, tags=set()))
+    # Before nh3 (which refuses lone surrogates) and after unescaping (&#12; is a control).
+    text = xml_safe(html.unescape(nh3.clean(xml_safe(value), tags=set())))
     return " ".join(text.split())[:max_length]
 
 
-def clean_url(value: str | None) -> str:
-    """An absolute http(s) URL, or "" (javascript:, data:, relative and overlong URLs)."""
+def clean_url(value: str | None, base: str = "") -> str:
+    """An absolute http(s) URL, or "" (javascript:, data:, overlong URLs).
+
+    A relative or protocol-relative URL ("//cdn.example/ep.mp3", "../ep.mp3") is resolved
+    against `base`, the feed's own URL; without a base it is dropped.
+    """
     if not value:
         return ""
-    url = value.strip()
+    url = xml_safe(value).strip()
     try:
+        if base and not urlsplit(url).scheme:
+            url = urljoin(base, url)
         parts = urlsplit(url)
     except ValueError:
         return ""
@@ -214,25 +241,52 @@ def is_audio(url: str, mime: str) -> bool:
     return mime in VAGUE_TYPES and urlsplit(url).path.lower().endswith(AUDIO_EXTENSIONS)
 
 
-def parse_feed(body: bytes) -> Feed:
-    """Parse feed bytes into a Feed; raise InvalidFeed when they are not a podcast feed."""
+def parse_feed(body: bytes, base_url: str = "") -> Feed:
+    """Parse feed bytes into a Feed; raise InvalidFeed when they are not a podcast feed.
+
+    `base_url` is where the feed was fetched from: relative URLs in it are resolved against it.
+    Whatever the bytes, the outcome is a Feed or an InvalidFeed: a crash in a parser is
+    reported as an unparseable feed with its reason.
+    """
     if not body or not body.strip():
         raise InvalidFeed("The feed is empty.")
-    extra = _namespace_pass(body)
-    parsed = feedparser.parse(io.BytesIO(body), sanitize_html=False, resolve_relative_uris=False)
+    try:
+        return _parse_feed(body, base_url)
+    except InvalidFeed:
+        raise
+    except (Exception, RecursionError) as exc:
+        raise InvalidFeed(
+            f"Unparseable feed: the parser failed ({type(exc).__name__}: {xml_safe(exc)[:200]})."
+        ) from exc
+
+
+def _parse_feed(body: bytes, base_url: str) -> Feed:
+    # feedparser is handed the UTF-8 it would make of the body itself, so the check for entity
+    # declarations sees exactly what it parses (UTF-16 and EBCDIC included).
+    data = feedparser.encodings.convert_to_utf8({}, body, feedparser.FeedParserDict())
+    refuse_entity_declarations(data)
+    if b"\x00" in body[:1024]:
+        # UTF-16/32 that feedparser failed to decode: judged as expat will read it.
+        refuse_entity_declarations(body.replace(b"\x00", b""))
+    data = _CHARREF.sub(_drop_illegal_charref, data)
+    # The namespace pass reads the bytes as served (expat decodes UTF-16 itself); defusedxml
+    # refuses any entity declaration it meets there.
+    extra = _namespace_pass(_CHARREF.sub(_drop_illegal_charref, body), base_url)
+    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
     if not parsed.get("version") and not parsed.entries:
         if re.search(rb"<(?:html|head|body)[\s>]", body[:4096], re.IGNORECASE):
             raise InvalidFeed("The URL returned an HTML page, not a feed.")
         reason = parsed.get("bozo_exception")
+        reason = xml_safe(reason)[:200] if reason else ""
         raise InvalidFeed(f"Not an RSS or Atom feed{f' ({reason})' if reason else ''}.")
-    feed = _feed_fields(parsed.feed, extra)
+    feed = _feed_fields(parsed.feed, extra, base_url)
     if extra is None:
         feed.warnings.append("Podcast namespace tags were read by feedparser only (bad XML).")
     channel_people = extra["people"] if extra else []
     items_extra = _align(parsed.entries, extra["items"] if extra else [])
     seen: set[str] = set()
     for entry, entry_extra in zip(parsed.entries, items_extra, strict=True):
-        item = _item(entry, entry_extra, channel_people)
+        item = _item(entry, entry_extra, channel_people, base_url)
         if item is None:
             feed.skipped_without_audio += 1
         elif item.guid in seen:
@@ -241,6 +295,61 @@ def parse_feed(body: bytes) -> Feed:
             seen.add(item.guid)
             feed.items.append(item)
     return feed
+
+
+def refuse_entity_declarations(data: bytes) -> None:
+    """Raise InvalidFeed when the prolog declares entities or has a DOCTYPE internal subset.
+
+    Scans everything before the root element, linearly: processing instructions are skipped,
+    comments are searched too (feedparser's DOCTYPE rewrite reads `<!ENTITY` lines inside
+    them), and the scan stops at the first element start outside a comment, which is at or
+    after where feedparser's own prolog ends. An internal subset after the root element is
+    not well-formed for expat, and feedparser takes entities only from its prolog.
+    """
+    refused = InvalidFeed(
+        "The feed declares XML entities (refused: entity expansion is an attack vector)."
+    )
+    position, size = 0, len(data)
+    while position < size:
+        start = data.find(b"<", position)
+        if start < 0:
+            return
+        if data.startswith(b"<!--", start):
+            end = data.find(b"-->", start + 4)
+            if _DECLARES_ENTITY.search(data, start, size if end < 0 else end):
+                raise refused
+            if end < 0:
+                return
+            position = end + 3
+        elif data.startswith(b"<?", start):
+            end = data.find(b"?>", start + 2)
+            if end < 0:
+                return
+            position = end + 2
+        elif data.startswith(b"<!", start):
+            keyword = data[start + 2 : start + 12].lstrip().upper()
+            if keyword.startswith(b"ENTITY"):
+                raise refused
+            if keyword.startswith(b"DOCTYPE"):
+                close, subset = data.find(b">", start), data.find(b"[", start)
+                if subset >= 0 and (close < 0 or subset < close):
+                    raise InvalidFeed(
+                        "The feed declares XML entities or other markup in its DOCTYPE "
+                        "(refused: entity expansion is an attack vector)."
+                    )
+            position = start + 2
+        elif _ELEMENT_START.match(data, start):
+            return
+        else:
+            position = start + 1
+
+
+def _drop_illegal_charref(match: re.Match) -> bytes:
+    hexa, decimal = match.groups()
+    code = int(hexa, 16) if hexa else int(decimal)
+    if code > 0x10FFFF or xml_safe(chr(code)) == "":
+        return b""
+    return match.group(0)
 
 
 def item_guid(entry_id: str, audio_url: str, link: str, title: str, date: str) -> str:
@@ -255,7 +364,7 @@ def item_guid(entry_id: str, audio_url: str, link: str, title: str, date: str) -
     return f"sha256:{digest}"
 
 
-def _feed_fields(channel, extra: dict | None) -> Feed:
+def _feed_fields(channel, extra: dict | None, base: str = "") -> Feed:
     image = channel.get("image") or {}
     artwork = (extra or {}).get("image") or image.get("href") or image.get("url")
     categories = []
@@ -270,21 +379,21 @@ def _feed_fields(channel, extra: dict | None) -> Feed:
             channel.get("author") or channel.get("itunes_author") or channel.get("publisher"), 500
         ),
         description=clean_html(channel.get("summary") or channel.get("subtitle")),
-        artwork_url=clean_url(artwork),
-        website_url=clean_url(channel.get("link")),
+        artwork_url=clean_url(artwork, base),
+        website_url=clean_url(channel.get("link"), base),
         language=clean_text(channel.get("language"), 20).lower(),
         categories=categories,
-        new_feed_url=clean_url(channel.get("itunes_new-feed-url")),
+        new_feed_url=clean_url(channel.get("itunes_new-feed-url"), base),
         complete=parse_bool(channel.get("itunes_complete")),
         explicit=parse_bool(explicit if explicit is not None else channel.get("itunes_explicit")),
         podcast_guid=clean_text((extra or {}).get("guid") or channel.get("podcast_guid"), 64),
     )
 
 
-def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
+def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Item | None:
     audio = None
     for enclosure in entry.get("enclosures") or []:
-        url = clean_url(enclosure.get("href") or enclosure.get("url"))
+        url = clean_url(enclosure.get("href") or enclosure.get("url"), base)
         if url and is_audio(url, enclosure.get("type", "")):
             audio = (url, enclosure)
             break
@@ -292,13 +401,13 @@ def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
         return None
     audio_url, enclosure = audio
     title = clean_text(entry.get("title"), 1000)
-    link = clean_url(entry.get("link"))
+    link = clean_url(entry.get("link"), base)
     date_text = dict.get(entry, "published") or dict.get(entry, "updated") or ""
     guid = item_guid(clean_text(entry.get("id"), 5000), audio_url, link, title, date_text)
     content = entry.get("content") or []
     notes = next((c.get("value") for c in content if "html" in (c.get("type") or "")), None)
     notes = notes or (content[0].get("value") if content else None) or entry.get("summary")
-    transcripts = extra.get("transcripts") or _fallback_transcripts(entry)
+    transcripts = extra.get("transcripts") or _fallback_transcripts(entry, base)
     explicit = extra.get("explicit")
     return Item(
         guid=guid,
@@ -310,7 +419,7 @@ def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
         published=_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
         duration_seconds=parse_duration(entry.get("itunes_duration")),
         link=link,
-        image_url=clean_url((entry.get("image") or {}).get("href")),
+        image_url=clean_url(extra.get("image") or (entry.get("image") or {}).get("href"), base),
         season=parse_int(entry.get("itunes_season")),
         number=parse_int(entry.get("itunes_episode")),
         episode_type=clean_text(entry.get("itunes_episodetype"), 20).lower(),
@@ -319,7 +428,7 @@ def _item(entry, extra: dict, channel_people: list[dict]) -> Item | None:
         transcript_links=transcripts,
         people=extra.get("people") or channel_people,
         chapters_url=extra.get("chapters")
-        or clean_url((entry.get("podcast_chapters") or {}).get("url")),
+        or clean_url((entry.get("podcast_chapters") or {}).get("url"), base),
         podcast_guid=clean_text(extra.get("guid"), 200),
     )
 
@@ -333,14 +442,14 @@ def _date(value) -> datetime | None:
         return None
 
 
-def _fallback_transcripts(entry) -> list[dict]:
+def _fallback_transcripts(entry, base: str = "") -> list[dict]:
     """The one transcript feedparser kept, when the namespace pass could not read the XML."""
     attrs = entry.get("podcast_transcript") or {}
-    return [link] if (link := _transcript(attrs.get)) else []
+    return [link] if (link := _transcript(attrs.get, base)) else []
 
 
-def _transcript(get) -> dict | None:
-    url = clean_url(get("url"))
+def _transcript(get, base: str = "") -> dict | None:
+    url = clean_url(get("url"), base)
     if not url:
         return None
     return {
@@ -354,7 +463,7 @@ def _transcript(get) -> dict | None:
 # --- the podcast: namespace pass -----------------------------------------------------------
 
 
-def _namespace_pass(body: bytes) -> dict | None:
+def _namespace_pass(body: bytes, base: str = "") -> dict | None:
     """Read podcast:* (and itunes image/explicit) with a safe XML parser; None if unreadable.
 
     Raises InvalidFeed for entity declarations: no real feed needs them and they are how
@@ -364,7 +473,7 @@ def _namespace_pass(body: bytes) -> dict | None:
         root = _safe_parse(body)
     except InvalidFeed:
         raise
-    except (ET.ParseError, ValueError, LookupError):
+    except (ET.ParseError, ValueError, LookupError, RecursionError):
         return None
     channel = root.find("channel")
     if channel is None:
@@ -374,8 +483,8 @@ def _namespace_pass(body: bytes) -> dict | None:
         "guid": _podcast_text(channel, "guid"),
         "image": _itunes_image(channel),
         "explicit": _itunes_text(channel, "explicit"),
-        "people": _people(channel),
-        "items": [_item_namespace(item) for item in items],
+        "people": _people(channel, base),
+        "items": [_item_namespace(item, base) for item in items],
     }
 
 
@@ -417,9 +526,10 @@ def _declare_prefixes(text: str) -> str:
     """Declare namespace prefixes a feed uses without declaring (itunes: is the usual one)."""
     used = set(re.findall(r"</?([A-Za-z_][\w.-]*):[A-Za-z_]", text))
     used |= set(re.findall(r"\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=", text))
-    missing = {p for p in used - {"xml", "xmlns"} if f"xmlns:{p}=" not in text}
+    declared = set(re.findall(r"xmlns:([A-Za-z_][\w.-]*)\s*=", text))
+    missing = used - declared - {"xml", "xmlns"}
     root = re.search(r"<[A-Za-z_][\w:.-]*", text)
-    if not missing or root is None:
+    if not missing or root is None or len(missing) > MAX_UNDECLARED_PREFIXES:
         return text
     known = {"itunes": ITUNES_NS, "podcast": PODCAST_NAMESPACES[0], "atom": ATOM_NS}
     declarations = "".join(
@@ -457,7 +567,7 @@ def _itunes_image(element: ET.Element) -> str:
     return "" if found is None else (found.get("href") or "").strip()
 
 
-def _people(element: ET.Element) -> list[dict]:
+def _people(element: ET.Element, base: str = "") -> list[dict]:
     people = []
     for person in _podcast(element, "person"):
         name = clean_text(person.text, 200)
@@ -467,14 +577,14 @@ def _people(element: ET.Element) -> list[dict]:
                     "name": name,
                     "role": clean_text(person.get("role") or "host", 50).lower(),
                     "group": clean_text(person.get("group") or "cast", 50).lower(),
-                    "href": clean_url(person.get("href")),
-                    "img": clean_url(person.get("img")),
+                    "href": clean_url(person.get("href"), base),
+                    "img": clean_url(person.get("img"), base),
                 }
             )
     return people
 
 
-def _item_namespace(item: ET.Element) -> dict:
+def _item_namespace(item: ET.Element, base: str = "") -> dict:
     chapters = _podcast(item, "chapters")
     guid = item.find("guid")
     if guid is None:
@@ -483,9 +593,12 @@ def _item_namespace(item: ET.Element) -> dict:
         "id": (guid.text or "").strip() if guid is not None else "",
         "guid": _podcast_text(item, "guid"),
         "explicit": _itunes_text(item, "explicit"),
-        "transcripts": [t for t in (_transcript(e.get) for e in _podcast(item, "transcript")) if t],
-        "people": _people(item),
-        "chapters": clean_url(chapters[0].get("url")) if chapters else "",
+        "image": _itunes_image(item),
+        "transcripts": [
+            t for t in (_transcript(e.get, base) for e in _podcast(item, "transcript")) if t
+        ],
+        "people": _people(item, base),
+        "chapters": clean_url(chapters[0].get("url"), base) if chapters else "",
     }
 
 

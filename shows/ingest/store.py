@@ -13,6 +13,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 
 from core.slugs import unique_slug
+from core.text import xml_safe
 from shows import signals
 from shows.ingest import schedule
 from shows.ingest.fetch import FetchedFeed
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 
 # Fetch log rows kept per show; older ones are pruned as new ones are written.
 FETCH_LOG_KEEP = 100
+# Longest error message kept on a fetch (messages can quote what a server sent).
+MAX_ERROR = 5000
 # Outcomes after which the show's episodes are current.
 INGESTED = {Show.FetchStatus.OK, Show.FetchStatus.MOVED, Show.FetchStatus.NOT_MODIFIED}
 # Show columns a poll writes: saved by name so ranking figures written concurrently survive.
@@ -159,6 +162,7 @@ def record_failure(
     show, status, message, started_at, duration_ms, *, http_status=None, retry_after=None
 ) -> FeedFetch:
     """Log a failed poll, back off, and deactivate a show that keeps failing or is gone."""
+    message = xml_safe(message)[:MAX_ERROR]
     show.consecutive_failures += 1
     if status == Show.FetchStatus.GONE:
         show.active = False
@@ -210,6 +214,8 @@ def _log_fetch(
     feed_changed=False,
 ) -> FeedFetch:
     """Save the show's fetch state and schedule, and log the fetch."""
+    # Messages quote servers and parsers: nothing a database or an XML writer would refuse.
+    message = xml_safe(message)[:MAX_ERROR]
     now = timezone.now()
     ok = status in INGESTED
     if ok:

@@ -4,6 +4,7 @@ import re
 import pytest
 from bs4 import BeautifulSoup
 from django.urls import reverse
+from django.utils.text import slugify
 
 from episodes.transcripts.parse import parse_plain_text
 from scoring.models import RubricDimension
@@ -19,26 +20,6 @@ from tests.factories import (
 
 pytestmark = pytest.mark.django_db
 
-# Section headings of the reference page that every scorecard page must have.
-REFERENCE_HEADINGS = [
-    "Substance score",
-    "Key takeaways",
-    "Topics in this episode",
-    "What our scoring noted",
-    "Conversation analysis",
-    "Share of words spoken",
-    "Filler words",
-    "Episode notes",
-    "Full transcript",
-]
-DIMENSION_NAMES = [
-    "Insight Density",
-    "Originality",
-    "Guest Caliber",
-    "Specificity & Evidence",
-    "Conversational Craft",
-]
-
 
 def get_page(client, episode):
     response = client.get(episode.get_absolute_url())
@@ -50,19 +31,23 @@ def headings(soup):
     return [h.get_text(" ", strip=True) for h in soup.find_all(["h1", "h2", "h3"])]
 
 
+def sections_of(show, sections):
+    """tests/data/reference_sections.txt for one show."""
+    return [heading.replace("{show}", show.title) for heading in sections]
+
+
 def text_of(soup):
     return re.sub(r"\s+", " ", soup.get_text(" ", strip=True))
 
 
-@pytest.fixture
-def reference_episode(reference_transcript):
-    """An episode shaped like the reference page: its transcript, scores and quotes."""
+def shaped_like_the_reference(transcript_text, show_title="Ledger Lessons"):
+    """An episode laid out like the reference page: scores, a quote, notes, topic, siblings."""
     finance = CategoryFactory(name="Finance", slug="finance")
-    show = ShowFactory(title="Next in Tech", slug="next-in-tech", categories=[finance])
-    segments = parse_plain_text(reference_transcript)
+    show = ShowFactory(title=show_title, slug=slugify(show_title), categories=[finance])
     quote = {
-        "text": "Tokens are defined as being as amounting to roughly three quarters of a word",
-        "speaker": "C",
+        "text": "One retailer set a threshold of 2000 euros and cut its close from nine days "
+        "to six",
+        "speaker": "B",
         "start": 754.0,
         "verified": True,
     }
@@ -70,26 +55,32 @@ def reference_episode(reference_transcript):
         scores=(10, 8, 7, 8, 8),
         quotes=[quote],
         show=show,
-        title="FinOps and AI",
+        title="The close, compared",
         duration_seconds=1800,
-        notes_html="<p>We're in the early days of cost impacts for AI applications.</p>",
+        notes_html="<p>Two analysts report back from the Close Summit.</p>",
     )
-    TranscriptFactory(episode=episode, segments=segments)
-    episode.topics.add(TopicFactory(name="FinOps", slug="finops"))
+    TranscriptFactory(episode=episode, segments=parse_plain_text(transcript_text))
+    episode.topics.add(TopicFactory(name="Month-end close", slug="month-end-close"))
     for n in range(3):
         EpisodeFactory(show=show, title=f"Sibling {n}")
     return episode
 
 
-def test_it_has_every_section_of_the_reference_page(client, reference_page, reference_episode):
+@pytest.fixture
+def reference_episode(three_speaker_transcript):
+    """An episode shaped like the reference page, with our own three-speaker transcript."""
+    return shaped_like_the_reference(three_speaker_transcript)
+
+
+def test_it_has_every_section_of_the_reference_page_in_order(
+    client, reference_sections, reference_episode
+):
     soup = get_page(client, reference_episode)
-    found = headings(soup)
-    for heading in REFERENCE_HEADINGS + DIMENSION_NAMES + ["More from Next in Tech"]:
-        assert heading in reference_page, f"{heading!r} is not a section of the reference page"
-        assert heading in found, f"missing section {heading!r}"
-    assert soup.h1.get_text(strip=True) == "FinOps and AI"
+    expected = sections_of(reference_episode.show, reference_sections)
+    assert [h for h in headings(soup) if h in expected] == expected
+    assert soup.h1.get_text(strip=True) == "The close, compared"
     byline = soup.select_one(".byline").get_text(" ", strip=True)
-    assert re.fullmatch(r"Next in Tech · \d{4}-\d{2}-\d{2} · 30 min", byline)
+    assert re.fullmatch(r"Ledger Lessons · \d{4}-\d{2}-\d{2} · 30 min", byline)
     page = text_of(soup)
     assert "41 / 100" in page
     assert "mixed" in soup.select_one(".band").get_text()
@@ -103,26 +94,29 @@ def test_it_has_every_section_of_the_reference_page(client, reference_page, refe
     ]
     links = {a.get_text(strip=True): a["href"] for a in soup.find_all("a")}
     assert links["Explore the best B2B Finance podcasts →"] == "/categories/finance/"
-    assert links["All episodes →"] == "/shows/next-in-tech/"
-    assert links["All Next in Tech episodes →"] == "/shows/next-in-tech/"
+    assert links["All episodes →"] == "/shows/ledger-lessons/"
+    assert links["All Ledger Lessons episodes →"] == "/shows/ledger-lessons/"
     assert "Listen to this episode" in links
-    assert links["FinOps"] == "/topics/finops/"
+    assert links["Month-end close"] == "/topics/month-end-close/"
 
 
-def test_it_shows_the_reference_conversation_analysis(client, reference_episode):
+def test_it_shows_the_hand_counted_conversation_analysis_of_our_transcript(
+    client, reference_episode
+):
     soup = get_page(client, reference_episode)
     shares = [li.get_text("", strip=True) for li in soup.select(".share-bars li")]
-    assert shares == ["Speaker A43%", "Speaker B40%", "Speaker C17%"]
+    # A says 180 of the 400 words, B 140 and C 80 (tests/data/transcripts/three_speakers.txt).
+    assert shares == ["Speaker A45%", "Speaker B35%", "Speaker C20%"]
     fillers = "".join(div.get_text("", strip=True) for div in soup.select(".fillers div"))
-    assert fillers == "so33like24uh18actually15right10kind of7basically6um3er2you know1sort of1"
+    assert fillers == "so6like5uh4actually3you know2er1"
 
 
 def test_it_shows_quotes_with_speaker_and_a_timestamp_that_seeks(client, reference_episode):
     soup = get_page(client, reference_episode)
     figure = soup.select_one("#dimension-insight_density figure.quote")
-    assert "three quarters of a word" in figure.blockquote.get_text()
+    assert "from nine days to six" in figure.blockquote.get_text()
     caption = figure.figcaption
-    assert "Speaker C" in caption.get_text()
+    assert "Speaker B" in caption.get_text()
     seek = caption.select_one("a.seek")
     assert seek.get_text() == "12:34"
     assert seek["data-seek"] == "754.0"
@@ -223,10 +217,10 @@ def test_it_describes_the_episode_in_json_ld(client, reference_episode):
     soup = get_page(client, reference_episode)
     data = json.loads(soup.find("script", type="application/ld+json").string)
     assert data["@type"] == "PodcastEpisode"
-    assert data["partOfSeries"]["name"] == "Next in Tech"
+    assert data["partOfSeries"]["name"] == "Ledger Lessons"
     assert data["review"]["reviewRating"]["ratingValue"] == 41
     assert data["timeRequired"] == "PT30M"
-    assert soup.find("meta", property="og:title")["content"] == "FinOps and AI · 41/100"
+    assert soup.find("meta", property="og:title")["content"] == "The close, compared · 41/100"
 
 
 def test_it_hides_hidden_episodes(client):
@@ -294,3 +288,22 @@ def test_it_renders_a_four_hour_transcript(client):
     assert soup.select_one(".transcript summary").get_text().startswith("4 h")
     shares = [li.get_text("", strip=True) for li in soup.select(".share-bars li")]
     assert shares == ["Speaker A50%", "Speaker B50%"]
+
+
+# --- the reference page (../shared), an extra layer -------------------------------------------
+
+
+def test_its_section_list_follows_the_reference_page(reference_page, reference_sections):
+    lines = [line.strip() for line in reference_page.splitlines()]
+    # Each heading is a line of its own on the reference page, in the listed order.
+    positions = [lines.index(h.replace("{show}", "Next in Tech")) for h in reference_sections]
+    assert positions == sorted(positions)
+
+
+def test_it_shows_the_reference_conversation_analysis(client, reference_transcript):
+    episode = shaped_like_the_reference(reference_transcript, show_title="Next in Tech")
+    soup = get_page(client, episode)
+    shares = [li.get_text("", strip=True) for li in soup.select(".share-bars li")]
+    assert shares == ["Speaker A43%", "Speaker B40%", "Speaker C17%"]
+    fillers = "".join(div.get_text("", strip=True) for div in soup.select(".fillers div"))
+    assert fillers == "so33like24uh18actually15right10kind of7basically6um3er2you know1sort of1"

@@ -9,7 +9,7 @@ from browse.search import highlight, search
 from core.search import clean_query, parse_query
 from episodes.models import Episode
 from shows.models import Show
-from tests.factories import EpisodeFactory, ShowFactory, TranscriptFactory
+from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -22,9 +22,9 @@ def episode_titles(html):
 def library():
     finops = ShowFactory(title="The FinOps Hour", author="Dana Cost", slug="finops-hour")
     sales = ShowFactory(title="Sales Floor", description="<p>Quota and pipeline talk.</p>")
-    EpisodeFactory(show=finops, title="Cloud budgets that hold", score=55)
-    EpisodeFactory(show=sales, title="Pipeline reviews", score=80, notes_html="<p>budgets</p>")
-    talk = EpisodeFactory(show=sales, title="A chat with a CFO", score=70)
+    scored_episode(total=55, show=finops, title="Cloud budgets that hold")
+    scored_episode(total=80, show=sales, title="Pipeline reviews", notes_html="<p>budgets</p>")
+    talk = scored_episode(total=70, show=sales, title="A chat with a CFO")
     TranscriptFactory(
         episode=talk,
         segments=[
@@ -155,7 +155,7 @@ def test_it_pages_search_results_and_404s_past_the_end(client, monkeypatch):
     monkeypatch.setattr("browse.views.site.SEARCH_PER_PAGE", 2)
     show = ShowFactory(title="Quiet")
     for i in range(3):
-        EpisodeFactory(show=show, title=f"Forecasting lesson {i}", score=50 + i)
+        scored_episode(total=50 + i, show=show, title=f"Forecasting lesson {i}")
 
     first = client.get("/search/", {"q": "forecasting"}).content.decode()
     second = client.get("/search/", {"q": "forecasting", "page": 2}).content.decode()
@@ -169,7 +169,7 @@ def test_it_searches_in_constant_queries(client, django_assert_max_num_queries):
     def add(n):
         for i in range(n):
             show = ShowFactory(title=f"Margin show {i}")
-            episode = EpisodeFactory(show=show, title=f"Margin talk {i}", score=i)
+            episode = scored_episode(total=i, show=show, title=f"Margin talk {i}")
             TranscriptFactory(episode=episode, segments=[{"start": 1, "text": "margin math"}])
 
     add(2)

@@ -56,8 +56,9 @@ def test_it_lists_listed_shows_episodes_categories_and_topics_only(client):
     assert locations(client, "/sitemap-episodes.xml") == ["http://testserver/shows/listed/visible/"]
 
 
-def test_it_points_robots_at_the_sitemap(client):
+def test_it_points_robots_at_the_sitemap(client, settings):
+    settings.SITE_URL = "https://b2bpodcastindex.example"
     body = client.get("/robots.txt").content.decode()
 
-    assert "Sitemap: http://testserver/sitemap.xml" in body
+    assert "Sitemap: https://b2bpodcastindex.example/sitemap.xml" in body
     assert client.get("/sitemap-nothing.xml").status_code == 404

@@ -13,9 +13,9 @@ from scoring.ranking import recompute_all
 from tests.factories import (
     CategoryFactory,
     EpisodeFactory,
-    ScorecardFactory,
     ShowFactory,
     TopicFactory,
+    scored_episode,
 )
 from tests.factories.browse import show_with_scores
 
@@ -30,16 +30,15 @@ def parse(response):
 
 
 def scored(show, title, score, hours_ago=0, **kwargs):
-    now = timezone.now()
-    episode = EpisodeFactory(
+    episode = scored_episode(
+        total=score,
         show=show,
         title=title,
-        score=score,
-        scored_at=now - timedelta(hours=hours_ago),
+        scored_at=timezone.now() - timedelta(hours=hours_ago),
         audio_size=12345,
         **kwargs,
     )
-    ScorecardFactory(episode=episode, total=score, summary=f"Summary of {title}.")
+    episode.scorecards.update(summary=f"Summary of {title}.")
     return episode
 
 
@@ -62,13 +61,13 @@ def catalogue():
 
 
 def test_it_lists_newly_scored_episodes_with_audio_score_summary_and_scorecard_link(
-    client, catalogue
+    client, catalogue, settings
 ):
     feed = parse(client.get("/rss/"))
 
     assert [e.title for e in feed.entries] == ["Audit season", "Cash flow basics", "Pricing pages"]
     first = feed.entries[0]
-    assert first.link == "http://testserver" + catalogue["audit"].get_absolute_url()
+    assert first.link == settings.SITE_URL + catalogue["audit"].get_absolute_url()
     assert "Substance score 72 / 100" in first.summary
     assert "(solid)" in first.summary
     assert "Summary of Audit season." in first.summary
@@ -111,13 +110,13 @@ def test_it_answers_404_for_unknown_categories_topics_and_shows(client, catalogu
     assert client.get("/categories/nope/opml/").status_code == 404
 
 
-def test_it_serves_a_feed_per_show_category_and_topic(client, catalogue):
+def test_it_serves_a_feed_per_show_category_and_topic(client, catalogue, settings):
     show = parse(client.get("/shows/ledger/rss/"))
     category = parse(client.get("/categories/sales/rss/"))
     topic = parse(client.get("/topics/pricing/rss/?min_score=50"))
 
     assert [e.title for e in show.entries] == ["Audit season", "Cash flow basics"]
-    assert show.feed.link == "http://testserver/shows/ledger/"
+    assert show.feed.link == f"{settings.SITE_URL}/shows/ledger/"
     assert [e.title for e in category.entries] == ["Pricing pages"]
     assert [e.title for e in topic.entries] == ["Audit season", "Pricing pages"]
 
@@ -146,7 +145,10 @@ def test_it_escapes_markup_and_drops_control_characters_from_feed_data(client):
 
     feed = parse(response)
     item = ElementTree.fromstring(response.content).find("channel/item")
-    assert item.find("title").text == "&lt;script&gt;alert(1)&lt;/script&gt; pwned"
+    # Escaped once, by XML: a reader gets the title as it was written, as text.
+    assert item.find("title").text == "<script>alert(1)</script> pwned"
+    assert feed.entries[0].title == "<script>alert(1)</script> pwned"
+    assert b"<script>" not in response.content
     description = item.find("description").text
     assert "<img" not in description and "&lt;img src=x" in description
     assert "<script" not in feed.entries[0].summary
@@ -195,7 +197,7 @@ def test_it_exports_the_ranked_shows_feed_urls_as_opml_best_first(client, settin
     assert [o.get("xmlUrl") for o in outlines] == [best.feed_url, good.feed_url]
     assert outlines[1].get("text") == 'Good & "Great" <Show>'
     assert outlines[1].get("type") == "rss"
-    assert outlines[1].get("htmlUrl") == f"http://testserver/shows/{good.slug}/"
+    assert outlines[1].get("htmlUrl") == f"{settings.SITE_URL}/shows/{good.slug}/"
     assert [o.get("xmlUrl") for o in category] == [good.feed_url]
 
 

@@ -5,7 +5,7 @@ import re
 import pytest
 
 from episodes.models import Episode
-from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
+from tests.factories import EpisodeFactory, ShowFactory, TopicFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +20,10 @@ def pricing():
 
 
 def filed(topic, title, score, **kwargs):
-    episode = EpisodeFactory(title=title, score=score, **kwargs)
+    if score is None:
+        episode = EpisodeFactory(title=title, **kwargs)
+    else:
+        episode = scored_episode(total=score, title=title, **kwargs)
     episode.topics.add(topic)
     return episode
 
@@ -29,7 +32,7 @@ def test_it_lists_a_topics_episodes_best_first_with_their_shows(client, pricing)
     filed(pricing, "Good", 61, show=ShowFactory(title="Show G"))
     filed(pricing, "Best", 92)
     filed(pricing, "Unscored", None)
-    EpisodeFactory(title="Other topic", score=99)
+    scored_episode(total=99, title="Other topic")
     hidden = filed(pricing, "Hidden", 95)
     Episode.objects.filter(pk=hidden.pk).update(hidden=True)
 

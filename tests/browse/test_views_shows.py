@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 
 from scoring.ranking import recompute_all
-from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, scored_episode
+from tests.factories import CategoryFactory, ShowFactory, scored_episode
 from tests.factories.browse import show_with_scores
 
 pytestmark = pytest.mark.django_db
@@ -183,7 +183,7 @@ def test_it_shows_a_shows_score_rank_dimension_averages_trend_and_episodes(clien
 def test_it_sorts_a_shows_episodes_by_score_and_swaps_them_with_htmx(client):
     show = ShowFactory()
     for title, score in [("Newest", 40), ("Middle", 90), ("Oldest", 65)]:
-        EpisodeFactory(show=show, title=title, score=score)
+        scored_episode(total=score, show=show, title=title)
 
     by_date = client.get(show.get_absolute_url()).content.decode()
     by_score = client.get(
@@ -234,7 +234,7 @@ def test_it_renders_a_show_page_in_constant_queries(client, django_assert_max_nu
     with django_assert_max_num_queries(5):
         client.get(show.get_absolute_url())
     for score in range(40):
-        EpisodeFactory(show=show, score=score)
+        scored_episode(total=score, show=show)
     recompute_all()
     with django_assert_max_num_queries(5):
         response = client.get(show.get_absolute_url() + "?sort=score")

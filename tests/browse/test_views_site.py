@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from episodes.models import Episode
 from scoring.ranking import recompute_all
-from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory
+from tests.factories import CategoryFactory, ShowFactory, scored_episode
 from tests.factories.browse import show_with_scores
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +21,8 @@ def test_it_shows_top_shows_best_recent_episodes_and_categories(client, settings
     CategoryFactory(name="Sales", slug="sales")
     show_with_scores(60, 60, 60, title="Second", categories=[finance])
     best = show_with_scores(90, 90, 90, title="First", categories=[finance])
-    EpisodeFactory(
-        show=best, title="Old masterpiece", score=99, scored_at=timezone.now() - timedelta(days=90)
+    scored_episode(
+        total=99, show=best, title="Old masterpiece", scored_at=timezone.now() - timedelta(days=90)
     )
     recompute_all()
     Episode.objects.filter(show=best).exclude(title="Old masterpiece").update(title="Fresh gem")
@@ -40,8 +40,8 @@ def test_it_shows_top_shows_best_recent_episodes_and_categories(client, settings
 
 def test_it_falls_back_to_the_latest_scorecards_in_a_quiet_month(client):
     show = ShowFactory()
-    EpisodeFactory(
-        show=show, title="Last spring", score=70, scored_at=timezone.now() - timedelta(days=120)
+    scored_episode(
+        total=70, show=show, title="Last spring", scored_at=timezone.now() - timedelta(days=120)
     )
 
     html = client.get("/").content.decode()

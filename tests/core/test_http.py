@@ -75,9 +75,7 @@ def test_it_refuses_a_redirect_to_another_scheme(feed_server):
         (429, http.HTTPStatusError),
     ],
 )
-def test_it_raises_an_error_carrying_the_status_for_http_errors(
-    feed_server, status, error
-):
+def test_it_raises_an_error_carrying_the_status_for_http_errors(feed_server, status, error):
     url = feed_server.serve("/feed.xml", b"nope", status=status, headers={"Retry-After": "120"})
     with pytest.raises(error) as excinfo:
         http.fetch(url)

@@ -1,7 +1,9 @@
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from browse.editors import EDITORS_GROUP
 from episodes.models import Episode
 from scoring.models import EditorialOverride, RubricDimension, Scorecard
 from scoring.ranking import refresh_show
@@ -77,43 +79,44 @@ def test_it_refuses_the_admin_to_visitors(client):
     assert response["Location"].startswith("/admin/login/")
 
 
-def test_an_editor_corrects_a_dimension_on_the_episode_page(admin_client, client, admin_user):
+def test_an_editor_corrects_a_dimension_from_the_episode_page(admin_client, client, admin_user):
     episode = scored_episode(scores=(10, 8, 7, 8, 8))
-    dimension = RubricDimension.objects.get(key="guest_caliber", rubric__is_active=True)
-    url = reverse("admin:episodes_episode_change", args=[episode.pk])
-    form = BeautifulSoup(admin_client.get(url).content, "html.parser").find(
-        "form", id="episode_form"
-    )
-    data = {}
-    for field in form.find_all(["input", "textarea", "select"]):
-        name = field.get("name")
-        if not name or field.get("type") in ("submit", "button"):
-            continue
-        if field.name == "select":
-            selected = field.find("option", selected=True)
-            if selected or not field.has_attr("multiple"):
-                data[name] = selected["value"] if selected else ""
-        elif field.get("type") == "checkbox":
-            if field.has_attr("checked"):
-                data[name] = "on"
-        else:
-            data[name] = field.get("value", field.string or "")
-    prefix = "overrides"
-    data.update(
+    change = reverse("admin:episodes_episode_change", args=[episode.pk])
+    page = BeautifulSoup(admin_client.get(change).content, "html.parser")
+    review = page.select_one("a.review-link")["href"]
+    assert review == reverse("admin:episodes_episode_review", args=[episode.pk])
+    # The episode page no longer carries the corrections: they live on the review screen.
+    assert not page.select("[name^='overrides-']")
+
+    response = admin_client.post(
+        review,
         {
-            f"{prefix}-TOTAL_FORMS": "1",
-            f"{prefix}-0-dimension": str(dimension.pk),
-            f"{prefix}-0-score": "15",
-            f"{prefix}-0-reason": "The guest built the team she describes.",
-            f"{prefix}-0-is_active": "on",
-        }
+            "target": "guest_caliber",
+            "op": "save",
+            "guest_caliber-score": "15",
+            "guest_caliber-reason": "The guest built the team she describes.",
+            "guest_caliber-version": "0",
+        },
     )
-    response = admin_client.post(url, data)
-    errors = BeautifulSoup(response.content, "html.parser").select(".errorlist, .errornote")
-    assert response.status_code == 302, [e.get_text(" ", strip=True) for e in errors]
+
+    assert response.status_code == 302
     override = EditorialOverride.objects.get(episode=episode)
     assert override.editor == admin_user
+    assert override.dimension == RubricDimension.objects.get(
+        key="guest_caliber", rubric__is_active=True
+    )
     episode.refresh_from_db()
     assert episode.score == 49
     page = BeautifulSoup(client.get(episode.get_absolute_url()).content, "html.parser")
     assert "The guest built the team she describes." in page.select_one(".notice-adjusted").text
+
+
+def test_an_editor_cannot_change_an_episodes_identity(client, django_user_model):
+    episode = scored_episode()
+    editor = django_user_model.objects.create_user("ed", is_staff=True)
+    editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    client.force_login(editor)
+    html = client.get(reverse("admin:episodes_episode_change", args=[episode.pk])).content.decode()
+    for field in ("guid", "slug", "audio_url", "show"):
+        assert f'name="{field}"' not in html
+    assert 'name="title"' in html

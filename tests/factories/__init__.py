@@ -5,7 +5,9 @@ from tests.factories.scoring import (
     DimensionScoreFactory,
     EditorialOverrideFactory,
     ScorecardFactory,
+    score_episode,
     scored_episode,
+    split_total,
 )
 from tests.factories.shows import CategoryFactory, ShowFactory
 
@@ -18,5 +20,7 @@ __all__ = [
     "ShowFactory",
     "TopicFactory",
     "TranscriptFactory",
+    "score_episode",
     "scored_episode",
+    "split_total",
 ]

@@ -17,6 +17,8 @@ class TopicFactory(factory.django.DjangoModelFactory):
 
 
 class EpisodeFactory(factory.django.DjangoModelFactory):
+    """An unscored episode; `tests.factories.scored_episode` makes scored ones."""
+
     class Meta:
         model = Episode
 
@@ -29,6 +31,14 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     audio_url = factory.Sequence(lambda n: f"https://cdn.example.com/ep-{n}.mp3")
     audio_type = "audio/mpeg"
     notes_html = "<p>Episode notes.</p>"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Only scoring writes the stored score: a factory that wrote it would build episodes
+        # whose score no scorecard backs and whose show's ranking never heard of it.
+        if {"score", "scored_at"} & kwargs.keys():
+            raise TypeError("Use scored_episode(total=..., scored_at=...) for a scored episode.")
+        return super()._create(model_class, *args, **kwargs)
 
 
 class TranscriptFactory(factory.django.DjangoModelFactory):

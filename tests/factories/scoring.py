@@ -1,15 +1,35 @@
+"""Scorecards, dimension scores and overrides; scored episodes made the way scoring makes them.
+
+An episode's public score is never written here: `score_episode` stores a current scorecard
+under the active rubric (from the data migration) and hands off to
+`scoring.services.scores_changed`, which stores Episode.score and scored_at, each
+DimensionScore.effective_score, and refreshes the show's figures and ranks.
+"""
+
 import factory
-from django.utils import timezone
 
 from scoring.models import DimensionScore, EditorialOverride, Rubric, Scorecard
+from scoring.services import scores_changed
 from tests.factories.episodes import EpisodeFactory
+
+DEFAULT_SCORES = (10, 8, 7, 8, 8)
 
 
 def active_rubric():
     return Rubric.objects.prefetch_related("dimensions").get(is_active=True)
 
 
+def split_total(total: int, dimensions: int = 5) -> tuple[int, ...]:
+    """Dimension scores (each 0–20) summing to `total`, as even as can be, larger first."""
+    if not 0 <= total <= 20 * dimensions:
+        raise ValueError(f"A total of {total} does not fit {dimensions} dimensions of 0–20.")
+    base, extra = divmod(total, dimensions)
+    return tuple(base + (1 if i < extra else 0) for i in range(dimensions))
+
+
 class ScorecardFactory(factory.django.DjangoModelFactory):
+    """A bare scorecard row: use `score_episode` for an episode whose score should count."""
+
     class Meta:
         model = Scorecard
 
@@ -32,6 +52,8 @@ class DimensionScoreFactory(factory.django.DjangoModelFactory):
 
 
 class EditorialOverrideFactory(factory.django.DjangoModelFactory):
+    """An override; saving it refreshes the episode's score through scoring's receiver."""
+
     class Meta:
         model = EditorialOverride
 
@@ -39,10 +61,21 @@ class EditorialOverrideFactory(factory.django.DjangoModelFactory):
     reason = "The model missed the guest's first-hand numbers."
 
 
-def scored_episode(scores=(10, 8, 7, 8, 8), quotes=None, **episode_kwargs):
-    """An episode with a current scorecard and one DimensionScore per rubric dimension."""
-    episode = EpisodeFactory(**episode_kwargs)
+def score_episode(episode, scores=None, *, total=None, quotes=None, scored_at=None):
+    """Give an episode a new current scorecard, as the scoring pipeline does, and hand off.
+
+    `scores` are the five dimension scores (default 10, 8, 7, 8, 8: 41/100), or `total` is
+    split evenly over them. `scored_at` backdates the scorecard, and so Episode.scored_at.
+    Returns the episode with its stored score.
+    """
+    if scores is None:
+        scores = DEFAULT_SCORES if total is None else split_total(total)
+    elif total is not None and total != sum(scores):
+        raise ValueError(f"scores {scores} do not add up to {total}")
     rubric = active_rubric()
+    Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).update(
+        is_current=False
+    )
     scorecard = ScorecardFactory(episode=episode, rubric=rubric, total=sum(scores))
     for dimension, score in zip(rubric.dimensions.all(), scores, strict=True):
         DimensionScoreFactory(
@@ -51,7 +84,15 @@ def scored_episode(scores=(10, 8, 7, 8, 8), quotes=None, **episode_kwargs):
             score=score,
             quotes=quotes if quotes is not None else [],
         )
-    episode.score = sum(scores)
-    episode.scored_at = timezone.now()
-    episode.save(update_fields=["score", "scored_at"])
+    if scored_at is not None:
+        # created_at is auto_now_add: backdate it the way a scorecard written then would be.
+        Scorecard.objects.filter(pk=scorecard.pk).update(created_at=scored_at)
+    scores_changed([episode.pk])
+    episode.refresh_from_db()
     return episode
+
+
+def scored_episode(scores=None, *, total=None, quotes=None, scored_at=None, **episode_kwargs):
+    """A new episode with a current scorecard and one DimensionScore per rubric dimension."""
+    episode = EpisodeFactory(**episode_kwargs)
+    return score_episode(episode, scores, total=total, quotes=quotes, scored_at=scored_at)

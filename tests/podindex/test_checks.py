@@ -37,6 +37,7 @@ def test_it_refuses_every_dev_shortcut_on_deploy(settings, monkeypatch):
     settings.SECRET_KEY = settings.DEV_SECRET_KEY
     settings.CELERY_TASK_ALWAYS_EAGER = True
     settings.PODINDEX_ALLOW_PRIVATE_URLS = True
+    settings.SITE_URL = "http://127.0.0.1:8000"
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.sqlite3")
     assert error_ids(refuse_dev_shortcuts(None)) == {
         "podindex.E001",
@@ -44,6 +45,7 @@ def test_it_refuses_every_dev_shortcut_on_deploy(settings, monkeypatch):
         "podindex.E003",
         "podindex.E004",
         "podindex.E005",
+        "podindex.E006",
     }
 
 
@@ -52,6 +54,7 @@ def test_it_passes_a_production_configuration(settings, monkeypatch):
     settings.SECRET_KEY = "x" * 50
     settings.CELERY_TASK_ALWAYS_EAGER = False
     settings.PODINDEX_ALLOW_PRIVATE_URLS = False
+    settings.SITE_URL = "https://b2bpodcastindex.example"
     monkeypatch.setitem(settings.DATABASES["default"], "ENGINE", "django.db.backends.postgresql")
     assert refuse_dev_shortcuts(None) == []
 
@@ -69,12 +72,14 @@ def test_it_reports_health_with_the_database(client):
     assert response.json() == {"status": "ok", "database": "ok"}
 
 
-def test_it_serves_robots_txt_pointing_at_the_sitemap(client):
-    response = client.get("/robots.txt")
+def test_it_serves_robots_txt_pointing_at_the_sitemap(client, settings):
+    settings.SITE_URL = "https://b2bpodcastindex.example"
+    response = client.get("/robots.txt", headers={"Host": "localhost"})
     assert response["Content-Type"] == "text/plain"
     body = response.content.decode()
     assert "Disallow: /admin/" in body
-    assert "Sitemap: http://testserver/sitemap.xml" in body
+    # From SITE_URL, whatever Host the request named.
+    assert "Sitemap: https://b2bpodcastindex.example/sitemap.xml" in body
 
 
 def test_it_warns_when_cached_pages_cannot_be_expired_by_workers(settings):

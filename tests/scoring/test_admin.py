@@ -29,64 +29,77 @@ def test_it_publishes_the_baseline_formulas_on_the_methodology_page(client):
     assert "numbers, percentages, money and named entities" in section.get_text()
 
 
-def test_it_records_the_editor_and_updates_the_score_when_an_override_is_saved(
-    editor, client, interview_episode
-):
+def test_the_override_log_lists_before_after_and_the_editor(editor, client, interview_episode):
     scorecard = run_scoring(interview_episode.pk).scorecard
     craft = scorecard.dimensions.get(dimension__key="conversational_craft")
 
-    response = client.post(
-        reverse("admin:scoring_editorialoverride_add"),
-        {
-            "episode": interview_episode.pk,
-            "dimension": craft.dimension_id,
-            "score": 5,
-            "reason": "The host mostly read the guest's talking points back.",
-            "is_active": "on",
-        },
+    EditorialOverride.objects.record(
+        episode=interview_episode,
+        dimension=craft.dimension,
+        editor=editor,
+        score=5,
+        reason="The host mostly read the guest's talking points back.",
     )
 
-    assert response.status_code == 302
-    override = EditorialOverride.objects.get()
     interview_episode.refresh_from_db()
-    assert override.editor == editor
     assert interview_episode.score == scorecard.total - craft.score + 5
+    page = BeautifulSoup(
+        client.get(reverse("admin:scoring_editorialoverride_changelist")).content, "html.parser"
+    )
+    row = [td.get_text(strip=True) for td in page.select("#result_list tbody tr td")]
+    assert str(craft.score) in row and "5" in row and editor.username in row
+    assert "Set" in row
 
 
-def test_it_refuses_an_override_above_the_dimensions_maximum(editor, client, interview_episode):
-    scorecard = run_scoring(interview_episode.pk).scorecard
-    dimension = scorecard.dimensions.first().dimension
-
-    response = client.post(
-        reverse("admin:scoring_editorialoverride_add"),
-        {"episode": interview_episode.pk, "dimension": dimension.pk, "score": 25, "reason": "x"},
+def test_the_override_log_cannot_be_added_to_edited_or_deleted_in_the_admin(
+    editor, client, interview_episode
+):
+    run_scoring(interview_episode.pk)
+    override = EditorialOverride.objects.record(
+        episode=interview_episode, dimension=None, editor=editor, score=12, reason="Mostly an ad."
     )
 
-    assert "At most 20." in response.content.decode()
-    assert not EditorialOverride.objects.exists()
-
-
-def test_it_restores_the_model_score_when_an_override_is_deleted(editor, client, interview_episode):
-    scorecard = run_scoring(interview_episode.pk).scorecard
+    add = client.post(
+        reverse("admin:scoring_editorialoverride_add"),
+        {"episode": interview_episode.pk, "score": 3, "reason": "x", "is_active": "on"},
+    )
+    delete = client.post(
+        reverse("admin:scoring_editorialoverride_delete", args=[override.pk]), {"post": "yes"}
+    )
     client.post(
-        reverse("admin:scoring_editorialoverride_add"),
-        {
-            "episode": interview_episode.pk,
-            "score": 12,
-            "reason": "Mostly an ad.",
-            "is_active": "on",
-        },
+        reverse("admin:scoring_editorialoverride_change", args=[override.pk]),
+        {"score": 1, "reason": "edited"},
     )
-    override = EditorialOverride.objects.get()
+
+    assert (add.status_code, delete.status_code) == (403, 403)
+    override.refresh_from_db()
+    assert (override.score, override.reason, EditorialOverride.objects.count()) == (
+        12,
+        "Mostly an ad.",
+        1,
+    )
+
+
+def test_a_revert_restores_the_model_score(editor, interview_episode):
+    scorecard = run_scoring(interview_episode.pk).scorecard
+    override = EditorialOverride.objects.record(
+        episode=interview_episode, dimension=None, editor=editor, score=12, reason="Mostly an ad."
+    )
     interview_episode.refresh_from_db()
     assert interview_episode.score == 12
 
-    client.post(
-        reverse("admin:scoring_editorialoverride_delete", args=[override.pk]), {"post": "yes"}
+    EditorialOverride.objects.record(
+        episode=interview_episode,
+        dimension=None,
+        editor=editor,
+        reason="",
+        revert=True,
+        version=override.pk,
     )
 
     interview_episode.refresh_from_db()
     assert interview_episode.score == scorecard.total
+    assert EditorialOverride.objects.count() == 2
 
 
 def test_it_rescores_and_hides_episodes_from_the_scorecard_list(

@@ -130,13 +130,12 @@ def test_it_follows_a_total_override_through_the_episode_score(finance, settings
     reload(first, second)
     assert (first.rank, second.rank) == (2, 1)
 
-    # What scoring does on an override: store the effective total, then refresh the show.
+    # Saving an override is the whole hand-off: scoring stores the effective total and
+    # refreshes the show's figures and ranks.
     EditorialOverrideFactory(episode=episode, dimension=None, score=90)
-    episode.score = 90
-    episode.save(update_fields=["score"])
-    refresh_show(first.pk)
 
-    reload(first, second)
+    reload(episode, first, second)
+    assert episode.score == 90
     assert first.score == 90.0
     assert (first.rank, second.rank) == (1, 2)
     assert (category_rank(first, finance), category_rank(second, finance)) == (1, 2)

@@ -1,32 +1,16 @@
+from datetime import UTC, datetime
+
 import pytest
 from bs4 import BeautifulSoup
+from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from shows import ingest
 from shows.models import FeedFetch, Show
-from tests.factories import CategoryFactory, ShowFactory
+from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
 
 pytestmark = pytest.mark.django_db
-
-
-def test_an_editor_adds_a_show_by_url_and_it_is_fetched(admin_client, feed_server):
-    marketing = CategoryFactory(slug="marketing", name="Marketing")
-    url = feed_server.serve("/feed.xml", rss([item(1), item(2)], title="Demand Gen Weekly"))
-
-    response = admin_client.post(
-        reverse("admin:shows_show_add"),
-        {"feed_url": url, "categories": [marketing.pk]},
-        follow=True,
-    )
-
-    show = Show.objects.get()
-    assert show.title == "Demand Gen Weekly"
-    assert show.episodes.count() == 2
-    assert list(show.categories.all()) == [marketing]
-    assert response.redirect_chain[-1][0] == reverse("admin:shows_show_changelist")
-    messages = [str(m) for m in response.context["messages"]]
-    assert any("OK, 2 episodes" in m for m in messages)
 
 
 def test_the_add_form_asks_only_for_the_feed_and_categories(admin_client):
@@ -73,3 +57,34 @@ def test_the_fetch_log_lists_outcomes(admin_client, feed_server):
     assert "Lost Show" in page
     assert "HTTP 404" in page
     assert FeedFetch.objects.count() == 1
+
+
+def test_parked_demo_shows_read_demo_show_not_polled(admin_client):
+    ShowFactory(title="Parked", next_poll_at=datetime(9999, 1, 1, tzinfo=UTC))
+    ShowFactory(title="Stopped", active=False)
+    page = BeautifulSoup(
+        admin_client.get(reverse("admin:shows_show_changelist")).content, "html.parser"
+    )
+    rows = {
+        tr.select_one("th").get_text(strip=True): tr.get_text(" ", strip=True)
+        for tr in page.select("#result_list tbody tr")
+    }
+    assert "Demo show (not polled)" in rows["Parked"] and "9999" not in rows["Parked"]
+    assert "Not polled: inactive" in rows["Stopped"]
+
+
+def test_an_editor_may_delete_a_show_without_scored_episodes_only(client, django_user_model):
+    editor = django_user_model.objects.create_user("ed", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    mistake = ShowFactory(title="Typo feed")
+    EpisodeFactory(show=mistake)
+    scored = scored_episode().show
+
+    response = client.post(reverse("admin:shows_show_delete", args=[mistake.pk]), {"post": "yes"})
+    refused = client.post(reverse("admin:shows_show_delete", args=[scored.pk]), {"post": "yes"})
+
+    assert response.status_code == 302 and not Show.objects.filter(pk=mistake.pk).exists()
+    assert refused.status_code == 403 and Show.objects.filter(pk=scored.pk).exists()
+    html = client.get(reverse("admin:shows_show_change", args=[scored.pk])).content.decode()
+    assert 'name="feed_url"' not in html and 'name="slug"' not in html

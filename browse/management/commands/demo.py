@@ -2,11 +2,13 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.templatetags.static import static
 
 from episodes.models import Episode, Transcript
+from episodes.transcripts import transcribe
 from scoring.pipeline import run_scoring
 from scoring.ranking import recompute_all
 from shows.categories import ensure_default_categories
@@ -30,11 +32,29 @@ class Command(BaseCommand):
             data = json.loads(path.read_text(encoding="utf-8"))
             with transaction.atomic():
                 show = load_show(data, categories)
-                ids = [load_episode(show, item).pk for item in data["episodes"]]
-            episode_ids.extend(ids)
-            self.stdout.write(f"  {show.title}: {len(ids)} episodes")
+                episodes = [(load_episode(show, item), item) for item in data["episodes"]]
+            for episode, item in episodes:
+                if item.get("audio"):
+                    self.transcribe(episode, item)
+            episode_ids.extend(episode.pk for episode, _ in episodes)
+            self.stdout.write(f"  {show.title}: {len(episodes)} episodes")
         self.score(episode_ids)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(files)} shows."))
+
+    def transcribe(self, episode, item):
+        """Make our own transcript of a demo episode from its bundled audio (local engine)."""
+        if Transcript.objects.filter(episode=episode, source=Transcript.Source.ASR).exists():
+            return
+        self.stdout.write(f"  transcribing {item['audio']} with our speech-to-text…")
+        transcript = transcribe.transcribe_audio(episode, demo_audio_path(item))
+        if transcript is None:
+            episode.refresh_from_db(fields=["transcript_error"])
+            self.stderr.write(f"  could not transcribe it: {episode.transcript_error}")
+        else:
+            self.stdout.write(
+                f"  {transcript.audio_seconds:.0f} s of audio in {transcript.wall_seconds:.1f} s "
+                f"({transcript.real_time_factor:.0f}x real time), {transcript.model}"
+            )
 
     def score(self, episode_ids):
         """Score every demo episode (the baseline when no LLM is configured)."""
@@ -79,11 +99,19 @@ def load_episode(show: Show, data: dict) -> Episode:
             "season": data.get("season"),
             "notes_html": data["notes_html"],
             "people": data.get("people", []),
-            "audio_url": f"{show.website_url.rstrip('/')}/audio/{data['slug']}.mp3",
+            "audio_url": (
+                static(data["audio"])
+                if data.get("audio")
+                else f"{show.website_url.rstrip('/')}/audio/{data['slug']}.mp3"
+            ),
             "audio_type": "audio/mpeg",
+            "audio_size": demo_audio_path(data).stat().st_size if data.get("audio") else None,
             "link": f"{show.website_url.rstrip('/')}/episodes/{data['slug']}/",
         },
     )
+    if "transcript" not in data:
+        # Ours to make, from the bundled audio (Command.transcribe).
+        return episode
     turns = data["transcript"]
     segments = [
         {
@@ -103,3 +131,8 @@ def load_episode(show: Show, data: dict) -> Episode:
         transcript.language = show.language
         transcript.save()
     return episode
+
+
+def demo_audio_path(data: dict) -> Path:
+    """The bundled audio file of a demo episode, in static/."""
+    return Path(settings.STATICFILES_DIRS[0]) / data["audio"]

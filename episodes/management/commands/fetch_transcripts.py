@@ -1,6 +1,10 @@
+import logging
+
 from django.core.management.base import BaseCommand
 
 from episodes.transcripts import fetch as transcripts
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -25,7 +29,16 @@ class Command(BaseCommand):
         episodes = list(episodes)
         fetched = 0
         for n, episode in enumerate(episodes, 1):
-            transcript = transcripts.fetch_publisher_transcript(episode)
+            # One episode at a time: whatever goes wrong with one is reported and the batch
+            # goes on (fetch_publisher_transcript records its own failures).
+            try:
+                transcript = transcripts.fetch_publisher_transcript(episode)
+            except Exception as exc:
+                logger.exception("Fetching the transcript of episode %s failed", episode.pk)
+                self.stderr.write(
+                    f"[{n}/{len(episodes)}] {episode.show} / {episode}: {type(exc).__name__}: {exc}"
+                )
+                continue
             fetched += transcript is not None
             if transcript is not None:
                 outcome = f"{transcript.format}, {len(transcript.segments)} segments"

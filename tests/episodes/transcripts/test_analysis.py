@@ -6,6 +6,22 @@ from django.core.management import call_command
 from episodes.transcripts.analysis import analyze, count_words, filler_counts, speaker_shares
 from episodes.transcripts.parse import parse_plain_text
 
+# tests/data/transcripts/three_speakers.txt, counted by hand: A says 180 words, B 140 and
+# C 80 of 400; "so" 6 times, "like" 5, "uh" 4, "actually" 3, "you know" 2 and "erm" once.
+OWN_SPEAKERS = [
+    {"label": "A", "words": 180, "share": 45},
+    {"label": "B", "words": 140, "share": 35},
+    {"label": "C", "words": 80, "share": 20},
+]
+OWN_FILLERS = [
+    {"word": "so", "count": 6},
+    {"word": "like", "count": 5},
+    {"word": "uh", "count": 4},
+    {"word": "actually", "count": 3},
+    {"word": "you know", "count": 2},
+    {"word": "er", "count": 1},
+]
+# The figures the reference page (../shared) prints for its transcript.
 REFERENCE_SPEAKERS = [
     {"label": "A", "share": 43},
     {"label": "B", "share": 40},
@@ -26,20 +42,22 @@ REFERENCE_FILLERS = [
 ]
 
 
-def test_it_gives_the_reference_figures_for_the_reference_transcript(reference_transcript):
-    result = analyze(parse_plain_text(reference_transcript))
-    assert [{"label": s["label"], "share": s["share"]} for s in result["speakers"]] == (
-        REFERENCE_SPEAKERS
+def test_it_gives_the_hand_counted_figures_for_our_three_speaker_transcript(
+    three_speaker_transcript,
+):
+    result = analyze(parse_plain_text(three_speaker_transcript))
+    assert result == {"speakers": OWN_SPEAKERS, "fillers": OWN_FILLERS}
+
+
+def test_it_prints_the_figures_of_our_transcript_as_json(capsys, data_dir):
+    call_command(
+        "analyze_transcript", str(data_dir / "transcripts" / "three_speakers.txt"), "--json"
     )
-    assert result["fillers"] == REFERENCE_FILLERS
-
-
-def test_it_prints_the_reference_figures_as_json(tmp_path, capsys, reference_transcript):
-    path = tmp_path / "reference.txt"
-    path.write_text(reference_transcript, encoding="utf-8")
-    call_command("analyze_transcript", str(path), "--json")
     printed = json.loads(capsys.readouterr().out)
-    assert printed == {"speakers": REFERENCE_SPEAKERS, "fillers": REFERENCE_FILLERS}
+    assert printed == {
+        "speakers": [{"label": s["label"], "share": s["share"]} for s in OWN_SPEAKERS],
+        "fillers": OWN_FILLERS,
+    }
 
 
 def test_it_prints_a_readable_table(tmp_path, capsys):
@@ -100,3 +118,22 @@ def test_it_refuses_a_missing_file(tmp_path):
 
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("analyze_transcript", str(tmp_path / "missing.txt"))
+
+
+# --- the reference page (../shared), an extra layer -------------------------------------------
+
+
+def test_it_gives_the_reference_figures_for_the_reference_transcript(reference_transcript):
+    result = analyze(parse_plain_text(reference_transcript))
+    assert [{"label": s["label"], "share": s["share"]} for s in result["speakers"]] == (
+        REFERENCE_SPEAKERS
+    )
+    assert result["fillers"] == REFERENCE_FILLERS
+
+
+def test_it_prints_the_reference_figures_as_json(tmp_path, capsys, reference_transcript):
+    path = tmp_path / "reference.txt"
+    path.write_text(reference_transcript, encoding="utf-8")
+    call_command("analyze_transcript", str(path), "--json")
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {"speakers": REFERENCE_SPEAKERS, "fillers": REFERENCE_FILLERS}

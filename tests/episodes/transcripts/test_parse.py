@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -10,6 +11,8 @@ from episodes.transcripts.parse import (
     parse_plain_text,
     parse_transcript,
 )
+
+TRANSCRIPTS = Path(__file__).resolve().parents[2] / "data" / "transcripts"
 
 VTT = """WEBVTT
 
@@ -201,6 +204,180 @@ def test_it_detects_the_format_from_content_then_content_type(head, content_type
     assert detect_format(head, content_type) == expected
 
 
+def test_it_gives_our_transcripts_figures_through_the_auto_parser(three_speaker_transcript):
+    auto = parse_transcript(three_speaker_transcript)
+    assert auto.format == "text"
+    assert analyze(auto.segments) == analyze(parse_plain_text(three_speaker_transcript))
+    assert [s["speaker"] for s in auto.segments][:3] == ["A", "B", "C"]
+
+
+# Our own files in tests/data/transcripts, one per quirk the shared corpus taught: the format
+# found, the real names kept, and every segment as (speaker, start, text).
+OWN_TRANSCRIPTS = {
+    "voices.vtt": (
+        "vtt",
+        {"A": "Dana Reyes", "B": "Priya Natarajan"},
+        [
+            ("A", 0.0, "Welcome to Ledger Lessons, where we talk about closing the books."),
+            (
+                "B",
+                4.2,
+                "Thanks, Dana. Accruals & reconciliations are my favourite topics. "
+                "I have been a controller for eleven years.",
+            ),
+            ("A", 12.5, "Then let us start with the month-end close."),
+        ],
+    ),
+    "generic_speakers.vtt": (
+        "vtt",
+        {},
+        [
+            ("A", 0.86, "Cash forecasting is back on every finance agenda this year."),
+            ("B", 4.5, "And the teams that do it weekly are the calm ones."),
+            ("A", 7.3, "Weekly, not monthly."),
+        ],
+    ),
+    "header_styles_notes.vtt": (
+        "vtt",
+        {},
+        [("A", 1.0, "Is the close faster now? Six days, down from nine. That is real progress.")],
+    ),
+    "cue_tags.vtt": (
+        "vtt",
+        {},
+        [("A", 16.5, "When the ledger finally balances the whole team goes home early")],
+    ),
+    "bad_timings.vtt": (
+        "vtt",
+        {},
+        [
+            (
+                "A",
+                0.5,
+                "First caption about the budget. Second caption about the forecast. "
+                "Third caption without any timing. Fourth caption about the variance.",
+            )
+        ],
+    ),
+    "accents.vtt": (
+        "vtt",
+        {},
+        [
+            (
+                "A",
+                0.0,
+                "Bienvenidos a Cierre Contable, el programa sobre la contabilidad. "
+                "Hoy hablamos de conciliaciones bancarias y de la tesorería.",
+            )
+        ],
+    ),
+    "names.srt": (
+        "srt",
+        {"A": "Dana Reyes", "B": "Priya"},
+        [
+            ("A", 0.179, "When you first automate the close, it feels risky, but it gets easier."),
+            (
+                "B",
+                5.0,
+                "It does. We cleared three thousand small items. Nobody missed the spreadsheets.",
+            ),
+            ("A", 9.0, "Good to hear."),
+        ],
+    ),
+    "cp1252.srt": (
+        "srt",
+        {"A": "René", "B": "Zoë"},
+        [
+            ("A", 0.0, "We call it the \u201cfast close\u201d \u2013 six days."),
+            ("B", 3.0, "That\u2019s quick."),
+        ],
+    ),
+    "namespace.html": (
+        "html",
+        {"A": "Dana", "B": "Priya"},
+        [
+            ("A", 0.0, "Welcome back. Today it's all about accruals & deferrals."),
+            ("B", 7.0, "Thanks, Dana. Accruals first, then."),
+            ("A", 3725.0, "And that is the show."),
+        ],
+    ),
+    "no_cite.html": (
+        "html",
+        {},
+        [
+            ("A", 0.0, "Hello, and welcome to the weekly review of finance news."),
+            ("A", 4.0, "First up, three new rules for revenue recognition."),
+        ],
+    ),
+    "words.json": (
+        "json",
+        {"A": "Dana Reyes", "B": "Priya Natarajan"},
+        [("A", 0.5, "Close in six."), ("B", 2.0, "Finally.")],
+    ),
+    "stamped.txt": (
+        "text",
+        {},
+        [
+            ("A", 0.0, "Ledger Lessons, episode number twelve, recorded in March."),
+            ("A", 6.0, "Hello, and welcome to the show about closing the books."),
+            ("A", 11.0, "This is your host, Dana Reyes."),
+        ],
+    ),
+    "utf16.txt": (
+        "text",
+        {"A": "Zoë", "B": "René"},
+        [("A", None, "Ça va très bien."), ("B", None, "Très bien aussi.")],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", sorted(OWN_TRANSCRIPTS))
+def test_it_reads_each_of_our_quirky_transcript_files(name):
+    expected_format, expected_names, expected_segments = OWN_TRANSCRIPTS[name]
+    transcript = parse_transcript((TRANSCRIPTS / name).read_bytes())
+    assert transcript.format == expected_format
+    assert transcript.speaker_names == expected_names
+    assert [(s["speaker"], s["start"], s["text"]) for s in transcript.segments] == (
+        expected_segments
+    )
+
+
+def test_it_parses_every_transcript_of_ours(data_dir):
+    failures, parsed = {}, 0
+    for path in sorted((data_dir / "transcripts").iterdir()):
+        try:
+            transcript = parse_transcript(path.read_bytes())
+        except TranscriptError as exc:
+            failures[path.name] = str(exc)
+            continue
+        assert transcript.segments, path.name
+        assert all(s["text"] and s["speaker"] for s in transcript.segments), path.name
+        parsed += 1
+    # Only the empty file is unusable; every other file is in the table above or is ours.
+    assert failures == {"empty.vtt": "The transcript is empty."}
+    assert parsed == len(OWN_TRANSCRIPTS) + 1  # and three_speakers.txt
+
+
+def test_the_command_analyzes_a_vtt_file_with_names(tmp_path, capsys):
+    path = tmp_path / "episode.vtt"
+    path.write_text(VTT)
+    call_command("analyze_transcript", str(path), "--json", "--format", "vtt")
+    printed = json.loads(capsys.readouterr().out)
+    assert [(s["label"], s["name"]) for s in printed["speakers"]] == [("B", "Tom"), ("A", "John")]
+
+
+def test_the_command_reports_an_unparseable_file(tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "bad.json"
+    path.write_text("{not json")
+    with pytest.raises(CommandError, match="Invalid JSON"):
+        call_command("analyze_transcript", str(path))
+
+
+# --- the shared corpus and reference page (../shared), an extra layer ------------------------
+
+
 def test_it_gives_the_reference_figures_through_the_auto_parser(reference_transcript):
     auto = parse_transcript(reference_transcript)
     assert analyze(auto.segments) == analyze(parse_plain_text(reference_transcript))
@@ -230,20 +407,3 @@ def test_it_finds_real_names_in_the_corpus_files(corpus_dir):
     assert list(srt.speaker_names.values())[:2] == ["Travis", "Sarah"]
     html = parse_transcript((folder / "pcns__example.html").read_bytes())
     assert html.speaker_names["A"] == "Travis"
-
-
-def test_the_command_analyzes_a_vtt_file_with_names(tmp_path, capsys):
-    path = tmp_path / "episode.vtt"
-    path.write_text(VTT)
-    call_command("analyze_transcript", str(path), "--json", "--format", "vtt")
-    printed = json.loads(capsys.readouterr().out)
-    assert [(s["label"], s["name"]) for s in printed["speakers"]] == [("B", "Tom"), ("A", "John")]
-
-
-def test_the_command_reports_an_unparseable_file(tmp_path):
-    from django.core.management.base import CommandError
-
-    path = tmp_path / "bad.json"
-    path.write_text("{not json")
-    with pytest.raises(CommandError, match="Invalid JSON"):
-        call_command("analyze_transcript", str(path))

@@ -1,0 +1,107 @@
+"""Writing the activity log: one row per episode or show an editor acted on."""
+
+from desk.models import Activity
+from episodes.models import Episode
+from scoring.models import EditorialOverride, editor_label
+from shows.models import Show
+
+Action = Activity.Action
+# Admin actions (by name, on any model admin) and what the log calls them.
+LOGGED_ADMIN_ACTIONS = {
+    "hide": Action.HIDE,
+    "hide_episodes": Action.HIDE,
+    "unhide": Action.UNHIDE,
+    "rescore_episodes": Action.RESCORE,
+    "poll_now": Action.POLL,
+}
+SHOW_ACTIONS = {Action.POLL, Action.MERGE, Action.UNMERGE, Action.DELETE_SHOW}
+OVERRIDE_ACTIONS = {
+    EditorialOverride.Action.SET: Action.OVERRIDE_SET,
+    EditorialOverride.Action.CHANGE: Action.OVERRIDE_CHANGE,
+    EditorialOverride.Action.REVERT: Action.OVERRIDE_REVERT,
+}
+
+
+def record_episodes(action: str, editor, episode_ids, detail: str = "") -> list[Activity]:
+    """Log one row per episode (with its show, so the log filters by show too)."""
+    episodes = Episode.objects.filter(pk__in=list(episode_ids)).only("pk", "title", "show_id")
+    return Activity.objects.bulk_create(
+        Activity(
+            action=action,
+            editor=editor,
+            editor_name=editor_label(editor),
+            episode_id=episode.pk,
+            show_id=episode.show_id,
+            subject=episode.title[:1000],
+            detail=detail,
+        )
+        for episode in episodes.order_by("pk")
+    )
+
+
+def record_shows(action: str, editor, show_ids, detail: str = "") -> list[Activity]:
+    """Log one row per show."""
+    shows = Show.objects.filter(pk__in=list(show_ids)).only("pk", "title", "feed_url")
+    return Activity.objects.bulk_create(
+        Activity(
+            action=action,
+            editor=editor,
+            editor_name=editor_label(editor),
+            show_id=show.pk,
+            subject=str(show)[:1000],
+            detail=detail,
+        )
+        for show in shows.order_by("pk")
+    )
+
+
+def record_override(override: EditorialOverride) -> Activity:
+    """Mirror one row of the override log (every path that writes one ends here)."""
+    episode = override.episode
+    if override.action == EditorialOverride.Action.REVERT:
+        change = f"{override.target_name}: {override.before_score} → model's score"
+    else:
+        before = "model's" if override.before_score is None else override.before_score
+        change = f"{override.target_name}: {before} → {override.score}"
+    return Activity.objects.create(
+        action=OVERRIDE_ACTIONS[override.action],
+        editor=override.editor,
+        editor_name=override.editor_label,
+        episode=episode,
+        show_id=episode.show_id,
+        override=override,
+        subject=episode.title[:1000],
+        detail=f"{change}. {override.reason}",
+    )
+
+
+def episode_ids_of(queryset) -> list[int]:
+    """The episodes behind a selection of episodes, scorecards, runs or overrides."""
+    if queryset.model is Episode:
+        return list(queryset.values_list("pk", flat=True))
+    return sorted(set(queryset.values_list("episode_id", flat=True)))
+
+
+def targets_of(action: str, queryset) -> list[int]:
+    """Before an admin action runs: the ids it may change (shows or episodes)."""
+    if action in SHOW_ACTIONS:
+        return list(queryset.values_list("pk", flat=True))
+    ids = episode_ids_of(queryset)
+    if action in (Action.HIDE, Action.UNHIDE):
+        # Only those whose visibility the action changes.
+        hidden = action == Action.HIDE
+        return list(
+            Episode.objects.filter(pk__in=ids, hidden=not hidden).values_list("pk", flat=True)
+        )
+    return ids
+
+
+def record_admin_action(action: str, editor, ids) -> None:
+    """After an admin action ran: log what it changed."""
+    if action in SHOW_ACTIONS:
+        record_shows(action, editor, ids)
+        return
+    if action in (Action.HIDE, Action.UNHIDE):
+        hidden = action == Action.HIDE
+        ids = Episode.objects.filter(pk__in=ids, hidden=hidden).values_list("pk", flat=True)
+    record_episodes(action, editor, ids)

@@ -1,0 +1,431 @@
+"""The editors' desk in the admin: the review screen, the activity log and the dashboard.
+
+The desk is the top of the admin: it takes over the episode, scorecard, run, override and show
+admins of the layers below (subclassing them), adds the review screen and its links, and logs
+what their actions change (hide, unhide, re-score, poll now, merges, deletions) in one
+activity log. Score corrections reach that log from the override log (desk.receivers).
+"""
+
+import dataclasses
+import functools
+import logging
+
+from django.contrib import admin, messages
+from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied
+from django.db import OperationalError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.http import urlencode
+
+from desk import activity
+from desk.dashboard import dashboard_data
+from desk.forms import OverrideForm
+from desk.models import Activity, Dashboard
+from desk.review import TOTAL_KEY, review_data, review_episodes
+from episodes.models import Episode, listed_q
+from scoring.admin import (
+    EditorialOverrideAdmin,
+    ScorecardAdmin,
+    ScoredEpisodeAdmin,
+    ScoringRunAdmin,
+)
+from scoring.models import (
+    EditorialOverride,
+    OverrideConflict,
+    OverrideRefused,
+    RubricDimension,
+    Scorecard,
+    ScoringRun,
+)
+from scoring.tasks import score_episode
+from shows.admin import ShowAdmin
+from shows.models import Show
+
+logger = logging.getLogger(__name__)
+BUSY = "The database was busy and nothing was saved: try again."
+
+
+def review_url(episode_id: int) -> str:
+    return reverse("admin:episodes_episode_review", args=[episode_id])
+
+
+def review_link(episode_id: int, label: str = "Review"):
+    return format_html('<a class="review-link" href="{}">{}</a>', review_url(episode_id), label)
+
+
+class LoggedActions:
+    """Logs what the admin actions named in activity.LOGGED_ADMIN_ACTIONS change."""
+
+    def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
+        actions = super().get_actions(request, action_location=action_location)
+        for name, action in actions.items():
+            if name in activity.LOGGED_ADMIN_ACTIONS:
+                actions[name] = dataclasses.replace(action, func=_logged(action.func, name))
+        return actions
+
+
+def _logged(func, name):
+    action = activity.LOGGED_ADMIN_ACTIONS[name]
+
+    @functools.wraps(func)
+    def run(modeladmin, request, queryset):
+        targets = activity.targets_of(action, queryset)
+        response = func(modeladmin, request, queryset)
+        activity.record_admin_action(action, request.user, targets)
+        return response
+
+    return run
+
+
+def reregister(model, admin_class) -> None:
+    admin.site.unregister(model)
+    admin.site.register(model, admin_class)
+
+
+class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
+    """Episodes, with the review screen: the whole job of judging and correcting a score."""
+
+    list_display = [*ScoredEpisodeAdmin.list_display, "review"]
+
+    def get_urls(self):
+        review = path(
+            "<path:object_id>/review/",
+            self.admin_site.admin_view(self.review_view),
+            name="episodes_episode_review",
+        )
+        return [review, *super().get_urls()]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        (name, options), *rest = fieldsets
+        return [(name, {**options, "fields": [*options["fields"], "review"]}), *rest]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "review"]
+
+    @admin.display(description="Review")
+    def review(self, obj):
+        return review_link(obj.pk, "Review the score") if obj.pk else "-"
+
+    # --- the review screen ---------------------------------------------------------------
+
+    def review_view(self, request, object_id):
+        episode = review_episodes().filter(pk=_int(object_id)).first()
+        if episode is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, episode):
+            raise PermissionDenied
+        can_correct = request.user.has_perm("scoring.add_editorialoverride")
+        can_change = self.has_change_permission(request, episode)
+        bound = {}
+        status = 200
+        if request.method == "POST":
+            op = request.POST.get("op", "")
+            if op in ("hide", "unhide", "rescore"):
+                if not can_change:
+                    raise PermissionDenied
+                return self._episode_action(request, episode, op)
+            if op not in (OverrideForm.SAVE, OverrideForm.REVERT):
+                messages.error(request, "Nothing was saved: the form was not understood.")
+                return redirect(review_url(episode.pk))
+            if not can_correct:
+                raise PermissionDenied
+            response = self._save_override(request, episode, op)
+            if not isinstance(response, OverrideForm):
+                return response
+            bound[request.POST.get("target")] = response
+            status = 409 if getattr(response, "conflict", None) else 200
+        data = review_data(episode)
+        for target in data["targets"]:
+            target.form = bound.get(target.key) or OverrideForm(
+                prefix=target.key,
+                maximum=target.max_score,
+                initial={
+                    "version": target.version,
+                    "score": target.current.score if target.current else None,
+                },
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            **data,
+            "opts": self.opts,
+            "title": f"Review: {episode.title}",
+            "subtitle": None,
+            # The scores and the transcript need the width more than the app list does.
+            "is_nav_sidebar_enabled": False,
+            "episode": episode,
+            "show": episode.show,
+            "can_correct": can_correct,
+            "can_change": can_change,
+            "public_url": (
+                episode.get_absolute_url()
+                if Episode.objects.filter(listed_q(), pk=episode.pk).exists()
+                else ""
+            ),
+            "links": self._links(episode, data),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/desk/review.html", context, status=status)
+
+    def _links(self, episode, data) -> dict:
+        by_episode = urlencode({"episode__id__exact": episode.pk})
+        links = {
+            "change": reverse("admin:episodes_episode_change", args=[episode.pk]),
+            "show": reverse("admin:shows_show_change", args=[episode.show_id]),
+            "runs": reverse("admin:scoring_scoringrun_changelist") + "?" + by_episode,
+            "overrides": reverse("admin:scoring_editorialoverride_changelist") + "?" + by_episode,
+            "activity": reverse("admin:desk_activity_changelist")
+            + "?"
+            + urlencode({"episode": episode.pk}),
+        }
+        if data["scorecard"] is not None:
+            links["scorecard"] = reverse(
+                "admin:scoring_scorecard_change", args=[data["scorecard"].pk]
+            )
+        return links
+
+    def _save_override(self, request, episode, op):
+        """Record one correction; the bound form (with its errors) when it was not saved."""
+        key = request.POST.get("target", "")
+        if key == TOTAL_KEY:
+            dimension, maximum = None, 100
+        else:
+            dimension = RubricDimension.objects.filter(rubric__is_active=True, key=key).first()
+            if dimension is None:
+                messages.error(request, "Nothing was saved: that score is not in the rubric.")
+                return redirect(review_url(episode.pk))
+            maximum = dimension.max_score
+        form = OverrideForm(request.POST, prefix=key, maximum=maximum, op=op)
+        if not form.is_valid():
+            return form
+        try:
+            override = EditorialOverride.objects.record(
+                episode=episode,
+                dimension=dimension,
+                editor=request.user,
+                score=form.cleaned_data.get("score"),
+                reason=form.cleaned_data.get("reason") or "",
+                revert=op == OverrideForm.REVERT,
+                version=form.cleaned_data["version"],
+            )
+        except OverrideConflict as exc:
+            form.conflict = exc.latest
+            form.add_error(None, str(exc))
+            return form
+        except OverrideRefused as exc:
+            form.add_error(None, str(exc))
+            return form
+        except OperationalError:
+            logger.exception("Saving a correction of episode %s failed", episode.pk)
+            form.add_error(None, BUSY)
+            return form
+        name = override.target_name
+        if override.action == EditorialOverride.Action.REVERT:
+            messages.success(request, f"{name} is back to the model's score.")
+        else:
+            messages.success(request, f"{name} set to {override.score}.")
+        if episode.hidden:
+            messages.warning(request, "This episode is hidden: readers see it once it is shown.")
+        return redirect(review_url(episode.pk) + f"#score-{key}")
+
+    def _episode_action(self, request, episode, op):
+        """Hide, unhide or re-score the episode from its review screen (logged)."""
+        user = request.user
+        if op in ("hide", "unhide"):
+            hidden = op == "hide"
+            try:
+                changed = Episode.objects.filter(pk=episode.pk).set_hidden(hidden)
+            except OperationalError:
+                messages.error(request, BUSY)
+                return redirect(review_url(episode.pk))
+            if changed:
+                action = Activity.Action.HIDE if hidden else Activity.Action.UNHIDE
+                activity.record_episodes(action, user, [episode.pk])
+            messages.success(
+                request,
+                ("Hidden from the public site." if hidden else "Shown on the public site again.")
+                if changed
+                else "Nothing to do: it already was.",
+            )
+        else:
+            try:
+                score_episode.delay(episode.pk, force=True)
+            except Exception as exc:
+                logger.exception("Could not queue re-scoring")
+                messages.error(request, f"Could not queue the re-scoring: {exc}")
+                return redirect(review_url(episode.pk))
+            activity.record_episodes(Activity.Action.RESCORE, user, [episode.pk])
+            messages.success(request, "Re-scoring queued.")
+        return redirect(review_url(episode.pk))
+
+
+def _int(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+class DeskScorecardAdmin(LoggedActions, ScorecardAdmin):
+    list_display = [*ScorecardAdmin.list_display, "review"]
+
+    @admin.display(description="Review")
+    def review(self, obj):
+        return review_link(obj.episode_id)
+
+
+class DeskScoringRunAdmin(LoggedActions, ScoringRunAdmin):
+    pass
+
+
+class DeskEditorialOverrideAdmin(LoggedActions, EditorialOverrideAdmin):
+    list_display = [*EditorialOverrideAdmin.list_display, "review"]
+
+    @admin.display(description="Review")
+    def review(self, obj):
+        return review_link(obj.episode_id)
+
+
+class DeskShowAdmin(LoggedActions, ShowAdmin):
+    """Shows, with merges (setting "canonical") and deletions in the activity log."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "canonical" in form.changed_data:
+            if obj.canonical_id:
+                activity.record_shows(
+                    Activity.Action.MERGE, request.user, [obj.pk], f"Into {obj.canonical}."
+                )
+            else:
+                activity.record_shows(Activity.Action.UNMERGE, request.user, [obj.pk])
+
+    def delete_model(self, request, obj):
+        activity.record_shows(Activity.Action.DELETE_SHOW, request.user, [obj.pk])
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        activity.record_shows(Activity.Action.DELETE_SHOW, request.user, ids)
+        super().delete_queryset(request, queryset)
+
+
+reregister(Episode, DeskEpisodeAdmin)
+reregister(Scorecard, DeskScorecardAdmin)
+reregister(ScoringRun, DeskScoringRunAdmin)
+reregister(EditorialOverride, DeskEditorialOverrideAdmin)
+reregister(Show, DeskShowAdmin)
+
+
+class EpisodeFilter(admin.SimpleListFilter):
+    """?episode=ID (from the review screen): shown only while it filters."""
+
+    title = "episode"
+    parameter_name = "episode"
+
+    def lookups(self, request, model_admin):
+        episode = Episode.objects.filter(pk=_int(self.value())).only("title").first()
+        return [(str(episode.pk), episode.title)] if episode else []
+
+    def queryset(self, request, queryset):
+        return queryset.filter(episode_id=_int(self.value())) if self.value() else queryset
+
+
+class ShowFilter(admin.SimpleListFilter):
+    """?show=ID: shown only while it filters."""
+
+    title = "show"
+    parameter_name = "show"
+
+    def lookups(self, request, model_admin):
+        show = Show.objects.filter(pk=_int(self.value())).only("title", "feed_url").first()
+        return [(str(show.pk), str(show))] if show else []
+
+    def queryset(self, request, queryset):
+        return queryset.filter(show_id=_int(self.value())) if self.value() else queryset
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    """One log of what editors did, filterable by episode, show, editor and action."""
+
+    list_display = ["created_at", "editor_label", "action", "episode_link", "show_link", "detail"]
+    list_filter = ["action", ("editor", RelatedOnlyFieldListFilter), EpisodeFilter, ShowFilter]
+    search_fields = ["subject", "detail", "editor_name"]
+    date_hierarchy = "created_at"
+    list_select_related = ["episode", "show"]
+    actions = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).order_by("-pk")
+
+    @admin.display(description="Editor", ordering="editor_name")
+    def editor_label(self, obj):
+        return obj.editor_name or "-"
+
+    @admin.display(description="Episode")
+    def episode_link(self, obj):
+        if obj.episode_id:
+            return format_html(
+                '<a href="?{}">{}</a> · {}',
+                urlencode({"episode": obj.episode_id}),
+                obj.episode.title,
+                review_link(obj.episode_id),
+            )
+        return obj.subject if not obj.show_id else "-"
+
+    @admin.display(description="Show")
+    def show_link(self, obj):
+        if obj.show_id:
+            return format_html('<a href="?{}">{}</a>', urlencode({"show": obj.show_id}), obj.show)
+        return obj.subject if obj.action in activity.SHOW_ACTIONS else "-"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Dashboard)
+class DashboardAdmin(admin.ModelAdmin):
+    """Feed health, queues, spend and flagged scorecards on one page."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def get_urls(self):
+        return [
+            path(
+                "",
+                self.admin_site.admin_view(self.changelist_view),
+                name="desk_dashboard_changelist",
+            )
+        ]
+
+    def changelist_view(self, request, extra_context=None):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            **dashboard_data(),
+            "opts": self.opts,
+            "title": "Editors' dashboard",
+            "subtitle": None,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/desk/dashboard.html", context)

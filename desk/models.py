@@ -1,0 +1,73 @@
+"""The editors' activity log, and the dashboard's place in the admin."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Activity(models.Model):
+    """One thing an editor did: hide, unhide, re-score, poll now, merge, delete, correct a score.
+
+    Append-only, like the override log it mirrors: rows are written by desk.activity and never
+    edited. Episode and show links survive as text (`subject`) when the row they point at goes.
+    """
+
+    class Action(models.TextChoices):
+        HIDE = "hide", "Hid episode"
+        UNHIDE = "unhide", "Unhid episode"
+        RESCORE = "rescore", "Queued re-scoring"
+        POLL = "poll", "Polled now"
+        MERGE = "merge", "Merged show"
+        UNMERGE = "unmerge", "Unmerged show"
+        DELETE_SHOW = "delete_show", "Deleted show"
+        OVERRIDE_SET = "override_set", "Set a score"
+        OVERRIDE_CHANGE = "override_change", "Changed a score"
+        OVERRIDE_REVERT = "override_revert", "Reverted a score"
+
+    action = models.CharField(max_length=20, choices=Action)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    editor_name = models.CharField(max_length=300, blank=True)
+    episode = models.ForeignKey(
+        "episodes.Episode", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    show = models.ForeignKey(
+        "shows.Show", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    override = models.ForeignKey(
+        "scoring.EditorialOverride",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    subject = models.CharField(max_length=1000, blank=True, help_text="What was acted on.")
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "activity"
+        verbose_name_plural = "activity log"
+        indexes = [
+            models.Index(fields=["episode", "-created_at"], name="activity_episode_idx"),
+            models.Index(fields=["show", "-created_at"], name="activity_show_idx"),
+            models.Index(fields=["editor", "-created_at"], name="activity_editor_idx"),
+            models.Index(fields=["action", "-created_at"], name="activity_action_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.editor_name or 'Someone'}: {self.get_action_display()} {self.subject}"
+
+
+class Dashboard(models.Model):
+    """No table: gives the dashboard its place (and its view permission) in the admin."""
+
+    class Meta:
+        managed = False
+        default_permissions = ("view",)
+        verbose_name = "dashboard"
+        verbose_name_plural = "dashboard"
+
+    def __str__(self):
+        return "Dashboard"

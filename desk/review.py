@@ -1,0 +1,176 @@
+"""What the review screen shows: the scorecard as the public sees it, each score's evidence,
+log and form, and the transcript with the quoted passages marked."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch
+
+from episodes.models import Episode
+from scoring.effective import apply_overrides, band
+from scoring.models import DimensionScore, EditorialOverride, Scorecard, ScoringRun
+from scoring.quotes import TranscriptIndex
+
+TOTAL_KEY = "total"
+RECENT_RUNS = 5
+
+
+@dataclass
+class ReviewTarget:
+    """One correctable score (a dimension, or the total) with its log and current value."""
+
+    key: str
+    name: str
+    max_score: int
+    model_score: int | None
+    score: int | None
+    dimension: object | None = None
+    rationale: str = ""
+    quotes: list[dict] = field(default_factory=list)
+    needs_review: bool = False
+    clamped: bool = False
+    current: EditorialOverride | None = None
+    history: list[EditorialOverride] = field(default_factory=list)
+    form: object | None = None
+
+    @property
+    def version(self) -> int:
+        """The optimistic-lock version: the id of the newest log row (0: none yet)."""
+        return self.history[0].pk if self.history else 0
+
+
+def review_episodes():
+    """Episodes with what the review screen reads prefetched."""
+    return Episode.objects.select_related("show", "transcript").prefetch_related(
+        Prefetch(
+            "scorecards",
+            # The scorecard readers see: the current one under the active rubric.
+            queryset=Scorecard.objects.filter(is_current=True, rubric__is_active=True)
+            .select_related("rubric")
+            .prefetch_related(
+                Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
+            )
+            .order_by("-created_at"),
+            to_attr="current_scorecards",
+        ),
+        Prefetch(
+            "overrides",
+            queryset=EditorialOverride.objects.select_related("dimension", "editor").order_by(
+                "-pk"
+            ),
+            to_attr="override_log",
+        ),
+    )
+
+
+def review_data(episode) -> dict:
+    """The review screen's data for an episode fetched with review_episodes()."""
+    scorecard = episode.current_scorecards[0] if episode.current_scorecards else None
+    log = episode.override_log
+    current = [o for o in log if o.is_active]
+    effective = apply_overrides(scorecard, current) if scorecard else None
+    transcript = getattr(episode, "transcript", None)
+    speaker = transcript.display_name if transcript else str
+    segments = transcript.segments if transcript else []
+    index = TranscriptIndex(segments) if segments else None
+    marks: dict[int, list[tuple[str, str]]] = {}
+
+    targets = []
+    if scorecard is not None:
+        rows = {row.dimension_id: row for row in scorecard.dimensions.all()}
+        for row, shown in zip(scorecard.dimensions.all(), effective.dimensions, strict=True):
+            quotes = []
+            for number, quote in enumerate(shown.quotes, start=1):
+                anchor = f"quote-{row.dimension.key}-{number}"
+                segment = _locate(index, quote) if index else None
+                if segment is not None:
+                    marks.setdefault(segment, []).append((quote.get("text") or "", anchor))
+                quotes.append(
+                    {
+                        **quote,
+                        "anchor": anchor,
+                        "segment": segment,
+                        "speaker_name": speaker(quote.get("speaker") or ""),
+                    }
+                )
+            targets.append(
+                ReviewTarget(
+                    key=row.dimension.key,
+                    name=row.dimension.name,
+                    max_score=row.dimension.max_score,
+                    model_score=row.score,
+                    score=shown.score,
+                    dimension=row.dimension,
+                    rationale=row.rationale,
+                    quotes=quotes,
+                    needs_review=row.needs_review,
+                    clamped=row.clamped,
+                    current=shown.override,
+                    history=[o for o in log if o.dimension_id == row.dimension_id],
+                )
+            )
+        targets.append(
+            ReviewTarget(
+                key=TOTAL_KEY,
+                name="Total",
+                max_score=100,
+                model_score=scorecard.total,
+                score=effective.total,
+                current=effective.total_override,
+                history=[o for o in log if o.dimension_id is None],
+            )
+        )
+        # Log rows of dimensions the current rubric no longer scores stay readable.
+        orphans = [o for o in log if o.dimension_id and o.dimension_id not in rows]
+    else:
+        orphans = list(log)
+    return {
+        "scorecard": scorecard,
+        "effective": effective,
+        "band": band(effective.total) if effective else "",
+        "dimension_sum": sum(d.score for d in effective.dimensions) if effective else None,
+        "targets": targets,
+        "other_log": orphans,
+        "transcript": transcript,
+        "segments": [
+            {
+                "number": number,
+                "start": segment.get("start"),
+                "speaker": speaker(segment.get("speaker") or ""),
+                "parts": _marked(segment.get("text") or "", marks.get(number - 1, [])),
+                "quoted": number - 1 in marks,
+            }
+            for number, segment in enumerate(segments, start=1)
+        ],
+        "runs": list(
+            ScoringRun.objects.filter(episode=episode).order_by("-started_at")[:RECENT_RUNS]
+        ),
+    }
+
+
+def _locate(index: TranscriptIndex, quote: dict) -> int | None:
+    """The transcript segment (0-based) a stored quote starts in."""
+    match = index.find(quote.get("text") or "")
+    return match.segment if match else None
+
+
+def _marked(text: str, quotes: list[tuple[str, str]]) -> list[dict]:
+    """A segment's text cut into plain and quoted parts ({text, anchor}); a quote that cannot
+    be found verbatim (it runs across segments) marks the whole segment."""
+    spans = []
+    lowered = text.lower()
+    for quote, anchor in quotes:
+        start = lowered.find(quote.lower()) if quote else -1
+        if start < 0:
+            return [{"text": text, "anchor": anchor}]
+        spans.append((start, start + len(quote), anchor))
+    parts, position = [], 0
+    for start, end, anchor in sorted(spans):
+        if start < position:
+            continue  # overlaps the previous quote: that mark covers it
+        if start > position:
+            parts.append({"text": text[position:start], "anchor": ""})
+        parts.append({"text": text[start:end], "anchor": anchor})
+        position = end
+    if position < len(text):
+        parts.append({"text": text[position:], "anchor": ""})
+    return parts

@@ -1,0 +1,212 @@
+"""Any audio file, or a video's sound track, as 16 kHz mono float32 samples, decoded with PyAV.
+
+PyAV's wheels carry their own FFmpeg libraries, so no system ffmpeg is needed at run time. The
+samples go into one array sized from the duration the file declares (grown if it lied), so a
+60-minute episode costs its 230 MB of samples rather than the several copies a list of frames
+joined at the end would. Files that are not audio fail with the AsrError naming why.
+"""
+
+import io
+from pathlib import Path
+
+import av
+import numpy as np
+
+from episodes.asr.errors import (
+    NoSpeech,
+    TooLarge,
+    TooLong,
+    TruncatedAudio,
+    UnreadableAudio,
+    UnsupportedCodec,
+)
+
+SAMPLE_RATE = 16000
+SNIFF_BYTES = 512
+TEXT_STARTS = (b"<!doctype", b"<html", b"<?xml", b"<rss", b"<head", b"<body", b"{", b"[")
+# A few bad packets are a scratch; more than this share is a corrupt file.
+MAX_BAD_PACKET_SHARE = 0.05
+# Decoding this share of the declared duration or less, short by at least TRUNCATION_SECONDS, is
+# a file cut short. Loose on purpose: a VBR MP3 without a Xing header only estimates its length.
+TRUNCATION_SHARE = 0.8
+TRUNCATION_SECONDS = 10.0
+# The loudest 1% of 100 ms blocks quieter than this is silence (speech peaks near -20 dBFS).
+SILENCE_DBFS = -50.0
+# Unknown declared duration: start with room for this much and grow by half as needed.
+INITIAL_SECONDS = 600.0
+GROWTH = 1.5
+FIFO_SECONDS = 10
+
+
+def load_audio(path: str | Path, *, max_seconds: float, max_bytes: int = 0) -> np.ndarray:
+    """Decode the first audio stream to 16 kHz mono float32; raise an AsrError if unusable."""
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as file:
+            head = file.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise UnreadableAudio(f"Cannot read {path.name}: {exc.strerror}") from exc
+    if size == 0:
+        raise UnreadableAudio("The file is empty (0 bytes).")
+    if max_bytes and size > max_bytes:
+        raise TooLarge(f"The file is {size:,} bytes; the limit is {max_bytes:,}.")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").lower().startswith(TEXT_STARTS):
+        raise UnreadableAudio(
+            "The file is an HTML, XML or JSON document, not audio (an error or login page?)."
+        )
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except (av.FFmpegError, UnicodeDecodeError) as exc:
+        raise UnreadableAudio(f"Not a media file PyAV can read: {exc}") from exc
+    with container:
+        stream = audio_stream(container)
+        declared = declared_seconds(container, stream)
+        if declared and declared > max_seconds:
+            raise TooLong(too_long_message(declared, max_seconds))
+        samples, packets, bad = decode(container, stream, declared, max_seconds)
+    decoded = samples.size / SAMPLE_RATE
+    if not samples.size:
+        raise UnreadableAudio("No audio could be decoded from the file.")
+    if bad > MAX_BAD_PACKET_SHARE * packets:
+        raise UnreadableAudio(f"The audio is corrupt: {bad} of {packets} packets undecodable.")
+    if (
+        declared
+        and decoded < TRUNCATION_SHARE * declared
+        and declared - decoded > TRUNCATION_SECONDS
+    ):
+        raise TruncatedAudio(
+            f"The file holds {decoded:.0f} s of the {declared:.0f} s it declares: it was cut "
+            "short (an interrupted download?)."
+        )
+    return samples
+
+
+def audio_stream(container) -> av.AudioStream:
+    """The first audio stream with a decoder; a video's sound track is as good as any."""
+    if not container.streams.audio:
+        raise UnreadableAudio("The file has no audio stream (a silent video, or not media).")
+    stream = container.streams.audio[0]
+    if stream.codec_context is None:
+        raise UnsupportedCodec("The file's audio codec is not one PyAV can decode.")
+    return stream
+
+
+def declared_seconds(container, stream) -> float:
+    """The duration the stream or container header states, 0 when it states none."""
+    if stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    if container.duration:
+        return container.duration / av.time_base
+    return 0.0
+
+
+def decode(container, stream, declared: float, max_seconds: float) -> tuple[np.ndarray, int, int]:
+    """(samples, packets, undecodable packets): resampled into one array, stopped past the cap."""
+    limit = int(max_seconds * SAMPLE_RATE)
+    capacity = int(min(declared or INITIAL_SECONDS, max_seconds) * SAMPLE_RATE) + SAMPLE_RATE
+    buffer = np.empty(capacity, dtype=np.float32)
+    filled = packets = bad = 0
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
+    # Frames are resampled in blocks: PyAV's cost per call, not per sample, dominates otherwise.
+    fifo = av.AudioFifo()
+    block = (stream.codec_context.sample_rate or SAMPLE_RATE) * FIFO_SECONDS
+
+    def append(frame):
+        nonlocal buffer, filled
+        for resampled in resampler.resample(frame):
+            chunk = resampled.to_ndarray().reshape(-1)
+            if filled + chunk.size > buffer.size:
+                grown = np.empty(max(int(buffer.size * GROWTH), filled + chunk.size), np.float32)
+                grown[:filled] = buffer[:filled]
+                buffer = grown
+            buffer[filled : filled + chunk.size] = chunk
+            filled += chunk.size
+
+    for packet in container.demux(stream):
+        if packet.size:
+            packets += 1
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            bad += 1
+            continue
+        for frame in frames:
+            # The FIFO insists on contiguous timestamps; we only need the samples.
+            frame.pts = None
+            fifo.write(frame)
+        if fifo.samples >= block:
+            append(fifo.read())
+            if filled > limit:
+                raise TooLong(too_long_message(filled / SAMPLE_RATE, max_seconds, at_least=True))
+    if fifo.samples:
+        append(fifo.read())
+    append(None)
+    if filled > limit:
+        raise TooLong(too_long_message(filled / SAMPLE_RATE, max_seconds, at_least=True))
+    # A view would pin the whole buffer; copy only when the header overstated a lot.
+    samples = buffer[:filled] if filled > 0.9 * buffer.size else buffer[:filled].copy()
+    return samples, packets, bad
+
+
+def too_long_message(seconds: float, max_seconds: float, *, at_least: bool = False) -> str:
+    return (
+        f"The audio is {'over ' if at_least else ''}{spoken_duration(seconds)} long; the limit "
+        f"is {spoken_duration(max_seconds)} (PODINDEX_ASR_MAX_SECONDS)."
+    )
+
+
+def spoken_duration(seconds: float) -> str:
+    """82 s, 14 min, 6.0 h."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def duration(samples: np.ndarray) -> float:
+    """Seconds of audio in a 16 kHz sample array."""
+    return samples.size / SAMPLE_RATE
+
+
+def require_sound(samples: np.ndarray) -> None:
+    """Raise NoSpeech when the audio is silent throughout (digital or near silence)."""
+    block = SAMPLE_RATE // 10
+    usable = samples[: samples.size // block * block].reshape(-1, block)
+    if not usable.size:
+        raise NoSpeech("The audio is too short to hold speech.")
+    rms = np.sqrt(np.mean(np.square(usable, dtype=np.float32), axis=1))
+    loud = float(np.percentile(rms, 99))
+    if 20 * np.log10(max(loud, 1e-10)) < SILENCE_DBFS:
+        raise NoSpeech("The audio is silent throughout.")
+
+
+def speech_spans(samples: np.ndarray, *, min_silence_ms: int = 500) -> list[tuple[float, float]]:
+    """(start, end) seconds of speech by Silero VAD (ONNX, shipped with faster-whisper)."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=200)
+    return [
+        (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
+        for span in get_speech_timestamps(samples, options)
+    ]
+
+
+def encode_mp3(samples: np.ndarray, *, bit_rate: int = 32000) -> bytes:
+    """Samples as a mono MP3 at `bit_rate`, in memory: what transcription APIs accept."""
+    output = io.BytesIO()
+    with av.open(output, "w", format="mp3") as container:
+        stream = container.add_stream("libmp3lame", rate=SAMPLE_RATE, layout="mono")
+        stream.bit_rate = bit_rate
+        frame = av.AudioFrame.from_ndarray(
+            np.ascontiguousarray(samples, dtype=np.float32).reshape(1, -1),
+            format="flt",
+            layout="mono",
+        )
+        frame.sample_rate = SAMPLE_RATE
+        for packet in stream.encode(frame):
+            container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return output.getvalue()

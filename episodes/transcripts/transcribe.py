@@ -1,0 +1,208 @@
+"""Our own transcripts: an episode's audio, through speech-to-text, into a Transcript.
+
+Used when the publisher links no transcript or every link failed. The audio is streamed
+through the HTTP seam (SSRF checks on every hop, PODINDEX_AUDIO_MAX_BYTES) into a temporary
+file that is deleted whatever happens; episodes.asr decodes, transcribes and labels the
+speakers. Every outcome is recorded on the episode: a retryable failure (network, provider)
+as "transcription_failed", a permanent one (no speech, not English for an English-only
+model, too long) as "untranscribable", each with its reason.
+"""
+
+import logging
+import re
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from core import http
+from episodes import asr
+from episodes.models import Episode, Transcript
+from episodes.signals import transcript_changed
+from episodes.transcripts.analysis import segments_hash
+
+logger = logging.getLogger(__name__)
+
+AUDIO_ACCEPT = "audio/*, video/*;q=0.5, */*;q=0.1"
+# Statuses (Episode.transcript_status) of our own transcription.
+QUEUED = "transcribing"
+DONE = "transcribed"
+FAILED = "transcription_failed"  # may work later: `transcribe_episodes` retries these
+UNTRANSCRIBABLE = "untranscribable"  # will not work: transcript_error says why
+# ASR errors that say something about the audio, not about the moment: no retry.
+PERMANENT = {
+    "unreadable_audio",
+    "unsupported_codec",
+    "truncated_audio",
+    "no_speech",
+    "too_long",
+    "too_large",
+    "unsupported_language",
+}
+# A temporary audio file older than this was left by a worker that was killed: removed.
+STALE_AUDIO_SECONDS = 6 * 3600
+# The longest a transcription may take per second of audio (a slow CPU, a cold model), and
+# the floor: the task's time limit follows from the episode's duration.
+SECONDS_PER_AUDIO_SECOND = 1.0
+MIN_TIME_LIMIT = 10 * 60
+# Self-introductions that let us put a name to a speaker label ("I'm your host, Eric").
+INTRODUCTION = r"\b(?:i'm|i am|my name is|this is)\s+(?:your host,?\s+)?{name}\b"
+INTRODUCTION_WINDOW = 180.0
+
+
+def time_limit(episode: Episode) -> int:
+    """Seconds the transcription task of this episode may run."""
+    duration = episode.duration_seconds or settings.PODINDEX_ASR_MAX_SECONDS
+    seconds = min(duration, settings.PODINDEX_ASR_MAX_SECONDS) * SECONDS_PER_AUDIO_SECOND
+    return max(MIN_TIME_LIMIT, round(seconds))
+
+
+def speaker_count(episode: Episode) -> int | None:
+    """How many people speak, where the feed says (podcast:person hosts and guests)."""
+    speaking = {
+        person["name"].casefold()
+        for person in episode.people or []
+        if person.get("name") and person.get("role", "host") in ("host", "co-host", "guest")
+    }
+    return len(speaking) or None
+
+
+def name_speakers(segments: list[dict], people: list[dict]) -> dict[str, str]:
+    """Labels → names, only where a speaker introduces themself early on by that name."""
+    names = {}
+    for person in people or []:
+        full = (person.get("name") or "").strip()
+        first = full.split()[0] if full else ""
+        if len(first) < 2:
+            continue
+        pattern = re.compile(INTRODUCTION.format(name=re.escape(first)), re.IGNORECASE)
+        labels = {
+            segment["speaker"]
+            for segment in segments
+            if (segment.get("start") or 0) <= INTRODUCTION_WINDOW
+            and pattern.search(segment.get("text", ""))
+        }
+        # Two labels saying the same name, or one label two names: we do not know.
+        if len(labels) == 1:
+            names.setdefault(labels.pop(), []).append(full)
+    return {label: found[0] for label, found in names.items() if len(found) == 1}
+
+
+def needs_transcription(episode: Episode) -> bool:
+    """An episode with audio and no transcript we would keep over ours."""
+    return bool(episode.audio_url) and not Transcript.objects.filter(episode=episode).exists()
+
+
+def transcribe_episode(episode_id: int, *, force: bool = False, progress=None):
+    """Transcribe one episode by id and store the transcript; None when nothing was stored."""
+    episode = Episode.objects.select_related("show").filter(pk=episode_id).first()
+    if episode is None:
+        return None
+    existing = Transcript.objects.filter(episode=episode).first()
+    if existing is not None and not force:
+        # A publisher's or an editor's transcript beats ours; ours is not redone unasked.
+        return existing
+    if existing is not None and existing.source == Transcript.Source.EDITOR:
+        return existing
+    if not episode.audio_url:
+        _set_status(episode, UNTRANSCRIBABLE, "no_audio: the feed gives no audio enclosure")
+        return None
+    _set_status(episode, QUEUED, "")
+    _remove_stale_audio()
+    try:
+        with tempfile.NamedTemporaryFile(dir=_audio_dir(), suffix=".audio") as audio:
+            http.fetch(
+                episode.audio_url,
+                max_bytes=settings.PODINDEX_AUDIO_MAX_BYTES,
+                accept=AUDIO_ACCEPT,
+                total_timeout=settings.PODINDEX_AUDIO_FETCH_SECONDS,
+                sink=audio,
+            )
+            audio.flush()
+            return transcribe_audio(episode, Path(audio.name), progress=progress)
+    except http.FetchError as exc:
+        _set_status(episode, FAILED, f"download: {exc}")
+        return None
+
+
+def transcribe_audio(episode: Episode, path: Path, *, progress=None) -> Transcript | None:
+    """Transcribe an audio file of this episode and store it; failures are recorded."""
+    started = time.monotonic()
+    try:
+        result = asr.transcribe_file(path, speakers=speaker_count(episode), progress=progress)
+    except asr.AsrError as exc:
+        status = UNTRANSCRIBABLE if exc.status in PERMANENT else FAILED
+        _set_status(episode, status, f"{exc.status}: {exc}")
+        return None
+    logger.info(
+        "Transcribed episode %s: %.0f s of audio in %.0f s",
+        episode.pk,
+        result.audio_seconds,
+        time.monotonic() - started,
+    )
+    return _store(episode, result)
+
+
+def _store(episode: Episode, result) -> Transcript:
+    with transaction.atomic():
+        # A publisher transcript that arrived meanwhile wins: ours is not written over it.
+        current = Transcript.objects.select_for_update().filter(episode=episode).first()
+        if current is not None and current.source != Transcript.Source.ASR:
+            _set_status(episode, DONE, "")
+            return current
+        transcript = current or Transcript(episode=episode)
+        changed = current is None or segments_hash(result.segments) != current.content_hash
+        transcript.source = Transcript.Source.ASR
+        transcript.source_url = episode.audio_url
+        transcript.format = "asr"
+        transcript.language = (result.language or "")[:20]
+        transcript.segments = result.segments
+        transcript.speaker_names = name_speakers(result.segments, episode.people)
+        transcript.engine = result.engine
+        transcript.model = result.model[:200]
+        transcript.audio_seconds = result.audio_seconds
+        transcript.wall_seconds = result.wall_seconds
+        transcript.cpu_seconds = result.cpu_seconds
+        transcript.cost_usd = Decimal(str(result.cost_usd or 0))
+        transcript.save()
+        _set_status(episode, DONE, "")
+        if changed:
+            transcript_changed.send(sender=Transcript, episode_id=episode.pk)
+    return transcript
+
+
+def _set_status(episode: Episode, status: str, error: str) -> None:
+    episode.transcript_status = status
+    episode.transcript_error = error[:5000]
+    Episode.objects.filter(pk=episode.pk).update(
+        transcript_status=status, transcript_error=episode.transcript_error
+    )
+
+
+def _audio_dir() -> Path:
+    folder = Path(settings.PODINDEX_ASR_TMP_DIR or tempfile.gettempdir()) / "podindex-audio"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _remove_stale_audio() -> None:
+    cutoff = time.time() - STALE_AUDIO_SECONDS
+    for path in _audio_dir().glob("*.audio"):
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+        except OSError:
+            continue
+
+
+def episodes_to_transcribe(statuses=(FAILED,)):
+    """Episodes without a transcript whose transcription is in one of these states."""
+    return (
+        Episode.objects.filter(transcript__isnull=True, transcript_status__in=list(statuses))
+        .exclude(audio_url="")
+        .select_related("show")
+        .order_by("-published_at", "-id")
+    )

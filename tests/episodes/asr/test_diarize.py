@@ -1,0 +1,163 @@
+"""Speaker labels without torch: the GE2E encoder in numpy, clustering, and labelled segments."""
+
+import sys
+
+import numpy as np
+import pytest
+
+from episodes.asr import EngineUnavailable, diarize
+from episodes.asr.engines import Segment, Word
+
+
+def words(*spec) -> list[Word]:
+    """Words from (start, end, text) triples."""
+    return [Word(start, end, f" {text}") for start, end, text in spec]
+
+
+def test_it_reads_the_ge2e_weights_without_importing_torch_or_resemblyzer():
+    state = diarize.read_legacy_checkpoint(diarize.encoder_weights_path())
+    assert state["lstm.weight_ih_l0"].shape == (1024, 40)
+    assert state["lstm.weight_hh_l2"].shape == (1024, 256)
+    assert state["linear.weight"].shape == (256, 256)
+    assert all(array.dtype == np.float32 for array in state.values())
+    assert "torch" not in sys.modules and "resemblyzer" not in sys.modules
+
+
+def test_it_builds_librosas_mel_filterbank():
+    bank = diarize.mel_filterbank()
+    assert bank.shape == (40, 201)
+    # Reference values from librosa 0.11 filters.mel(sr=16000, n_fft=400, n_mels=40).
+    assert bank[3, 6:10] == pytest.approx(
+        [0.00356385, 0.01095406, 0.00884067, 0.00145046], rel=1e-4
+    )
+    assert bank[39, -6:-1] == pytest.approx(
+        [0.00060758, 0.00048606, 0.00036455, 0.00024303, 0.00012152], rel=1e-4
+    )
+
+
+def plain_lstm_embedding(state: dict, mels: np.ndarray) -> np.ndarray:
+    """torch.nn.LSTM's equations as documented, step by step: the reference for the fast one."""
+
+    def sigmoid(x):
+        return 1 / (1 + np.exp(-x))
+
+    sequence = mels.astype(np.float64)
+    for layer in range(3):
+        w_ih, w_hh = state[f"lstm.weight_ih_l{layer}"], state[f"lstm.weight_hh_l{layer}"]
+        bias = state[f"lstm.bias_ih_l{layer}"] + state[f"lstm.bias_hh_l{layer}"]
+        h = np.zeros((mels.shape[0], 256))
+        c = np.zeros_like(h)
+        outputs = []
+        for step in range(mels.shape[1]):
+            gates = sequence[:, step] @ w_ih.T + h @ w_hh.T + bias
+            i, f, g, o = np.split(gates, 4, axis=1)
+            c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
+            h = sigmoid(o) * np.tanh(c)
+            outputs.append(h)
+        sequence = np.stack(outputs, axis=1)
+    embedding = np.maximum(h @ state["linear.weight"].T + state["linear.bias"], 0)
+    return embedding / np.linalg.norm(embedding, axis=1, keepdims=True)
+
+
+def test_its_fast_lstm_matches_the_textbook_equations():
+    state = diarize.read_legacy_checkpoint(diarize.encoder_weights_path())
+    mels = np.random.default_rng(1).gamma(0.5, 2.0, (3, 40, 40)).astype(np.float32)
+    fast = diarize.speaker_encoder().embed(mels)
+    assert fast == pytest.approx(plain_lstm_embedding(state, mels), abs=1e-5)
+    assert np.linalg.norm(fast, axis=1) == pytest.approx(1.0)
+
+
+def test_it_tells_two_voices_apart_and_knows_one_voice_again(interview, interview_samples):
+    host_turn, guest_turn, host_again = interview.spans[0], interview.spans[1], interview.spans[2]
+    starts = [host_turn[0] + 1, host_turn[0] + 5, guest_turn[0] + 1, host_again[0] + 1]
+    host, host_later, guest, host_next_turn = diarize.voice_prints(interview_samples, starts)
+    assert host @ host_later > host @ guest
+    assert host @ host_next_turn > host @ guest
+
+
+def test_it_caps_the_windows_of_a_long_episode():
+    # Three hours of speech in 10-second stretches: more stretches than windows allowed.
+    stretches = [(start, start + 10.0) for start in np.arange(0, 3 * 3600, 10.5)]
+    windows = diarize.place_windows(stretches, 3 * 3600)
+    assert len(windows) <= diarize.MAX_WINDOWS
+    assert windows[0][1] >= 0 and windows[-1][2] <= 3 * 3600
+
+
+def test_it_spreads_windows_over_every_stretch_when_the_budget_allows():
+    # An hour in 30-second stretches: each gets windows, the hop grows to fit the budget.
+    stretches = [(start, start + 30.0) for start in np.arange(0, 3600, 30.5)]
+    windows = diarize.place_windows(stretches, 3600)
+    assert len(windows) <= diarize.MAX_WINDOWS
+    covered = {next(n for n, (a, b) in enumerate(stretches) if a <= w[1] < b) for w in windows}
+    assert covered == set(range(len(stretches)))
+
+
+def test_it_gives_every_stretch_of_speech_a_window_however_short():
+    stretches = [(1.0, 1.4), (3.0, 9.0)]
+    windows = diarize.place_windows(stretches, 10.0)
+    covered = [(start, end) for _, start, end in windows]
+    assert covered[0] == (1.0, 1.4)
+    assert all(start >= 3.0 and end <= 9.0 + 1e-9 for start, end in covered[1:])
+
+
+def test_it_groups_voice_prints_into_the_count_it_is_given():
+    rng = np.random.default_rng(0)
+    centres = rng.random((3, 256))
+    prints = np.concatenate([centre + 0.02 * rng.standard_normal((20, 256)) for centre in centres])
+    prints /= np.linalg.norm(prints, axis=1, keepdims=True)
+    ids = diarize.cluster(prints, 3)
+    assert len(set(ids)) == 3
+    assert all(len(set(ids[n * 20 : (n + 1) * 20])) == 1 for n in range(3))
+
+
+def test_it_estimates_one_speaker_when_all_prints_are_alike():
+    rng = np.random.default_rng(0)
+    prints = rng.random(256) + 0.01 * rng.standard_normal((30, 256))
+    prints /= np.linalg.norm(prints, axis=1, keepdims=True)
+    assert set(diarize.cluster(prints, None)) == {0}
+
+
+def test_it_moves_a_speaker_change_to_the_nearest_sentence_end():
+    said = words(
+        (0.0, 0.5, "How"), (0.5, 1.0, "are"), (1.0, 1.5, "you?"), (1.6, 2.0, "Fine,"),
+        (2.0, 2.4, "thanks."),
+    )  # fmt: skip
+    # The voice prints put "you?" with the second speaker; the question mark says otherwise.
+    assert diarize.snap_to_sentence_ends(said, [0, 0, 1, 1, 1]) == [0, 0, 0, 1, 1]
+
+
+def test_it_leaves_a_change_alone_when_no_sentence_ends_nearby():
+    said = words((0.0, 0.5, "so"), (0.5, 1.0, "we"), (1.0, 1.5, "think"), (5.0, 5.4, "right"))
+    assert diarize.snap_to_sentence_ends(said, [0, 0, 1, 1]) == [0, 0, 1, 1]
+
+
+def test_it_splits_a_segment_where_the_speaker_changes_and_letters_them_in_order():
+    first = Segment(0.0, 2.4, "How are you? Fine, thanks.", words(
+        (0.0, 0.5, "How"), (0.5, 1.0, "are"), (1.0, 1.5, "you?"), (1.6, 2.0, "Fine,"),
+        (2.0, 2.4, "thanks."),
+    ))  # fmt: skip
+    second = Segment(3.0, 3.5, "Good.", words((3.0, 3.5, "Good.")))
+    labels = diarize.relabel([7, 7, 7, 2, 2, 7])
+    assert diarize.build_segments([first, second], labels) == [
+        {"speaker": "A", "start": 0.0, "end": 1.5, "text": "How are you?"},
+        {"speaker": "B", "start": 1.6, "end": 2.4, "text": "Fine, thanks."},
+        {"speaker": "A", "start": 3.0, "end": 3.5, "text": "Good."},
+    ]
+
+
+def test_it_gives_a_word_the_speaker_whose_turns_overlap_it_most():
+    said = words((0.0, 1.0, "one"), (1.0, 2.0, "two"), (5.0, 6.0, "three"))
+    turns = [(0.0, 1.2, 0), (1.2, 4.0, 1)]
+    assert diarize.assign_words(said, turns) == [0, 1, 1]
+
+
+def test_it_says_what_to_install_when_pyannote_is_asked_for_but_missing(interview_samples):
+    segments = [Segment(0.0, 1.0, "Hello.", words((0.0, 1.0, "Hello.")))]
+    with pytest.raises(EngineUnavailable, match=r"pip install pyannote\.audio"):
+        diarize.label_speakers(interview_samples, segments, method="pyannote")
+
+
+def test_it_refuses_an_unknown_diarization_method(interview_samples):
+    segments = [Segment(0.0, 1.0, "Hello.", words((0.0, 1.0, "Hello.")))]
+    with pytest.raises(EngineUnavailable, match="ge2e, pyannote, none"):
+        diarize.label_speakers(interview_samples, segments, method="guess")

@@ -1,0 +1,129 @@
+"""An espeak-ng interview through the local engine: the words, the speakers, their shares."""
+
+import pytest
+
+from episodes.asr import UnsupportedLanguage, audio, diarize, transcribe_file
+from episodes.asr.engines import Segment, Word
+from tests.factories.audio import (
+    GERMAN_MONOLOGUE,
+    labelled_words,
+    normalise,
+    render,
+    video_with_audio,
+    word_error_rate,
+    word_shares,
+)
+
+# tiny.en on espeak-ng speech scores 8-12%: a regression in decoding or stitching shows up here.
+MAX_WER = 0.18
+# Speaker shares of words, in percentage points.
+SHARE_TOLERANCE = 4.0
+
+
+def test_it_transcribes_an_interview_close_to_the_script(interview, interview_transcript):
+    words = [word for _, word in labelled_words(interview_transcript.segments)]
+    assert word_error_rate(normalise(interview.text), words) < MAX_WER
+
+
+def test_it_hears_english_and_reports_the_audio_length(interview, interview_transcript):
+    assert interview_transcript.language == "en"
+    assert interview_transcript.duration == pytest.approx(interview.duration, abs=0.1)
+    assert interview_transcript.engine == "local"
+    assert interview_transcript.model == "tiny.en"
+
+
+def test_it_finds_two_voices_without_being_told_how_many(interview_transcript):
+    assert interview_transcript.speakers == ["A", "B"]
+
+
+def test_it_labels_speakers_in_the_order_they_first_speak(interview_transcript):
+    first, second = interview_transcript.segments[:2]
+    assert (first["speaker"], second["speaker"]) == ("A", "B")
+    assert first["text"].startswith("Welcome back to the show.")
+    assert second["text"].startswith("Thanks for having me")
+
+
+def test_it_gives_each_speaker_their_share_of_the_words(interview, interview_transcript):
+    found = word_shares([speaker for speaker, _ in labelled_words(interview_transcript.segments)])
+    expected = interview.share()
+    assert found.keys() == expected.keys()
+    for speaker, share in expected.items():
+        assert found[speaker] == pytest.approx(share, abs=SHARE_TOLERANCE)
+
+
+def test_it_finds_three_voices_when_told_there_are_three(panel, panel_transcript):
+    assert panel_transcript.speakers == ["A", "B", "C"]
+    found = word_shares([speaker for speaker, _ in labelled_words(panel_transcript.segments)])
+    for speaker, share in panel.share().items():
+        assert found[speaker] == pytest.approx(share, abs=SHARE_TOLERANCE)
+
+
+def test_it_finds_three_voices_in_the_panel_without_being_told(panel):
+    samples = audio.load_audio(panel.path, max_seconds=3600)
+    segments = diarize.label_speakers(samples, script_segments(panel), method="ge2e")
+    found = word_shares([speaker for speaker, _ in labelled_words(segments)])
+    assert list(found) == ["A", "B", "C"]
+    for speaker, share in panel.share().items():
+        assert found[speaker] == pytest.approx(share, abs=SHARE_TOLERANCE)
+
+
+def script_segments(recording) -> list[Segment]:
+    """The script's turns as engine segments, words timed evenly over each turn."""
+    timed = iter(recording.timed_words())
+    segments = []
+    for (_, text), (start, end) in zip(recording.turns, recording.spans, strict=True):
+        words = [
+            Word(begin, finish, f" {word}")
+            for begin, finish, word in (next(timed) for _ in text.split())
+        ]
+        segments.append(Segment(start, end, text, words))
+    return segments
+
+
+def test_it_keeps_segments_in_time_order_with_their_times_inside_the_audio(interview_transcript):
+    segments = interview_transcript.segments
+    starts = [segment["start"] for segment in segments]
+    assert starts == sorted(starts)
+    assert all(0 <= s["start"] <= s["end"] <= interview_transcript.duration for s in segments)
+
+
+def test_it_reports_what_the_transcription_took(interview_transcript):
+    result = interview_transcript
+    assert result.audio_seconds == pytest.approx(result.duration, abs=0.01)
+    assert result.wall_seconds > 0 and result.cpu_seconds > 0
+    assert result.real_time_factor == pytest.approx(result.audio_seconds / result.wall_seconds)
+    assert set(result.stage_seconds) == {"decode", "transcribe", "diarize"}
+    assert result.cost_usd == 0
+
+
+def test_it_takes_the_sound_track_of_a_video(short_clip, audio_dir):
+    video = video_with_audio(short_clip.path, audio_dir / "clip.mp4")
+    result = transcribe_file(video, engine="local")
+    words = [word for _, word in labelled_words(result.segments)]
+    assert word_error_rate(normalise(short_clip.text), words) < MAX_WER
+    assert result.speakers == ["A", "B"]
+
+
+def test_it_labels_everyone_a_when_speaker_labels_are_off(short_clip, settings):
+    settings.PODINDEX_DIARIZATION = "none"
+    result = transcribe_file(short_clip.path, engine="local")
+    assert result.speakers == ["A"]
+    text = " ".join(segment["text"] for segment in result.segments)
+    assert "Welcome back to the show." in text and "Thanks for having me" in text
+
+
+def test_it_reports_progress_as_it_transcribes(short_clip):
+    calls = []
+    result = transcribe_file(short_clip.path, engine="local", progress=lambda *a: calls.append(a))
+    done = [seconds for seconds, _ in calls]
+    assert calls and done == sorted(done)
+    assert all(total == pytest.approx(result.audio_seconds) for _, total in calls)
+    assert done[-1] == pytest.approx(result.audio_seconds, abs=2.0)
+
+
+def test_it_refuses_german_speech_with_an_english_only_model(audio_dir):
+    german = render(GERMAN_MONOLOGUE, audio_dir / "german.mp3")
+    with pytest.raises(UnsupportedLanguage) as caught:
+        transcribe_file(german.path, engine="local")
+    assert caught.value.status == "unsupported_language"
+    assert "PODINDEX_ASR_MODEL" in str(caught.value)
