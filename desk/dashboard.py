@@ -3,12 +3,13 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from desk.models import Activity
 from desk.queues import queue_lengths
-from episodes.models import Episode
+from episodes.models import Episode, Transcript
+from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus
 from scoring import budget
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
@@ -95,7 +96,25 @@ def scoring_health(since) -> dict:
 
 def transcript_health(since) -> dict:
     failed = Episode.objects.filter(transcript_status=TranscriptStatus.FAILED)
+    ours = Transcript.objects.filter(source=Transcript.Source.ASR, updated_at__gte=since)
+    made = ours.aggregate(
+        count=Count("pk"),
+        audio=Sum("audio_seconds"),
+        wall=Sum("wall_seconds"),
+        cpu=Sum("cpu_seconds"),
+        cost=Sum("cost_usd"),
+    )
     return {
+        "transcribing": Episode.objects.filter(transcript_status=transcribe.QUEUED).count(),
+        "transcription_failed": Episode.objects.filter(transcript_status=transcribe.FAILED).count(),
+        "untranscribable": Episode.objects.filter(
+            transcript_status=transcribe.UNTRANSCRIBABLE
+        ).count(),
+        "made": made["count"],
+        "audio_hours": (made["audio"] or 0) / 3600,
+        "cpu_hours": (made["cpu"] or 0) / 3600,
+        "real_time_factor": (made["audio"] / made["wall"]) if made["wall"] else None,
+        "cost": made["cost"] or 0,
         "waiting": Episode.objects.filter(transcript_status=TranscriptStatus.PENDING).count(),
         "failed_count": failed.count(),
         "failed_recently": failed.filter(updated_at__gte=since).count(),

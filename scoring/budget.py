@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
+from episodes.models import Transcript
 from scoring.models import ScoringRun
 
 
@@ -22,9 +23,12 @@ def next_day(now: datetime | None = None) -> datetime:
 
 
 def spent_today() -> Decimal:
-    """USD spent by today's scoring runs, failed ones included (they were billed too)."""
-    total = ScoringRun.objects.filter(started_at__gte=start_of_day()).aggregate(s=Sum("cost_usd"))
-    return total["s"] or Decimal(0)
+    """USD spent today with providers: scoring runs (failed ones too: they were billed) and
+    our transcriptions through a speech-to-text API."""
+    since = start_of_day()
+    scoring = ScoringRun.objects.filter(started_at__gte=since).aggregate(s=Sum("cost_usd"))
+    listening = Transcript.objects.filter(updated_at__gte=since).aggregate(s=Sum("cost_usd"))
+    return (scoring["s"] or Decimal(0)) + (listening["s"] or Decimal(0))
 
 
 def daily_budget() -> Decimal:
