@@ -15,6 +15,7 @@ FENCE_CLOSE = "TRANSCRIPT>>>"
 NOTES_OPEN = "<<<NOTES"
 NOTES_CLOSE = "NOTES>>>"
 MAX_NOTES_CHARS = 2000
+MAX_SPEAKER_CHARS = 80
 
 INSTRUCTIONS = """\
 You are the scoring editor of The B2B Podcast Index. You judge how much substance a B2B \
@@ -62,10 +63,15 @@ def timestamp(seconds: float | None) -> str:
     return f"[{hours}:{minutes:02d}:{secs:02d}] " if hours else f"[{minutes:02d}:{secs:02d}] "
 
 
+def _speaker(context: EpisodeContext, label: str) -> str:
+    """A speaker's name as one short defused line: names come from feeds, untrusted too."""
+    return _defuse(" ".join(context.speaker(label).split()))[:MAX_SPEAKER_CHARS]
+
+
 def transcript_lines(context: EpisodeContext) -> list[str]:
     """The transcript as "[mm:ss] Speaker: text" lines, one per segment."""
     return [
-        f"{timestamp(s.get('start'))}{context.speaker(s.get('speaker') or '')}: "
+        f"{timestamp(s.get('start'))}{_speaker(context, s.get('speaker') or '')}: "
         + _defuse(" ".join((s.get("text") or "").split()))
         for s in context.segments
         if (s.get("text") or "").strip()
