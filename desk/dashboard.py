@@ -95,9 +95,20 @@ def scoring_health(since) -> dict:
 
 
 def transcript_health(since) -> dict:
+    """Publisher transcripts waiting and failed, and our own speech-to-text: its queue and
+    what it made recently (two aggregate queries and the latest failures)."""
     failed = Episode.objects.filter(transcript_status=TranscriptStatus.FAILED)
-    ours = Transcript.objects.filter(source=Transcript.Source.ASR, updated_at__gte=since)
-    made = ours.aggregate(
+    statuses = Episode.objects.aggregate(
+        waiting=Count("pk", filter=Q(transcript_status=TranscriptStatus.PENDING)),
+        failed_count=Count("pk", filter=Q(transcript_status=TranscriptStatus.FAILED)),
+        failed_recently=Count(
+            "pk", filter=Q(transcript_status=TranscriptStatus.FAILED, updated_at__gte=since)
+        ),
+        transcribing=Count("pk", filter=Q(transcript_status=transcribe.QUEUED)),
+        transcription_failed=Count("pk", filter=Q(transcript_status=transcribe.FAILED)),
+        untranscribable=Count("pk", filter=Q(transcript_status=transcribe.UNTRANSCRIBABLE)),
+    )
+    made = Transcript.objects.filter(source=Transcript.Source.ASR, updated_at__gte=since).aggregate(
         count=Count("pk"),
         audio=Sum("audio_seconds"),
         wall=Sum("wall_seconds"),
@@ -105,19 +116,12 @@ def transcript_health(since) -> dict:
         cost=Sum("cost_usd"),
     )
     return {
-        "transcribing": Episode.objects.filter(transcript_status=transcribe.QUEUED).count(),
-        "transcription_failed": Episode.objects.filter(transcript_status=transcribe.FAILED).count(),
-        "untranscribable": Episode.objects.filter(
-            transcript_status=transcribe.UNTRANSCRIBABLE
-        ).count(),
+        **statuses,
         "made": made["count"],
         "audio_hours": (made["audio"] or 0) / 3600,
         "cpu_hours": (made["cpu"] or 0) / 3600,
         "real_time_factor": (made["audio"] / made["wall"]) if made["wall"] else None,
         "cost": made["cost"] or 0,
-        "waiting": Episode.objects.filter(transcript_status=TranscriptStatus.PENDING).count(),
-        "failed_count": failed.count(),
-        "failed_recently": failed.filter(updated_at__gte=since).count(),
         "failed": list(
             failed.select_related("show")
             .only("title", "transcript_error", "updated_at", "show__title")
