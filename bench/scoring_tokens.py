@@ -17,10 +17,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from core.llm import load_litellm  # noqa: E402
 from episodes.transcripts.parse import parse_plain_text  # noqa: E402
 from scoring import prompt  # noqa: E402
 from scoring.engines.base import DimensionSpec, EpisodeContext  # noqa: E402
-from scoring.engines.llm import load_litellm  # noqa: E402
 from scoring.models import Rubric  # noqa: E402
 
 REFERENCE = ROOT.parent / "shared" / "reference" / "seed-episode-page.txt"

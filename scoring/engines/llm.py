@@ -6,16 +6,13 @@ the OpenAI SDK's own retries and litellm's are switched off.
 """
 
 import logging
-import os
-import random
-import threading
 import time
 from decimal import Decimal
-from email.utils import parsedate_to_datetime
 
 from django.conf import settings
 from django.utils import timezone
 
+from core.llm import describe_error, is_retryable, load_litellm, retry_wait
 from scoring import budget, prompt
 from scoring.engines.base import (
     BudgetExceeded,
@@ -36,22 +33,8 @@ DEFAULT_CONTEXT_TOKENS = 8192
 CONTEXT_MARGIN = 0.05
 SAMPLE_EXCERPTS = 8
 MICRODOLLAR = Decimal("0.000001")
-RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
 
-_import_lock = threading.Lock()
 _registered: set[str] = set()
-
-
-def load_litellm():
-    """Import litellm offline (bundled cost map, no tokenizer downloads), once."""
-    with _import_lock:
-        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-        os.environ["LITELLM_OFFLINE_MODE"] = "true"
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.telemetry = False
-        return litellm
 
 
 class LLMEngine:
@@ -268,10 +251,7 @@ class LLMEngine:
 
     def wait_before_retry(self, attempt: int, exc: Exception) -> float:
         """Retry-After when the server says, else exponential backoff with jitter; capped."""
-        retry_after = retry_after_seconds(exc)
-        if retry_after is not None:
-            return min(retry_after, self.max_wait)
-        return min(self.backoff * (2**attempt) * random.uniform(0.5, 1.0), self.max_wait)
+        return retry_wait(attempt, exc, self.backoff, self.max_wait)
 
     # --- cost -----------------------------------------------------------------------------
 
@@ -344,37 +324,3 @@ def sample_evenly(lines: list[str], share: float, excerpts: int = SAMPLE_EXCERPT
         if omitted:
             sampled.append(f"[… {omitted} lines omitted …]")
     return sampled
-
-
-def is_retryable(exc: Exception) -> bool:
-    """Rate limits, server errors, timeouts and dropped connections are worth another try."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status in RETRYABLE_STATUS
-    name = type(exc).__name__
-    return name in {"Timeout", "APIConnectionError", "APITimeoutError", "ServiceUnavailableError"}
-
-
-def describe_error(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    message = " ".join(str(exc).split())[:300]
-    return f"{type(exc).__name__}" + (f" {status}" if status else "") + f": {message}"
-
-
-def retry_after_seconds(exc: Exception) -> float | None:
-    """The server's Retry-After (seconds or an HTTP date), if it sent one."""
-    headers = getattr(exc, "litellm_response_headers", None)
-    response = getattr(exc, "response", None)
-    if headers is None and response is not None:
-        headers = getattr(response, "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max((parsedate_to_datetime(value) - timezone.now()).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None

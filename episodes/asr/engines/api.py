@@ -13,19 +13,15 @@ and offline mode, as scoring does: importing it otherwise fetches prices over th
 
 import itertools
 import logging
-import os
-import random
 import re
-import threading
 import time
 from collections import deque
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 
 import numpy as np
 from django.conf import settings
-from django.utils import timezone
 
+from core.llm import describe_error, is_retryable, is_timeout, load_litellm, retry_wait
 from episodes.asr import audio
 from episodes.asr.engines.base import Progress, Segment, Transcription, Word
 from episodes.asr.errors import NoSpeech, ProviderError, ProviderTimeout, TooLarge
@@ -42,9 +38,6 @@ OVERLAP_SECONDS = 1.0
 MIN_SPEECH_SECONDS = 1.0
 # A piece refused as too large is halved until it is shorter than this; then we give up.
 MIN_PIECE_SECONDS = 5.0
-RETRYABLE_STATUS = {408, 409, 425, 429, 500, 502, 503, 504, 529}
-TIMEOUT_ERRORS = {"Timeout", "APITimeoutError", "ReadTimeout", "ConnectTimeout"}
-CONNECTION_ERRORS = {"APIConnectionError", "ServiceUnavailableError", "InternalServerError"}
 # OpenAI's verbose_json names the language ("english"); our transcripts store codes.
 LANGUAGE_CODES = {
     "english": "en",
@@ -61,20 +54,6 @@ LANGUAGE_CODES = {
     "korean": "ko",
     "hindi": "hi",
 }
-
-_import_lock = threading.Lock()
-
-
-def load_litellm():
-    """Import litellm offline (bundled cost map, no downloads), once."""
-    with _import_lock:
-        os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
-        os.environ["LITELLM_OFFLINE_MODE"] = "true"
-        import litellm
-
-        litellm.suppress_debug_info = True
-        litellm.telemetry = False
-        return litellm
 
 
 @dataclass
@@ -209,10 +188,7 @@ class ApiEngine:
 
     def wait_before_retry(self, attempt: int, exc: Exception) -> float:
         """Retry-After when the server says, else exponential backoff with jitter; capped."""
-        retry_after = retry_after_seconds(exc)
-        if retry_after is not None:
-            return min(retry_after, self.max_wait)
-        return min(self.backoff * (2**attempt) * random.uniform(0.5, 1.0), self.max_wait)
+        return retry_wait(attempt, exc, self.backoff, self.max_wait)
 
 
 # --- cutting the audio into pieces -------------------------------------------------------------
@@ -353,43 +329,3 @@ def response_cost(response) -> float:
     """What litellm priced the call at; 0 when it does not know the model's price."""
     hidden = getattr(response, "_hidden_params", None) or {}
     return float(hidden.get("response_cost") or 0.0)
-
-
-# --- errors ----------------------------------------------------------------------------------
-
-
-def is_timeout(exc: Exception) -> bool:
-    return type(exc).__name__ in TIMEOUT_ERRORS
-
-
-def is_retryable(exc: Exception) -> bool:
-    """Rate limits, server errors, timeouts and dropped connections are worth another try."""
-    status = getattr(exc, "status_code", None)
-    if isinstance(status, int):
-        return status in RETRYABLE_STATUS
-    return is_timeout(exc) or type(exc).__name__ in CONNECTION_ERRORS
-
-
-def describe_error(exc: Exception) -> str:
-    status = getattr(exc, "status_code", None)
-    message = " ".join(str(exc).split())[:300]
-    return f"{type(exc).__name__}" + (f" {status}" if status else "") + f": {message}"
-
-
-def retry_after_seconds(exc: Exception) -> float | None:
-    """The server's Retry-After (seconds or an HTTP date), if it sent one."""
-    headers = getattr(exc, "litellm_response_headers", None)
-    response = getattr(exc, "response", None)
-    if headers is None and response is not None:
-        headers = getattr(response, "headers", None)
-    value = headers.get("retry-after") if headers is not None else None
-    if not value:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        pass
-    try:
-        return max((parsedate_to_datetime(value) - timezone.now()).total_seconds(), 0.0)
-    except (TypeError, ValueError):
-        return None
