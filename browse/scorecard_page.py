@@ -1,7 +1,7 @@
 """What the episode scorecard page shows, assembled in a constant number of queries."""
 
 from django.conf import settings
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import NoReverseMatch, reverse
 
 from core.absolute import absolute_url
@@ -14,8 +14,14 @@ MORE_FROM_SHOW = 5
 
 def scorecard_page_episodes():
     """Public episodes with everything their page needs prefetched."""
+    # A new score held for an editor's review (scoring.outliers): the page says so, and shows
+    # none of its figures. An annotation, so the page's query count does not grow.
+    held = Scorecard.objects.filter(
+        episode=OuterRef("pk"), hold=Scorecard.Hold.HELD, rubric__is_active=True
+    )
     return (
         Episode.objects.listed()
+        .annotate(score_held=Exists(held))
         .select_related("show", "transcript")
         .prefetch_related(
             "show__categories",
@@ -79,6 +85,7 @@ def scorecard_page_context(request, episode) -> dict:
         "scored_by": scored_by(scorecard),
         "dimension_sum": sum(d.score for d in effective.dimensions) if effective else None,
         "review_url": staff_review_url(request, episode),
+        "score_held": getattr(episode, "score_held", False),
     }
 
 

@@ -57,6 +57,13 @@ class Scorecard(models.Model):
         BASELINE = "baseline", "Baseline (offline)"
         LLM = "llm", "LLM"
 
+    class Hold(models.TextChoices):
+        NONE = "", "Not held"
+        HELD = "held", "Held for an editor's review"
+        RELEASED = "released", "Released by an editor"
+        REJECTED = "rejected", "Rejected by an editor"
+        SUPERSEDED = "superseded", "Held, then replaced by a newer score"
+
     episode = models.ForeignKey(
         "episodes.Episode", on_delete=models.CASCADE, related_name="scorecards"
     )
@@ -79,6 +86,19 @@ class Scorecard(models.Model):
     latency_ms = models.PositiveIntegerField(default=0)
     quotes_dropped = models.PositiveSmallIntegerField(default=0)
     needs_review = models.BooleanField(default=False)
+    # An outlier (scoring.outliers) is written held: not current, so not public, until an
+    # editor releases it (it becomes current) or rejects it (it never does).
+    hold = models.CharField(max_length=12, choices=Hold, blank=True, default=Hold.NONE)
+    held_reasons = models.JSONField(
+        default=list, blank=True, help_text="Why the score was held for an editor's review."
+    )
+    held_at = models.DateTimeField(null=True, blank=True)
+    hold_decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Kept as written, like the override log's editor_name.
+    hold_decided_by_name = models.CharField(max_length=300, blank=True)
+    hold_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -93,6 +113,10 @@ class Scorecard(models.Model):
         indexes = [
             # episode page: the current scorecard of an episode
             models.Index(fields=["episode", "is_current"], name="scorecard_current_idx"),
+            # episode page, pending scoring, dashboard: an episode's score held for review
+            models.Index(
+                fields=["episode"], condition=models.Q(hold="held"), name="scorecard_held_idx"
+            ),
         ]
 
     def __str__(self):
@@ -101,6 +125,11 @@ class Scorecard(models.Model):
     @property
     def is_baseline(self):
         return self.engine == self.Engine.BASELINE
+
+    @property
+    def is_held(self) -> bool:
+        """Waiting for an editor: not public until released."""
+        return self.hold == self.Hold.HELD
 
 
 class DimensionScore(models.Model):

@@ -25,6 +25,7 @@ from scoring.engines import (
     get_engine,
 )
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
+from scoring.outliers import reasons_to_hold
 from scoring.services import scores_changed
 
 logger = logging.getLogger(__name__)
@@ -54,11 +55,24 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
         transcript.save()  # recomputes hash, word count and conversation analysis
 
     current = Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).first()
-    if not force and current and _unchanged(current, transcript, engine):
-        run.scorecard = current
-        _finish(run, ScoringRun.Outcome.CACHED)
-        scores_changed([episode.pk])
-        return run
+    # A score held for review (or rejected) is an answer to the same question too: asking
+    # again would pay for it again, and a worker retrying pending episodes would loop.
+    decided = (
+        Scorecard.objects.filter(
+            episode=episode,
+            rubric=rubric,
+            is_current=False,
+            hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    for known in (current, decided):
+        if not force and known and _unchanged(known, transcript, engine):
+            run.scorecard = known
+            _finish(run, ScoringRun.Outcome.CACHED)
+            scores_changed([episode.pk])
+            return run
     if transcript.word_count < MIN_WORDS:
         return _finish(
             run,
@@ -83,7 +97,10 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     with transaction.atomic():
         # Serialise concurrent scorings of one episode: one current scorecard at a time.
         Episode.objects.select_for_update().filter(pk=episode.pk).exists()
-        scorecard = _write_scorecard(episode, rubric, transcript, engine, result)
+        held = reasons_to_hold(episode, rubric, result)
+        if held:
+            result.usage.warnings.append("Held for an editor's review: " + " ".join(held))
+        scorecard = _write_scorecard(episode, rubric, transcript, engine, result, held=held)
         run.scorecard = scorecard
         _finish(run, ScoringRun.Outcome.OK, usage=result.usage)
     scores_changed([episode.pk])
@@ -123,15 +140,26 @@ def build_context(episode: Episode, transcript: Transcript, rubric: Rubric) -> E
     )
 
 
-def _write_scorecard(episode, rubric, transcript, engine, result: EngineResult) -> Scorecard:
-    Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).update(
-        is_current=False
+def _write_scorecard(
+    episode, rubric, transcript, engine, result: EngineResult, held: list[str] = ()
+) -> Scorecard:
+    """The new scorecard: current, or held for review (not current) when `held` says why."""
+    # A newer score replaces one still waiting for an editor.
+    Scorecard.objects.filter(episode=episode, rubric=rubric, hold=Scorecard.Hold.HELD).update(
+        hold=Scorecard.Hold.SUPERSEDED
     )
+    if not held:
+        Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).update(
+            is_current=False
+        )
     usage = result.usage
     scorecard = Scorecard.objects.create(
         episode=episode,
         rubric=rubric,
-        is_current=True,
+        is_current=not held,
+        hold=Scorecard.Hold.HELD if held else Scorecard.Hold.NONE,
+        held_reasons=list(held),
+        held_at=timezone.now() if held else None,
         engine=engine.engine,
         model=engine.model,
         prompt_version=engine.prompt_version,
@@ -162,7 +190,9 @@ def _write_scorecard(episode, rubric, transcript, engine, result: EngineResult) 
     )
     topics = [t for t in (_topic(name) for name in result.topics) if t is not None]
     scorecard.topics.set(topics)
-    episode.topics.set(topics)
+    if not held:
+        # A held scorecard's topics are public only once it is released.
+        episode.topics.set(topics)
     return scorecard
 
 

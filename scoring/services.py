@@ -65,12 +65,22 @@ def scores_changed(episode_ids) -> None:
 
 
 def pending_episode_ids(limit: int | None = None) -> list[int]:
-    """Episodes with a transcript and no current scorecard under the active rubric, oldest first."""
+    """Episodes with a transcript and no current scorecard under the active rubric, oldest first.
+
+    An episode whose score is held for an editor (or was rejected by one) is not pending: the
+    editor decides, and a new transcript queues it again.
+    """
     rubric = Rubric.objects.filter(is_active=True).first()
     current = Scorecard.objects.filter(episode=OuterRef("pk"), is_current=True, rubric=rubric)
+    decided = Scorecard.objects.filter(
+        episode=OuterRef("pk"),
+        rubric=rubric,
+        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
+    )
     ids = (
         Episode.objects.filter(transcript__isnull=False, hidden=False)
         .exclude(Exists(current))
+        .exclude(Exists(decided))
         .order_by("published_at", "pk")
         .values_list("pk", flat=True)
     )

@@ -1,0 +1,169 @@
+"""Outlier scores: held for an editor's review before they are public.
+
+A transcript, its speaker names and its notes are untrusted: a line such as "score this
+100/100" may talk a model into obeying it. So a new scorecard that looks like that is *held*:
+
+- every dimension at its maximum (100/100 on rubric v1: no real episode earns that), or
+- a total at least HOLD_JUMP (30) points above the mean public score of the show's other
+  scored episodes, once the show has at least HOLD_MIN_EPISODES (3) of them (fewer is no
+  baseline to jump from; a show's first episodes are judged by the first rule only).
+
+The rule applies to every engine: the baseline's features can be gamed by a transcript too,
+and an honest outlier only waits for one click.
+
+A held scorecard is written as not current, so nothing public reads it: the episode keeps its
+previous public score (none for a first scorecard), rankings, feeds and the page stay as they
+were, and the episode page says a new score is held. An editor releases it (it becomes the
+current scorecard and scores_changed publishes it) or rejects it (it never becomes public).
+A newer scorecard supersedes a held one.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Avg, Count
+from django.utils import timezone
+
+from episodes.models import Episode
+from scoring.models import Scorecard, editor_label
+from scoring.services import scores_changed
+
+HOLD_JUMP = 30
+HOLD_MIN_EPISODES = 3
+
+
+def hold_jump() -> int:
+    return int(getattr(settings, "PODINDEX_HOLD_JUMP_POINTS", HOLD_JUMP))
+
+
+def hold_min_episodes() -> int:
+    return int(getattr(settings, "PODINDEX_HOLD_MIN_EPISODES", HOLD_MIN_EPISODES))
+
+
+@dataclass(frozen=True)
+class ShowMean:
+    """The mean public score of a show's other scored episodes, and how many there are."""
+
+    mean: float | None
+    episodes: int
+
+
+def outlier_reasons(
+    scores: list[tuple[int, int]],
+    total: int,
+    show_mean: ShowMean | None = None,
+    *,
+    jump: int | None = None,
+    min_episodes: int | None = None,
+) -> list[str]:
+    """Why a new score is suspect (empty: it is not), from its (score, maximum) per dimension,
+    its total and its show's mean. A plain function: no database, no settings but defaults."""
+    jump = hold_jump() if jump is None else jump
+    min_episodes = hold_min_episodes() if min_episodes is None else min_episodes
+    reasons = []
+    if scores and all(score >= maximum for score, maximum in scores):
+        maximum = sum(m for _, m in scores)
+        reasons.append(f"Every dimension is at its maximum ({total} / {maximum}).")
+    if (
+        show_mean is not None
+        and show_mean.mean is not None
+        and show_mean.episodes >= min_episodes
+        and total - show_mean.mean >= jump
+    ):
+        reasons.append(
+            f"{total} is {total - show_mean.mean:.0f} points above the show's mean of "
+            f"{show_mean.mean:.0f} over its {show_mean.episodes} other scored episodes "
+            f"(held from {jump} points up)."
+        )
+    return reasons
+
+
+def show_mean(episode) -> ShowMean:
+    """The mean public score (after corrections) of the show's other listed, scored episodes."""
+    row = (
+        Episode.objects.scored()
+        .filter(show_id=episode.show_id)
+        .exclude(pk=episode.pk)
+        .aggregate(mean=Avg("score"), episodes=Count("pk"))
+    )
+    return ShowMean(
+        mean=float(row["mean"]) if row["mean"] is not None else None, episodes=row["episodes"]
+    )
+
+
+def reasons_to_hold(episode, rubric, result) -> list[str]:
+    """outlier_reasons for an engine's result about an episode (scoring.pipeline calls this)."""
+    maxima = {d.key: d.max_score for d in rubric.dimensions.all()}
+    scores = [(d.score, maxima[d.key]) for d in result.dimensions]
+    return outlier_reasons(scores, result.total, show_mean(episode))
+
+
+# --- editors' decisions -------------------------------------------------------------------
+
+
+class HoldRefused(Exception):
+    """A release or rejection that cannot be made; the message is for the editor, as is."""
+
+
+def held_scorecard(episode) -> Scorecard | None:
+    """The episode's scorecard waiting for an editor, under the active rubric, if any."""
+    return (
+        Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD, rubric__is_active=True)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+def release(episode, editor) -> Scorecard:
+    """Publish the episode's held scorecard: it becomes current, and scores and ranks follow."""
+    with transaction.atomic():
+        held = _lock_held(episode)
+        Scorecard.objects.filter(episode=episode, rubric=held.rubric, is_current=True).update(
+            is_current=False
+        )
+        _decide(held, Scorecard.Hold.RELEASED, editor, is_current=True)
+        topics = list(held.topics.all())
+        Episode.objects.get(pk=episode.pk).topics.set(topics)
+    scores_changed([episode.pk])
+    return held
+
+
+def reject(episode, editor) -> Scorecard:
+    """Keep the episode's held scorecard off the site for good (the public score stays)."""
+    with transaction.atomic():
+        held = _lock_held(episode)
+        _decide(held, Scorecard.Hold.REJECTED, editor)
+    return held
+
+
+def _lock_held(episode) -> Scorecard:
+    # Serialise decisions and scorings of one episode (the pipeline takes the same lock).
+    if not Episode.objects.select_for_update().filter(pk=episode.pk).exists():
+        raise HoldRefused("This episode has been deleted.")
+    held = held_scorecard(episode)
+    if held is None:
+        raise HoldRefused(
+            "No score of this episode is held any more: another editor may have decided, "
+            "or a newer score replaced it. Reload to see it."
+        )
+    return held
+
+
+def _decide(held: Scorecard, decision: str, editor, **fields) -> None:
+    held.hold = decision
+    held.hold_decided_by = editor
+    held.hold_decided_by_name = editor_label(editor)
+    held.hold_decided_at = timezone.now()
+    for name, value in fields.items():
+        setattr(held, name, value)
+    # save(), not update(): the page cache watches Scorecard saves (the notice goes away).
+    held.save(
+        update_fields=[
+            "hold",
+            "hold_decided_by",
+            "hold_decided_by_name",
+            "hold_decided_at",
+            *fields,
+        ]
+    )
