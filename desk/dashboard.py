@@ -7,7 +7,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
 from django.utils import timezone
 
 from desk.models import Activity
-from desk.queues import queue_lengths
+from core.queues import queue_lengths
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus

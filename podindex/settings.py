@@ -225,11 +225,17 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-drifted-shows": {"task": "scoring.tasks.refresh_drifted_shows", "schedule": 60.0},
     # Episodes skipped while the daily LLM budget was spent are picked up again here.
     "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
+    # Measures how long work waits in each queue, for /health/.
+    "heartbeats": {"task": "core.tasks.send_heartbeats", "schedule": 60.0},
     "recompute-rankings": {
         "task": "scoring.tasks.recompute_rankings",
         "schedule": crontab(hour=3, minute=17),
     },
 }
+
+# /health/ says "degraded" when work waits longer than this in any queue (transcriptions are
+# long: size it for the transcripts queue's normal backlog).
+PODINDEX_HEALTH_MAX_QUEUE_LAG = env_float("PODINDEX_HEALTH_MAX_QUEUE_LAG", 15 * 60.0)
 
 # --- Ingestion ---------------------------------------------------------------------------
 PODINDEX_USER_AGENT = env_str(

@@ -20,6 +20,7 @@ from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import MAX_PAGE, page_number
+from core.queues import queue_health
 from episodes.models import Episode
 from scoring.models import Rubric
 from shows.models import Category, Show, ShowCategory
@@ -81,9 +82,12 @@ def home(request):
 
 @require_GET
 def health(request):
-    """Liveness and database reachability for load balancers and monitors.
+    """The database, the broker and how long work waits in each queue, for monitors.
 
-    The database's error goes to the log, not to the public: it can name hosts and users.
+    503 only when the database is down: the site cannot serve. A broker that is down or a
+    queue that lags makes the status "degraded" with 200, because the web keeps serving and a
+    load balancer must not take it out. Errors go to the log, not to the public: they can
+    name hosts and users.
     """
     try:
         with connection.cursor() as cursor:
@@ -91,7 +95,16 @@ def health(request):
     except Exception:
         logger.exception("Health check: the database is unavailable")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    work = queue_health()
+    return JsonResponse(
+        {
+            "status": "ok" if work["ok"] else "degraded",
+            "database": "ok",
+            "broker": work["broker"],
+            "queues": work["queues"],
+        },
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @require_GET

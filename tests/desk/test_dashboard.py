@@ -11,7 +11,7 @@ from django.utils import timezone
 from kombu import Connection
 
 from browse.management.commands.demo import NEVER
-from desk.queues import queue_lengths
+from core.queues import queue_lengths
 from scoring.models import EditorialOverride, Scorecard, ScoringRun
 from shows.models import Show
 from tests.factories import EpisodeFactory, ShowFactory, scored_episode
