@@ -10,8 +10,11 @@ when it runs out. `PODINDEX_ALLOW_PRIVATE_URLS` lifts the address check for loca
 """
 
 import contextlib
+import heapq
 import ipaddress
+import os
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -154,30 +157,77 @@ def resolve_public(host: str, port: int) -> str:
     return addresses[0]
 
 
+class _Watchdog:
+    """One thread per process that ends the fetches whose deadline has passed.
+
+    A fetch registers its deadline here instead of starting a timer thread of its own (a
+    thread per fetch cost more CPU than the rest of an unchanged poll). The thread is started
+    on first use and again after a fork (threads do not survive one).
+    """
+
+    def __init__(self):
+        self.reset()
+
+    def reset(self) -> None:
+        self._heap: list[tuple[float, int, _Deadline]] = []
+        self._cond = threading.Condition()
+        self._started = False
+        self._counter = 0
+
+    def add(self, deadline: "_Deadline") -> None:
+        with self._cond:
+            if not self._started:
+                self._started = True
+                threading.Thread(target=self._run, name="fetch-deadlines", daemon=True).start()
+            self._counter += 1
+            heapq.heappush(self._heap, (deadline.at, self._counter, deadline))
+            if self._heap[0][2] is deadline:
+                self._cond.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._heap or self._heap[0][0] > time.monotonic():
+                    self._cond.wait(self._heap[0][0] - time.monotonic() if self._heap else None)
+                _, _, deadline = heapq.heappop(self._heap)
+            deadline.expire()
+
+
+_watchdog = _Watchdog()
+# The deadline of the fetch running in this thread: the pooled streams read it on every
+# operation, since one connection may serve several fetches in turn.
+_current = threading.local()
+
+
 class _Deadline:
-    """One fetch's wall-clock deadline, shared by every connection the fetch opens.
+    """One fetch's wall-clock deadline, shared by every connection the fetch uses.
 
     Socket timeouts bound each read; the deadline bounds their sum. `clamp` shortens each
-    operation's timeout to the time left (and fails once none is left); the watchdog timer
-    shuts down every socket still open when the time is up, which also ends a TLS handshake
-    fed one byte at a time.
+    operation's timeout to the time left (and fails once none is left); the watchdog shuts
+    down every socket the fetch used when the time is up, which also ends a TLS handshake fed
+    one byte at a time. A deadline whose fetch has ended touches no socket (the connection may
+    be back in the pool, serving another fetch).
     """
 
     def __init__(self, seconds: float):
         self.seconds = seconds
         self.at = time.monotonic() + seconds
         self.expired = False
+        self.done = False
         self._sockets: list[socket.socket] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
 
     def __enter__(self):
-        self._timer.start()
+        self._outer = getattr(_current, "deadline", None)
+        _current.deadline = self
+        _watchdog.add(self)
         return self
 
     def __exit__(self, *exc_info):
-        self._timer.cancel()
+        with self._lock:
+            self.done = True
+            self._sockets.clear()
+        _current.deadline = self._outer
 
     def passed(self) -> bool:
         return self.expired or time.monotonic() >= self.at
@@ -197,12 +247,13 @@ class _Deadline:
         if expired:
             self._shutdown(sock)
 
-    def _expire(self) -> None:
+    def expire(self) -> None:
         with self._lock:
+            if self.done:
+                return
             self.expired = True
-            sockets = list(self._sockets)
-        for sock in sockets:
-            self._shutdown(sock)
+            for sock in self._sockets:
+                self._shutdown(sock)
 
     @staticmethod
     def _shutdown(sock) -> None:
@@ -210,28 +261,50 @@ class _Deadline:
             sock.shutdown(socket.SHUT_RDWR)
 
 
-class _DeadlineStream(httpcore.NetworkStream):
-    """A network stream whose every read, write and TLS handshake ends by the deadline."""
+def _deadline() -> "_Deadline | None":
+    return getattr(_current, "deadline", None)
 
-    def __init__(self, stream: httpcore.NetworkStream, deadline: _Deadline):
+
+class _DeadlineStream(httpcore.NetworkStream):
+    """A network stream whose every read, write and TLS handshake ends by the current deadline.
+
+    Pooled: the stream outlives the fetch that opened it, so each operation takes the deadline
+    of the fetch using it now (this thread's) and puts the socket under that deadline's watch.
+    """
+
+    def __init__(self, stream: httpcore.NetworkStream):
         self._stream = stream
-        self._deadline = deadline
-        deadline.watch(stream.get_extra_info("socket"))
+        self._sock = stream.get_extra_info("socket")
+        self._watched_by = None
+        self._watch()
+
+    def _watch(self) -> "_Deadline | None":
+        deadline = _deadline()
+        if deadline is not None and self._watched_by is not deadline:
+            self._watched_by = deadline
+            deadline.watch(self._sock)
+        return deadline
 
     def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, self._deadline.clamp(timeout))
+        deadline = self._watch()
+        if deadline is not None:
+            timeout = deadline.clamp(timeout)
+        return self._stream.read(max_bytes, timeout)
 
     def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, self._deadline.clamp(timeout, httpcore.WriteTimeout))
+        deadline = self._watch()
+        if deadline is not None:
+            timeout = deadline.clamp(timeout, httpcore.WriteTimeout)
+        self._stream.write(buffer, timeout)
 
     def close(self) -> None:
         self._stream.close()
 
     def start_tls(self, ssl_context, server_hostname=None, timeout=None):
-        timeout = self._deadline.clamp(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(
-            self._stream.start_tls(ssl_context, server_hostname, timeout), self._deadline
-        )
+        deadline = self._watch()
+        if deadline is not None:
+            timeout = deadline.clamp(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, timeout))
 
     def get_extra_info(self, info: str):
         return self._stream.get_extra_info(info)
@@ -241,32 +314,88 @@ class _GuardedBackend(httpcore.SyncBackend):
     """Vets the address of every TCP connection and connects to exactly that address.
 
     Checking here, rather than on the URL before the request, covers every redirect hop and
-    leaves no gap between the check and the connection for DNS rebinding. Every stream it
-    opens keeps to the fetch's deadline.
+    leaves no gap between the check and the connection for DNS rebinding. A pooled connection
+    is only ever reused for the origin (scheme, host, port) it was opened for, so a reused
+    connection goes to an address vetted when it was opened. Every stream it opens keeps to
+    the deadline of the fetch using it.
     """
 
-    def __init__(self, deadline: _Deadline, check_addresses: bool = True):
-        self.deadline = deadline
+    def __init__(self, check_addresses: bool = True):
         self.check_addresses = check_addresses
 
     def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
         address = resolve_public(host, port) if self.check_addresses else host
-        timeout = self.deadline.clamp(timeout, httpcore.ConnectTimeout)
+        deadline = _deadline()
+        if deadline is not None:
+            timeout = deadline.clamp(timeout, httpcore.ConnectTimeout)
         stream = super().connect_tcp(address, port, timeout, local_address, socket_options)
-        return _DeadlineStream(stream, self.deadline)
+        return _DeadlineStream(stream)
+
+
+# Connections kept open per process for reuse, and how long an idle one is kept.
+POOL_MAX_CONNECTIONS = 256
+POOL_MAX_KEEPALIVE = 64
+POOL_KEEPALIVE_EXPIRY = 15.0
 
 
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with the guarded network backend and no proxies from the environment."""
 
-    def __init__(self, deadline: _Deadline, check_addresses: bool = True):
-        super().__init__(trust_env=False)
+    def __init__(self, ssl_context: ssl.SSLContext, check_addresses: bool = True):
+        super().__init__(verify=ssl_context, trust_env=False)
         # HTTPTransport has no network_backend argument; its pool is the documented httpcore one.
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
-            max_connections=10,
-            network_backend=_GuardedBackend(deadline, check_addresses),
+            ssl_context=ssl_context,
+            max_connections=POOL_MAX_CONNECTIONS,
+            max_keepalive_connections=POOL_MAX_KEEPALIVE,
+            keepalive_expiry=POOL_KEEPALIVE_EXPIRY,
+            network_backend=_GuardedBackend(check_addresses),
         )
+
+
+_transports: dict[bool, _GuardedTransport] = {}
+_transports_lock = threading.Lock()
+_ssl_context: ssl.SSLContext | None = None
+
+
+def _transport(check_addresses: bool) -> _GuardedTransport:
+    """This process's connection pool for one vetting mode, with its one SSL context.
+
+    Vetted and unvetted (PODINDEX_ALLOW_PRIVATE_URLS) connections live in separate pools, so
+    a connection opened without the address check is never reused once the check is on. A
+    forked worker starts with none (see `_after_fork_in_child`) and opens its own.
+    """
+    global _ssl_context
+    transport = _transports.get(check_addresses)
+    if transport is None:
+        with _transports_lock:
+            transport = _transports.get(check_addresses)
+            if transport is None:
+                if _ssl_context is None:
+                    _ssl_context = httpx.create_ssl_context(trust_env=False)
+                transport = _GuardedTransport(_ssl_context, check_addresses)
+                _transports[check_addresses] = transport
+    return transport
+
+
+def _after_fork_in_child() -> None:
+    # The parent's watchdog thread and locks did not come along; its sockets are its own.
+    global _transports_lock
+    _watchdog.reset()
+    _transports.clear()
+    _transports_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def close_pools() -> None:
+    """Close this process's pooled connections (tests; the next fetch opens new ones)."""
+    with _transports_lock:
+        transports = list(_transports.values())
+        _transports.clear()
+    for transport in transports:
+        transport.close()
 
 
 def check_url(url: str) -> None:
@@ -283,10 +412,11 @@ def check_url(url: str) -> None:
         raise BlockedURL("URLs with credentials are not fetched")
 
 
-def _client(timeout: float, deadline: _Deadline) -> httpx.Client:
-    transport = _GuardedTransport(deadline, not settings.PODINDEX_ALLOW_PRIVATE_URLS)
+def _client(timeout: float) -> httpx.Client:
+    """A client over this process's shared pool (a client of its own keeps no cookies between
+    fetches); it is not closed after the fetch, since closing it would close the pool."""
     return httpx.Client(
-        transport=transport,
+        transport=_transport(not settings.PODINDEX_ALLOW_PRIVATE_URLS),
         trust_env=False,
         follow_redirects=False,
         timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
@@ -328,6 +458,16 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline, 
     return bytes(body)
 
 
+# A body we do not use (a redirect's, a 304's) is read up to this size, so that the connection
+# can go back to the pool; a larger one closes the connection instead.
+DRAIN_MAX = 64 * 1024
+
+
+def _drain(response: httpx.Response, deadline: _Deadline) -> None:
+    with contextlib.suppress(FetchError, httpx.HTTPError):
+        _read_capped(response, DRAIN_MAX, deadline)
+
+
 def fetch(
     url: str,
     *,
@@ -352,10 +492,8 @@ def fetch(
     if last_modified:
         headers["If-Modified-Since"] = last_modified
     current, permanent, hops = url, True, 0
-    with (
-        _Deadline(total_timeout or timeout * DEADLINE_FACTOR) as deadline,
-        _client(timeout, deadline) as client,
-    ):
+    client = _client(timeout)
+    with _Deadline(total_timeout or timeout * DEADLINE_FACTOR) as deadline:
         while True:
             check_url(current)
             try:
@@ -370,8 +508,10 @@ def fetch(
                             )
                         permanent = permanent and status in PERMANENT_REDIRECTS
                         current = urljoin(current, response.headers["location"])
+                        _drain(response, deadline)
                         continue
                     if status == 304:
+                        _drain(response, deadline)
                         return _result(url, current, response, b"", permanent, hops)
                     if status == 410:
                         raise Gone("The feed is gone (HTTP 410)", http_status=status)
