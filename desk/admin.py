@@ -27,6 +27,7 @@ from desk.forms import OverrideForm
 from desk.models import Activity, Dashboard
 from desk.review import TOTAL_KEY, review_data, review_episodes
 from episodes.models import Episode, listed_q
+from scoring import outliers
 from scoring.admin import (
     EditorialOverrideAdmin,
     ScorecardAdmin,
@@ -131,6 +132,12 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
                 if not can_change:
                     raise PermissionDenied
                 return self._episode_action(request, episode, op)
+            if op in (RELEASE_HOLD, REJECT_HOLD):
+                # Publishing a score (or keeping it off the site) is a judgement of the score:
+                # the same permission as correcting one.
+                if not can_correct:
+                    raise PermissionDenied
+                return self._decide_hold(request, episode, op)
             if op not in (OverrideForm.SAVE, OverrideForm.REVERT):
                 messages.error(request, "Nothing was saved: the form was not understood.")
                 return redirect(review_url(episode.pk))
@@ -234,6 +241,45 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             messages.warning(request, "This episode is hidden: readers see it once it is shown.")
         return redirect(review_url(episode.pk) + f"#score-{key}")
 
+    def _decide_hold(self, request, episode, op):
+        """Release or reject the episode's score held for review (scoring.outliers), logged."""
+        decide = outliers.release if op == RELEASE_HOLD else outliers.reject
+        try:
+            scorecard = decide(episode, request.user)
+        except outliers.HoldRefused as exc:
+            messages.error(request, str(exc))
+            return redirect(review_url(episode.pk))
+        except OperationalError:
+            logger.exception("Deciding on the held score of episode %s failed", episode.pk)
+            messages.error(request, BUSY)
+            return redirect(review_url(episode.pk))
+        why = " ".join(scorecard.held_reasons)
+        if op == RELEASE_HOLD:
+            activity.record_episodes(
+                Activity.Action.RELEASE_HOLD,
+                request.user,
+                [episode.pk],
+                f"Published {scorecard.total} / 100, held because: {why}",
+            )
+            messages.success(
+                request,
+                f"Released: {scorecard.total} / 100 is now the public score"
+                + (
+                    " (the editors' corrections still apply)."
+                    if episode.overrides.exists()
+                    else "."
+                ),
+            )
+        else:
+            activity.record_episodes(
+                Activity.Action.REJECT_HOLD,
+                request.user,
+                [episode.pk],
+                f"Kept {scorecard.total} / 100 off the site, held because: {why}",
+            )
+            messages.success(request, f"Rejected: {scorecard.total} / 100 will not be published.")
+        return redirect(review_url(episode.pk))
+
     def _episode_action(self, request, episode, op):
         """Hide, unhide or re-score the episode from its review screen (logged)."""
         user = request.user
@@ -263,6 +309,10 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             activity.record_episodes(Activity.Action.RESCORE, user, [episode.pk])
             messages.success(request, "Re-scoring queued.")
         return redirect(review_url(episode.pk))
+
+
+RELEASE_HOLD = "release_hold"
+REJECT_HOLD = "reject_hold"
 
 
 def _int(value) -> int:

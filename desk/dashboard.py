@@ -3,11 +3,11 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, Sum, When
 from django.utils import timezone
 
-from desk.models import Activity
 from core.queues import queue_lengths
+from desk.models import Activity
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus
@@ -81,11 +81,18 @@ def feed_health() -> dict:
 def scoring_health(since) -> dict:
     rubric = Rubric.objects.filter(is_active=True).first()
     current = Scorecard.objects.filter(episode=OuterRef("pk"), is_current=True, rubric=rubric)
+    decided = Scorecard.objects.filter(
+        episode=OuterRef("pk"),
+        rubric=rubric,
+        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
+    )
     failed = ScoringRun.objects.filter(started_at__gte=since, outcome=ScoringRun.Outcome.FAILED)
     return {
         "waiting": Episode.objects.filter(transcript__isnull=False, hidden=False)
         .exclude(Exists(current))
+        .exclude(Exists(decided))
         .count(),
+        "held": Scorecard.objects.filter(rubric=rubric, hold=Scorecard.Hold.HELD).count(),
         "failed_count": failed.count(),
         "failed": list(failed.select_related("episode").order_by("-started_at")[:5]),
         "budget_skipped": ScoringRun.objects.filter(
@@ -138,13 +145,18 @@ def flagged_scorecards() -> dict:
         | Q(effective_score__lte=F("score") - F("dimension__max_score") * LARGE_GAP_SHARE)
     )
     flagged = (
-        Scorecard.objects.filter(is_current=True, rubric__is_active=True)
+        Scorecard.objects.filter(rubric__is_active=True)
         .annotate(large_gap=Exists(gap_dimensions))
         .filter(
-            Q(needs_review=True)
-            | Q(large_gap=True)
-            | Q(episode__score__gte=F("total") + LARGE_TOTAL_GAP)
-            | Q(episode__score__lte=F("total") - LARGE_TOTAL_GAP)
+            # A score held for review is not current (not public): it waits here first.
+            Q(hold=Scorecard.Hold.HELD)
+            | Q(is_current=True)
+            & (
+                Q(needs_review=True)
+                | Q(large_gap=True)
+                | Q(episode__score__gte=F("total") + LARGE_TOTAL_GAP)
+                | Q(episode__score__lte=F("total") - LARGE_TOTAL_GAP)
+            )
         )
     )
     rows = []
@@ -153,7 +165,9 @@ def flagged_scorecards() -> dict:
         .prefetch_related(
             Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
         )
-        .order_by("-created_at", "-pk")[:LIST_ROWS]
+        .order_by(Case(When(hold=Scorecard.Hold.HELD, then=0), default=1), "-created_at", "-pk")[
+            :LIST_ROWS
+        ]
     )
     for scorecard in page:
         rows.append({"scorecard": scorecard, "reasons": flag_reasons(scorecard)})
@@ -161,6 +175,9 @@ def flagged_scorecards() -> dict:
 
 
 def flag_reasons(scorecard) -> list[str]:
+    if scorecard.hold == Scorecard.Hold.HELD:
+        # Its own figures are not public: the corrections below apply to the public scorecard.
+        return ["Held, not public: " + " ".join(scorecard.held_reasons or ["an outlier"])]
     reasons = []
     dimensions = list(scorecard.dimensions.all())
     clamped = [d.dimension.name for d in dimensions if d.clamped]

@@ -5,7 +5,8 @@ from django.db import models
 
 
 class Activity(models.Model):
-    """One thing an editor did: hide, unhide, re-score, poll now, merge, delete, correct a score.
+    """One thing an editor did: hide, unhide, re-score, poll now, merge, delete, correct a score,
+    release or reject a score held for review.
 
     Append-only, like the override log it mirrors: rows are written by desk.activity and never
     edited. Episode and show links survive as text (`subject`) when the row they point at goes.
@@ -22,6 +23,8 @@ class Activity(models.Model):
         OVERRIDE_SET = "override_set", "Set a score"
         OVERRIDE_CHANGE = "override_change", "Changed a score"
         OVERRIDE_REVERT = "override_revert", "Reverted a score"
+        RELEASE_HOLD = "release_hold", "Released a held score"
+        REJECT_HOLD = "reject_hold", "Rejected a held score"
 
     action = models.CharField(max_length=20, choices=Action)
     editor = models.ForeignKey(

@@ -144,6 +144,35 @@ def review_data(episode) -> dict:
         "runs": list(
             ScoringRun.objects.filter(episode=episode).order_by("-started_at")[:RECENT_RUNS]
         ),
+        "held": held_data(episode),
+    }
+
+
+def held_data(episode) -> dict | None:
+    """The score held for the editor's review (scoring.outliers), as the model gave it."""
+    held = (
+        Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD, rubric__is_active=True)
+        .prefetch_related(
+            Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    if held is None:
+        return None
+    return {
+        "scorecard": held,
+        "band": band(held.total),
+        "dimensions": [
+            {
+                "name": row.dimension.name,
+                "score": row.score,
+                "max_score": row.dimension.max_score,
+                "rationale": row.rationale,
+                "verified_quotes": sum(1 for q in row.quotes if q.get("verified")),
+            }
+            for row in held.dimensions.all()
+        ],
     }
 
 

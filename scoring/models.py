@@ -324,6 +324,11 @@ class EditorialOverrideQuerySet(models.QuerySet):
             .first()
         )
         if scorecard is None:
+            if Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD).exists():
+                raise OverrideRefused(
+                    "This episode's score is held for review and it has no public score yet: "
+                    "release the held score, then correct it."
+                )
             raise OverrideRefused(
                 "This episode has not been scored yet: its score can be corrected once it is."
             )
