@@ -60,6 +60,16 @@ _ELEMENT_START = re.compile(rb"<\w")
 # Numeric character references; the ones to characters XML cannot carry are dropped before
 # parsing (feedparser's loose parser raised UnicodeEncodeError on &#xD800;).
 _CHARREF = re.compile(rb"&#(?:[xX]([0-9A-Fa-f]{1,8})|([0-9]{1,10}));")
+# An "&" that starts no character reference: "Q&A", "R&D", "Sales&regulation". HTML parsers
+# read the legacy "&reg" of "&regulation" as "®", and feedparser's loose parser writes "&A" as
+# "&A;"; escaped first, such an ampersand stays what it was. A numeric reference and the four
+# common names without their ";" ("&#39s", "&amp ") are references, as HTML reads them.
+_NOT_A_REFERENCE = (
+    r"&(?!#[0-9]{1,10}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{0,40};"
+    r"|(?:amp|lt|gt|quot)(?![A-Za-z0-9;]))"
+)
+_BARE_AMPERSAND = re.compile(_NOT_A_REFERENCE)
+_BARE_AMPERSAND_BYTES = re.compile(_NOT_A_REFERENCE.encode())
 # More undeclared namespace prefixes than this is not a feed worth repairing.
 MAX_UNDECLARED_PREFIXES = 50
 _DURATION_WORDS = re.compile(
@@ -69,42 +79,134 @@ _DURATION_WORDS = re.compile(
 )
 
 
-# Zone abbreviations seen in real pubDates that feedparser's RFC 822 parser does not cover when
-# the rest of the date is off-format ("6/30/2013 10:00:00 CST").
+# Zone abbreviations seen in real pubDates, as minutes east of UTC. feedparser's RFC 822 parser
+# reads any name it does not know (CET, BST, IST, JST, AEDT) as UTC, so a trailing abbreviation
+# from this table is rewritten as a numeric offset before any parser sees the date. Ambiguous
+# names get the reading podcast feeds mean most often: CST is US Central (not China), IST is
+# India (not Ireland or Israel), BST is British Summer Time (not Bangladesh), AST is Atlantic
+# (not Arabia). A name not in the table is left to the parsers, which read it as UTC.
 _ZONES = {
-    "EST": -5 * 3600,
-    "EDT": -4 * 3600,
-    "CST": -6 * 3600,
-    "CDT": -5 * 3600,
-    "MST": -7 * 3600,
-    "MDT": -6 * 3600,
-    "PST": -8 * 3600,
-    "PDT": -7 * 3600,
-    "AEST": 10 * 3600,
-    "AEDT": 11 * 3600,
-    "BST": 3600,
-    "CET": 3600,
-    "CEST": 2 * 3600,
+    "WET": 0,
+    "WEST": 60,
+    "BST": 60,
+    "CET": 60,
+    "MET": 60,
+    "CEST": 120,
+    "MEST": 120,
+    "EET": 120,
+    "EEST": 180,
+    "MSK": 180,
+    "IST": 330,
+    "SGT": 480,
+    "HKT": 480,
+    "AWST": 480,
+    "JST": 540,
+    "KST": 540,
+    "ACST": 570,
+    "ACDT": 630,
+    "AEST": 600,
+    "AEDT": 660,
+    "NZST": 720,
+    "NZDT": 780,
+    "HST": -600,
+    "AKST": -540,
+    "AKDT": -480,
+    "PST": -480,
+    "PDT": -420,
+    "MST": -420,
+    "MDT": -360,
+    "CST": -360,
+    "CDT": -300,
+    "EST": -300,
+    "EDT": -240,
+    "AST": -240,
+    "ADT": -180,
+    "NST": -210,
+    "NDT": -150,
+    "BRT": -180,
 }
+# The earliest moment a podcast episode can have: an older date is a misread (a year 1159 from
+# a Unix time read as a date), stored as no date. Dates in the future are the store's to judge
+# (episodes.feed_items: first seen instead).
+EARLIEST_DATE = datetime(1990, 1, 1, tzinfo=UTC)
+MAX_DATE_CHARS = 200
+_TRAILING_ZONE = re.compile(r"(?<=\d)\s?([A-Za-z]{1,4})$")
+# A time of day without a date: "20:00 CET", "11:00:00 EST", "9:30 -0500".
+_TIME_ONLY = re.compile(
+    r"\d{1,2}(?::\d{1,2}){1,2}(?:[.,]\d+)?\s?(?:[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?"
+)
+# A Unix time: seconds since 1970, 9 or 10 digits (1973 to 2286; the bounds narrow it).
+_EPOCH = re.compile(r"\d{9,10}")
+# "09-11-2012 14:38:02", "6/30/2013 10:00:00 -0600", "Sa, 25.08.2012 18:00:00 +0100".
+_NUMERIC_DATE = re.compile(r"(?:[A-Za-z]{2,9}\.?,?\s?)?(\d{1,2}([-./])\d{1,2}\2\d{4}(?:[\sT].*)?)")
 
 
-def _dateutil_date(value: str):
-    """feedparser date handler of last resort: dateutil's lenient parser, as UTC."""
+def parse_date(value: str | None) -> datetime | None:
+    """The moment a feed's date string means, in UTC; None when it does not say one.
+
+    - A bare 9- or 10-digit number is a Unix time ("1159704938": 2006-10-01 12:15:38).
+    - A trailing zone abbreviation is applied (_ZONES): "20:00:00 CET" is 19:00 UTC.
+    - Numeric dates: dashed or dotted ones are day first ("09-11-2012" is 9 November, as in
+      European feeds), slashed ones month first ("6/30/2013", as in US feeds); where that
+      reading is impossible ("12-31-2015", "31/12/2015") the other one is taken.
+    - A month and year is the first of the month ("jan 2007"); a year alone is 1 January.
+    - No date without a year ("20:00 CET", "EST"), nor before 1990 (a misread); digits alone
+      are a year (4), YYYYMMDD (8) or a Unix time (9, 10), else no date: "201208" could be
+      YYYYMM or YYMMDD (ISO 8601 forbids the first form for that reason).
+
+    Everything else goes to feedparser's date parsers, then to dateutil's lenient one.
+    """
+    text = " ".join(xml_safe(value).split())
+    if not text or len(text) > MAX_DATE_CHARS:
+        return None
+    if _EPOCH.fullmatch(text):
+        moment = datetime.fromtimestamp(int(text), tz=UTC)
+    elif (text.isdigit() and len(text) not in (4, 8)) or _TIME_ONLY.fullmatch(text):
+        # feedparser's ISO 8601 reader takes "201208" for YYMMDD and dates a bare time today.
+        return None
+    else:
+        text = _numeric_zone(text)
+        if numeric := _NUMERIC_DATE.fullmatch(text):
+            moment = _dateutil_date(numeric.group(1), dayfirst=numeric.group(2) != "/")
+        else:
+            moment = _date(feedparser.datetimes._parse_date(text)) or _dateutil_date(text)
+    return moment if moment is not None and moment >= EARLIEST_DATE else None
+
+
+def _numeric_zone(text: str) -> str:
+    """ "Mon, 31 Jan 2015 20:00:00 CET" → "Mon, 31 Jan 2015 20:00:00 +0100"."""
+    match = _TRAILING_ZONE.search(text)
+    if match is None or (offset := _ZONES.get(match.group(1).upper())) is None:
+        return text
+    sign = "-" if offset < 0 else "+"
+    hours, minutes = divmod(abs(offset), 60)
+    return f"{text[: match.start()]} {sign}{hours:02d}{minutes:02d}"
+
+
+def _dateutil_date(text: str, dayfirst: bool = False) -> datetime | None:
+    """dateutil's lenient reading in UTC (a naive time is UTC); None without a year."""
     try:
         with warnings.catch_warnings():
             # An unknown zone name leaves the time naive, which is then read as UTC.
             warnings.simplefilter("ignore", dateutil_parser.UnknownTimezoneWarning)
-            parsed = dateutil_parser.parse(value, tzinfos=_ZONES)
+            # Year 1 marks a missing year: the bound refuses it. A missing month is January,
+            # a missing day the 1st, a missing time midnight.
+            parsed = dateutil_parser.parse(
+                text, default=_NO_YEAR, dayfirst=dayfirst, tzinfos=_DATEUTIL_ZONES
+            )
     except (ValueError, OverflowError):
         return None
-    if parsed.tzinfo is not None:
-        parsed = parsed.astimezone(UTC)
-    return parsed.timetuple()
+    if parsed.year == _NO_YEAR.year:
+        return None
+    try:
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
-# Last in line, unlike registerDateHandler (which puts a handler first): feedparser's own
-# parsers handle the common formats much faster.
-feedparser.datetimes._date_handlers.append(_dateutil_date)
+_NO_YEAR = datetime(1, 1, 1)
+# For a zone name that is not last ("10:00 am EST, Monday"): dateutil takes offsets in seconds.
+_DATEUTIL_ZONES = {name: minutes * 60 for name, minutes in _ZONES.items()}
 
 
 class InvalidFeed(Exception):
@@ -167,7 +269,11 @@ def clean_text(value: str | None, max_length: int = 1000) -> str:
     if not value:
         return ""
     # Before nh3 (which refuses lone surrogates) and after unescaping (&#12; is a control).
-    text = xml_safe(html.unescape(nh3.clean(xml_safe(value), tags=set())))
+    # nh3 decodes each reference once and escapes every "&" it returns: one unescape after it
+    # decodes once ("&amp;" → "&", "&amp;amp;" → "&amp;"); bare ampersands are escaped before
+    # it so that it keeps them as written ("Q&A", "Sales&regulation").
+    escaped = _BARE_AMPERSAND.sub("&amp;", xml_safe(value))
+    text = xml_safe(html.unescape(nh3.clean(escaped, tags=set())))
     return " ".join(text.split())[:max_length]
 
 
@@ -196,7 +302,11 @@ def clean_url(value: str | None, base: str = "") -> str:
 
 
 def parse_duration(value: str | None) -> int | None:
-    """Seconds from "hh:mm:ss", "mm:ss", "ss", "1:02:03.5", "3723.5" or "1h 2m"; else None."""
+    """Seconds from "hh:mm:ss", "mm:ss", "ss", "1:02:03.5", "3723.5" or "1h 2m"; else None.
+
+    The first field may be large ("309:57", "00:71:53" after zero padding); the others must be
+    minutes or seconds, two digits below 60 ("11:25:474" and "1:61:36" are no duration).
+    """
     if not value:
         return None
     text = clean_text(str(value), 100).replace(",", ".").strip().strip(":")
@@ -206,10 +316,18 @@ def parse_duration(value: str | None) -> int | None:
     if re.fullmatch(r"\d+(?:\.\d+)?", text):
         seconds = float(text)
     elif re.fullmatch(r"\d+(?::\d+){1,2}(?:\.\d+)?", text):
-        parts = [float(p) for p in text.split(":")]
-        seconds = 0.0
-        for part in parts:
-            seconds = seconds * 60 + part
+        fields = text.split(":")
+        # Zero fields in front are padding: "00:71:53" is 71 minutes, "00:020:56" 20.
+        while len(fields) > 1 and not fields[0].strip("0"):
+            fields.pop(0)
+        first, *rest = fields
+        # After the first field, minutes and seconds are two digits below 60: "11:25:474" and
+        # "1:61:36" are typos whose meaning is a guess, so no duration rather than 41,574 s.
+        if any(len(part.split(".")[0]) > 2 or float(part) >= 60 for part in rest):
+            return None
+        seconds = float(first)
+        for part in rest:
+            seconds = seconds * 60 + float(part)
     elif (match := _DURATION_WORDS.match(text)) and any(match.groups()):
         h, m, s = (int(g or 0) for g in match.group("h", "m", "s"))
         seconds = h * 3600 + m * 60 + s
@@ -268,7 +386,7 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
     if b"\x00" in body[:1024]:
         # UTF-16/32 that feedparser failed to decode: judged as expat will read it.
         refuse_entity_declarations(body.replace(b"\x00", b""))
-    data = _CHARREF.sub(_drop_illegal_charref, data)
+    data = escape_bare_ampersands(_CHARREF.sub(_drop_illegal_charref, data))
     # The namespace pass reads the bytes as served (expat decodes UTF-16 itself); defusedxml
     # refuses any entity declaration it meets there.
     extra = _namespace_pass(_CHARREF.sub(_drop_illegal_charref, body), base_url)
@@ -344,6 +462,32 @@ def refuse_entity_declarations(data: bytes) -> None:
             position = start + 1
 
 
+def escape_bare_ampersands(data: bytes) -> bytes:
+    """The feed with each "&" that starts no reference written "&amp;", outside CDATA sections.
+
+    An unescaped "&" makes a feed ill-formed, and feedparser's loose parser then turns "Q&A"
+    into "Q&A;". Escaped, it reads as the "&" the publisher meant, whichever parser runs. One
+    pass of find and a bounded pattern: linear in the feed's size.
+    """
+    if b"&" not in data:
+        return data
+    parts, position = [], 0
+    while True:
+        start = data.find(b"<![CDATA[", position)
+        parts.append(
+            _BARE_AMPERSAND_BYTES.sub(b"&amp;", data[position : None if start < 0 else start])
+        )
+        if start < 0:
+            break
+        end = data.find(b"]]>", start + 9)
+        if end < 0:
+            parts.append(data[start:])
+            break
+        parts.append(data[start : end + 3])
+        position = end + 3
+    return b"".join(parts)
+
+
 def _drop_illegal_charref(match: re.Match) -> bytes:
     hexa, decimal = match.groups()
     code = int(hexa, 16) if hexa else int(decimal)
@@ -415,8 +559,10 @@ def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Ite
         audio_url=audio_url,
         audio_type=clean_text(enclosure.get("type"), 100).lower(),
         audio_size=parse_int(enclosure.get("length"), maximum=2**62) or None,
-        # dict.get: feedparser's own get() warns while mapping updated to published.
-        published=_date(dict.get(entry, "published_parsed") or dict.get(entry, "updated_parsed")),
+        # dict.get: feedparser's own get() warns while mapping updated to published. The raw
+        # strings, not feedparser's readings: those lose zones and misread numeric dates.
+        published=parse_date(dict.get(entry, "published"))
+        or parse_date(dict.get(entry, "updated")),
         duration_seconds=parse_duration(entry.get("itunes_duration")),
         link=link,
         image_url=clean_url(extra.get("image") or (entry.get("image") or {}).get("href"), base),

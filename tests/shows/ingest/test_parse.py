@@ -63,25 +63,20 @@ def value_table(name: str) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize(("value", "expected"), value_table("durations.tsv"))
 def test_it_reads_real_world_duration_shapes(value, expected):
-    seconds = parse_duration(value)
-    if expected == "any":
-        assert seconds is None or 0 <= seconds <= 48 * 3600
-    else:
-        assert seconds == (None if expected == "none" else int(expected))
+    assert parse_duration(value) == (None if expected == "none" else int(expected))
 
 
-def test_it_keeps_every_item_whatever_its_date_and_reads_the_dates_it_can():
+def test_it_keeps_every_item_whatever_its_date():
     rows = value_table("pubdates.tsv")
     items = [item(n, published=value, guid=f"d{n}") for n, (value, _) in enumerate(rows)]
     feed = parse_feed(rss(items).encode())
     assert [i.guid for i in feed.items] == [f"d{n}" for n in range(len(rows))]
-    for (value, expected), parsed in zip(rows, feed.items, strict=True):
-        if expected == "any":
-            assert parsed.published is None or parsed.published.tzinfo is not None, value
-        elif expected == "none":
-            assert parsed.published is None, value
-        else:
-            assert parsed.published == datetime.fromisoformat(expected), value
+
+
+@pytest.mark.parametrize(("value", "expected"), value_table("pubdates.tsv"))
+def test_it_reads_real_world_date_shapes_as_the_moment_they_mean(value, expected):
+    [parsed] = parse_feed(rss([item(1, published=value)]).encode()).items
+    assert parsed.published == (None if expected == "none" else datetime.fromisoformat(expected))
 
 
 def test_it_reads_the_show_fields():
@@ -192,6 +187,32 @@ def test_it_sanitises_html_text_and_urls():
     assert clean_url(" https://ex.com/a b.mp3 ") == "https://ex.com/a%20b.mp3"
     for bad in ("javascript:alert(1)", "data:text/html,x", "/relative.mp3", "ftp://ex.com/x"):
         assert clean_url(bad) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "text"),
+    [
+        ("Q&A", "Q&A"),
+        ("Q&A: earn-outs & escrow", "Q&A: earn-outs & escrow"),
+        ("Sales&regulation", "Sales&regulation"),
+        ("Good&times", "Good&times"),
+        ("R&D;", "R&D;"),
+        ("Q&amp;A", "Q&A"),
+        ("It&#39;s &#x2014; live", "It's \u2014 live"),
+        ("Caf&eacute;", "Caf\u00e9"),
+        ("Tom &amp Jerry", "Tom & Jerry"),
+        ("&amp;amp; once", "&amp; once"),
+    ],
+)
+def test_it_keeps_bare_ampersands_as_written_and_decodes_entities_once(value, text):
+    assert clean_text(value) == text
+
+
+def test_it_keeps_a_title_with_bare_ampersands_exactly_as_the_feed_wrote_it():
+    feed = own_feed("bare_ampersand.xml")
+    assert feed.items[0].title == "Q&A: earn-outs & escrow"
+    body = rss([item(1, title="placeholder")]).replace("placeholder", "Q&A with R&D").encode()
+    assert parse_feed(body).items[0].title == "Q&A with R&D"
 
 
 # --- our own quirky feeds (tests/data/feeds) ---------------------------------------------------
