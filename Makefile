@@ -34,3 +34,15 @@ worker-transcripts: setup
 
 beat: setup
 	.venv/bin/celery -A podindex beat -l info
+
+# Issue 12's benchmarks in one run, each printing its figures (PostgreSQL; the catalogue of
+# 5,000 shows / 250,000 episodes is loaded once into BENCH_DATABASE_URL, ~10 minutes).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/browse_bench
+INGEST_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ingest_bench
+bench: setup
+	@BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) scripts/bench-catalogue.sh
+	@createdb --maintenance-db=$(dir $(INGEST_BENCH_DATABASE_URL))postgres $(notdir $(INGEST_BENCH_DATABASE_URL)) 2>/dev/null || true
+	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
+	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) bench/ingest_feeds.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/ranking.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_pages.py

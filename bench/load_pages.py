@@ -1,0 +1,194 @@
+"""Every public page cold, under concurrent load: gunicorn with 4 workers, page cache off, and a
+load generator in a separate process. Prints p50 and p99 per page and the ratio to a trivial view.
+
+Load the catalogue first (see bench/browse_pages.py), then:
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/browse_bench .venv/bin/python \\
+        bench/load_pages.py [--requests 200] [--concurrency 4]
+
+Target (issue 12): every page's p50 within 10x of the trivial view's.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+PORT = 8799
+TRIVIAL = "trivial view (robots.txt)"
+
+
+def page_urls() -> dict[str, str]:
+    """One URL per kind of public page, picked from the bench catalogue."""
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podindex.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from episodes.models import Episode, Topic
+    from shows.models import Category, Show
+
+    if connection.vendor != "postgresql":
+        sys.exit("Run against the PostgreSQL bench database (DATABASE_URL).")
+    show = Show.objects.ranked()[100]
+    category = Category.objects.order_by("position").first()
+    episode = Episode.objects.scored().order_by("-scored_at").first()
+    topic = Topic.objects.order_by("pk").first()
+    urls = {
+        TRIVIAL: "/robots.txt",
+        "home": "/",
+        "ranking page": "/shows/",
+        "ranking page 40": "/shows/?page=40",
+        "ranking, filtered": f"/shows/?category={category.slug}&language=de&sort=recent",
+        "category page": category.get_absolute_url(),
+        "show page": show.get_absolute_url(),
+        "show page by score": show.get_absolute_url() + "?sort=score",
+        "episode page": episode.get_absolute_url(),
+        "site RSS": "/rss/",
+        "show RSS": show.get_absolute_url() + "rss/",
+        "search, one word": "/search/?q=pricing",
+        "search, two words": "/search/?q=pricing+churn",
+        "methodology": "/methodology/",
+    }
+    if topic is not None:
+        urls["topic page"] = topic.get_absolute_url()
+    connection.close()
+    return urls
+
+
+def generate(urls: dict[str, str], requests: int, concurrency: int) -> None:
+    """The load generator (its own process): each page in turn, `concurrency` clients at once."""
+    results = {name: load(path, requests, concurrency) for name, path in urls.items()}
+    print(json.dumps(results))
+
+
+def load(path: str, requests: int, concurrency: int) -> dict:
+    """`requests` GETs of one path shared among `concurrency` clients: timings and errors."""
+    timings: list[float] = []
+    errors: list[int] = []
+    tickets = iter(range(requests))
+    lock = threading.Lock()
+
+    def client_loop():
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
+            while True:
+                with lock:
+                    if next(tickets, None) is None:
+                        return
+                started = time.perf_counter()
+                response = client.get(path)
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    if response.status_code != 200:
+                        errors.append(response.status_code)
+                    timings.append(elapsed)
+
+    threads = [threading.Thread(target=client_loop) for _ in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"timings": timings, "errors": errors}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--requests", type=int, default=200, help="per page, after warm-up")
+    parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--generate", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.generate:
+        generate(json.loads(args.generate), args.requests, args.concurrency)
+        return
+
+    urls = page_urls()
+    env = {
+        **os.environ,
+        "DEBUG": "",
+        "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SITE_URL": f"http://127.0.0.1:{PORT}",
+        # Cold: every request renders the page.
+        "PODINDEX_PAGE_CACHE_SECONDS": "0",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "podindex.wsgi",
+            "--bind",
+            f"127.0.0.1:{PORT}",
+            "--workers",
+            "4",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+    try:
+        wait_until_up()
+        command = [sys.executable, __file__, "--concurrency", str(args.concurrency)]
+        # Warm-up: each worker process loads its code and opens its connection.
+        subprocess.run(
+            [*command, "--requests", "20", "--generate", json.dumps(urls)],
+            check=True,
+            capture_output=True,
+        )
+        out = subprocess.run(
+            [*command, "--requests", str(args.requests), "--generate", json.dumps(urls)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    finally:
+        server.terminate()
+        server.wait(30)
+    report(json.loads(out), args)
+
+
+def wait_until_up(seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{PORT}/robots.txt", timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    sys.exit("gunicorn did not start")
+
+
+def report(results: dict, args) -> None:
+    def quantile(values, q):
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    base = statistics.median(results[TRIVIAL]["timings"])
+    print(
+        f"gunicorn 4 workers, page cache off, {args.concurrency} clients, "
+        f"{args.requests} requests per page"
+    )
+    print(f"{'page':<28} {'p50 ms':>8} {'p99 ms':>8} {'p50 × trivial':>14} {'errors':>7}")
+    for name, result in results.items():
+        values = result["timings"]
+        p50 = statistics.median(values)
+        print(
+            f"{name:<28} {p50:>8.1f} {quantile(values, 0.99):>8.1f} {p50 / base:>14.1f} "
+            f"{len(result['errors']):>7}"
+        )
+
+
+if __name__ == "__main__":
+    main()
