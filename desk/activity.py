@@ -105,3 +105,13 @@ def record_admin_action(action: str, editor, ids) -> None:
         hidden = action == Action.HIDE
         ids = Episode.objects.filter(pk__in=ids, hidden=hidden).values_list("pk", flat=True)
     record_episodes(action, editor, ids)
+
+
+def record_hold_decision(action: str, editor, scorecard) -> list[Activity]:
+    """Log a release or rejection of a score held for review, with the score and why."""
+    why = " ".join(scorecard.held_reasons) or "an outlier."
+    if action == Action.RELEASE_HOLD:
+        detail = f"Published {scorecard.total} / 100, held because: {why}"
+    else:
+        detail = f"Kept {scorecard.total} / 100 off the site, held because: {why}"
+    return record_episodes(action, editor, [scorecard.episode_id], detail)

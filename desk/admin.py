@@ -253,30 +253,19 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             logger.exception("Deciding on the held score of episode %s failed", episode.pk)
             messages.error(request, BUSY)
             return redirect(review_url(episode.pk))
-        why = " ".join(scorecard.held_reasons)
         if op == RELEASE_HOLD:
-            activity.record_episodes(
-                Activity.Action.RELEASE_HOLD,
-                request.user,
-                [episode.pk],
-                f"Published {scorecard.total} / 100, held because: {why}",
-            )
+            activity.record_hold_decision(Activity.Action.RELEASE_HOLD, request.user, scorecard)
             messages.success(
                 request,
                 f"Released: {scorecard.total} / 100 is now the public score"
                 + (
                     " (the editors' corrections still apply)."
-                    if episode.overrides.exists()
+                    if episode.overrides.filter(is_active=True).exists()
                     else "."
                 ),
             )
         else:
-            activity.record_episodes(
-                Activity.Action.REJECT_HOLD,
-                request.user,
-                [episode.pk],
-                f"Kept {scorecard.total} / 100 off the site, held because: {why}",
-            )
+            activity.record_hold_decision(Activity.Action.REJECT_HOLD, request.user, scorecard)
             messages.success(request, f"Rejected: {scorecard.total} / 100 will not be published.")
         return redirect(review_url(episode.pk))
 
@@ -322,8 +311,36 @@ def _int(value) -> int:
         return 0
 
 
+@admin.action(
+    description="Release the selected held scores (publish them)", permissions=["correct"]
+)
+def release_held_scores(modeladmin, request, queryset):
+    """Publish each selected scorecard held for review (scoring.outliers), logged per episode."""
+    released = 0
+    held = queryset.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+    for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
+        try:
+            scorecard = outliers.release(episode, request.user)
+        except outliers.HoldRefused:
+            continue  # decided by someone else meanwhile
+        activity.record_hold_decision(Activity.Action.RELEASE_HOLD, request.user, scorecard)
+        released += 1
+    skipped = queryset.count() - released
+    modeladmin.message_user(
+        request,
+        f"Released {released} held score(s)"
+        + (f"; {skipped} selected were not held." if skipped else "."),
+        messages.SUCCESS if released else messages.WARNING,
+    )
+
+
 class DeskScorecardAdmin(LoggedActions, ScorecardAdmin):
     list_display = [*ScorecardAdmin.list_display, "review"]
+    actions = [*ScorecardAdmin.actions, release_held_scores]
+
+    def has_correct_permission(self, request):
+        """Releasing a held score is a judgement of the score, like correcting one."""
+        return request.user.has_perm("scoring.add_editorialoverride")
 
     @admin.display(description="Review")
     def review(self, obj):

@@ -105,6 +105,7 @@ class ScorecardAdmin(EpisodeActionPermissions, admin.ModelAdmin):
         "engine",
         "model",
         "is_current",
+        "hold",
         "needs_review",
         "quotes_dropped",
         "prompt_tokens",
@@ -112,7 +113,7 @@ class ScorecardAdmin(EpisodeActionPermissions, admin.ModelAdmin):
         "cost_usd",
         "created_at",
     ]
-    list_filter = ["engine", "is_current", "needs_review", "rubric", "model"]
+    list_filter = ["engine", "is_current", "hold", "needs_review", "rubric", "model"]
     list_select_related = ["episode"]
     search_fields = ["episode__title", "episode__show__title"]
     date_hierarchy = "created_at"
@@ -138,6 +139,11 @@ class ScorecardAdmin(EpisodeActionPermissions, admin.ModelAdmin):
         "latency_ms",
         "quotes_dropped",
         "needs_review",
+        "hold",
+        "held_reasons",
+        "held_at",
+        "hold_decided_by_name",
+        "hold_decided_at",
         "created_at",
     ]
 

@@ -161,3 +161,34 @@ def test_a_correction_made_while_a_score_is_held_still_applies_once_released(
     interview.refresh_from_db()
     assert interview.score == 55
     assert interview.scorecards.get(is_current=True).total == 100
+
+
+def test_the_scorecard_list_releases_selected_held_scores(editor_client, editor, interview, held):
+    changelist = reverse("admin:scoring_scorecard_changelist")
+    assert "Held for an editor" in editor_client.get(changelist + "?hold=held").content.decode()
+    selected = [held.scorecards.get().pk, interview.scorecards.get().pk]
+
+    response = editor_client.post(
+        changelist, {"action": "release_held_scores", "_selected_action": selected}, follow=True
+    )
+
+    assert "Released 1 held score(s); 1 selected were not held." in response.content.decode()
+    assert Episode.objects.get(pk=held.pk).score == 100
+    row = Activity.objects.get(action=Activity.Action.RELEASE_HOLD)
+    assert (row.editor, row.episode_id) == (editor, held.pk)
+
+
+def test_a_scorecard_viewer_cannot_release_through_the_list(client, held):
+    from django.contrib.auth.models import Permission, User
+
+    viewer = User.objects.create_user("viewer", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_scorecard"))
+    client.force_login(viewer)
+
+    client.post(
+        reverse("admin:scoring_scorecard_changelist"),
+        {"action": "release_held_scores", "_selected_action": [held.scorecards.get().pk]},
+    )
+
+    assert Episode.objects.get(pk=held.pk).score is None
+    assert not Activity.objects.exists()

@@ -6,6 +6,7 @@ import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import OperationalError
 
+from episodes.models import Episode
 from podindex.celery import app
 from scoring import tasks
 from scoring.models import Scorecard, ScoringRun
@@ -65,6 +66,8 @@ def test_it_scores_an_episode_through_the_task(worker, interview_episode):
     tasks.score_episode.delay(interview_episode.pk)
 
     assert wait_for(lambda: ScoringRun.objects.filter(outcome=ScoringRun.Outcome.OK).exists())
+    # The run is committed first; the stored scores follow a moment later (scores_changed).
+    assert wait_for(lambda: Episode.objects.get(pk=interview_episode.pk).score is not None)
     run = ScoringRun.objects.get()
     interview_episode.refresh_from_db()
     assert run.scorecard.is_current and run.scorecard.episode == interview_episode
