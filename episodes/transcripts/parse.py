@@ -137,9 +137,17 @@ _NAME_ONLY = re.compile(
 _JSON_ARRAY = re.compile(
     r'\[\s*(?:[\[{"\]]|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?\s*[,\]]|true|false|null)'
 )
-# Tags the HTML transcript format uses; nh3 keeps these (no attributes) and drops the rest.
+# Tags the HTML transcript format uses, and the block elements that end a paragraph in any
+# other HTML page; nh3 keeps these (no attributes) and drops the rest, keeping their text.
 _HTML_TAGS = {"cite", "time", "p", "br", "div", "li"}
-_HTML_TOKEN = re.compile(r"<(/?)([a-z]+)[^<>]*>|([^<]+)")
+_HTML_BLOCKS = {
+    *("p", "div", "li", "ul", "ol", "dl", "dt", "dd", "blockquote", "pre", "hr"),
+    *("section", "article", "aside", "header", "footer", "main", "nav", "figure", "figcaption"),
+    *("h1", "h2", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tfoot", "tr", "td", "th"),
+}
+# Whose text is not the page's: dropped with their content.
+_HTML_DROPPED = {"script", "style", "title", "template", "noscript"}
+_HTML_TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)[^<>]*>|([^<]+)")
 
 
 class TranscriptError(ValueError):
@@ -369,13 +377,32 @@ def _cue_segment(lines: list[str], start, end) -> dict:
 
 
 def _parse_html(text: str) -> list[dict]:
-    """The podcast-namespace HTML format: <cite>Name:</cite> <time>0:00</time> <p>text</p>.
+    """HTML transcripts: the podcast-namespace layout, else any page's paragraphs and lines.
 
-    nh3 (html5ever, linear on any input) first keeps only the tags this format uses, without
-    attributes, comments, marked sections, scripts or styles; what it returns is well-formed
-    and read with one regular expression.
+    The namespace layout is <cite>Name:</cite> <time>0:00</time> <p>text</p>. Any other page
+    (or one whose <cite> and <time> name no speaker and no time) is read as text: each block
+    element (<p>, <div>, <li>, <h2>, <tr>, ...) is a paragraph and each <br> a line, so "Name:"
+    prefixes, "[00:05]" stamps and "Jane 00:05" headers are found as in plain text, and each
+    paragraph is a segment of its own (a paragraph without a name continues the speaker).
+
+    nh3 (html5ever, linear on any input) first keeps only these tags, without attributes,
+    comments, marked sections, scripts or styles; what it returns is well-formed and read with
+    one regular expression, in one pass.
     """
-    clean = nh3.clean(text, tags=_HTML_TAGS, attributes={}, strip_comments=True)
+    clean = nh3.clean(
+        text,
+        tags=_HTML_TAGS | _HTML_BLOCKS,
+        clean_content_tags=_HTML_DROPPED,
+        attributes={},
+        strip_comments=True,
+    )
+    segments = _namespace_html(clean)
+    if any(s["speaker"] or s["start"] is not None for s in segments):
+        return segments
+    return _plain_html(clean)
+
+
+def _namespace_html(clean: str) -> list[dict]:
     segments: list[dict] = []
     speaker, start, current, buffer = "", None, None, []
     for match in _HTML_TOKEN.finditer(clean):
@@ -395,11 +422,34 @@ def _parse_html(text: str) -> list[dict]:
                 segments.append(_segment(speaker, start, None, value))
                 start = None
             current = None
-    if segments:
-        return segments
-    # Not the namespace layout: the page's text, line by line.
-    lines = re.sub(r"<(?:br|/p|/div|/li)>", "\n", clean)
-    return _parse_text(xml_safe(html.unescape(_TAG.sub("", lines))))
+    return segments
+
+
+def _plain_html(clean: str) -> list[dict]:
+    """Any HTML page's text: a segment per paragraph (block), a line per <br>."""
+    segments: list[dict] = []
+    block: list[str] = []
+
+    def flush():
+        for segment in _parse_text(xml_safe(html.unescape("".join(block)))):
+            header = segments[-1] if segments and not segments[-1]["text"] else None
+            if header and not segment["speaker"] and segment["start"] is None:
+                # The words under a "<h3>Jane 00:05</h3>" or "<p><b>Jane:</b></p>" header.
+                segment["speaker"], segment["start"] = header["speaker"], header["start"]
+            segments.append(segment)
+        block.clear()
+
+    for match in _HTML_TOKEN.finditer(clean):
+        _, tag, data = match.groups()
+        if data is not None:
+            # Whitespace in HTML text, line ends included, is one space: only tags break lines.
+            block.append(" ".join(data.split()) if data.strip() else " ")
+        elif tag == "br":
+            block.append("\n")
+        elif tag in _HTML_BLOCKS:
+            flush()
+    flush()
+    return segments
 
 
 def _parse_text(text: str) -> list[dict]:

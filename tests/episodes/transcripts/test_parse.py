@@ -149,6 +149,30 @@ def test_it_reads_the_podcast_namespace_html_format():
     ]
 
 
+def test_it_reads_a_plain_html_page_by_its_paragraphs_and_line_breaks():
+    html = (
+        "<html><body><h1>Episode 12</h1>"
+        "<p>Dana: Welcome.<br>Priya: Thanks.<br/>Glad to be here.</p>"
+        "<p>It has been a year.</p><div>Dana: It has.</div>"
+        "<table><tr><td>[00:01:10] Omar: One more thing.</td></tr></table>"
+        "<h3>Priya 00:01:20</h3><p>Go on.</p>"
+        "<time>March 3, 2025</time></body></html>"
+    )
+    transcript = parse_transcript(html, content_type="text/html")
+    assert transcript.format == "html"
+    assert transcript.speaker_names == {"B": "Dana", "C": "Priya", "D": "Omar"}
+    assert [(s["speaker"], s["start"], s["text"]) for s in transcript.segments] == [
+        ("A", None, "Episode 12"),
+        ("B", None, "Welcome."),
+        ("C", None, "Thanks. Glad to be here."),
+        ("C", None, "It has been a year."),
+        ("B", None, "It has."),
+        ("D", 70.0, "One more thing."),
+        ("C", 80.0, "Go on."),
+        ("C", None, "March 3, 2025"),
+    ]
+
+
 def test_it_reads_plain_text_with_stamps_and_names_but_not_sentences_with_colons():
     text = (
         "00:00:00 Jane Doe: Welcome to the show.\n"
@@ -307,6 +331,20 @@ OWN_TRANSCRIPTS = {
         [
             ("A", 0.0, "Hello, and welcome to the weekly review of finance news."),
             ("A", 4.0, "First up, three new rules for revenue recognition."),
+        ],
+    ),
+    "paragraphs.html": (
+        "html",
+        {"A": "Dana Reyes", "B": "Priya", "C": "Omar"},
+        [
+            ("A", 0.0, "Welcome back to Ledger Lessons. This week, the fast close."),
+            ("B", None, "Thanks for having me."),
+            ("C", None, "And me."),
+            ("C", None, "We cleared three thousand small items."),
+            ("A", None, "Good to hear."),
+            ("A", None, "See you next week."),
+            ("B", None, "One more thing & a question."),
+            ("B", None, "Bring coffee."),
         ],
     ),
     "words.json": (
