@@ -8,15 +8,21 @@ off): a poll never raises, so one bad feed cannot stop a batch.
 
 import logging
 import time
-from datetime import timedelta
+from collections import Counter, defaultdict, deque
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from shows.ingest.fetch import FeedFetchFailed, fetch_feed
+from shows.ingest.fetch import FeedFetchFailed, FetchedFeed, fetch_feed
 from shows.ingest.parse import InvalidFeed, parse_feed
 from shows.ingest.store import (
     INGESTED,
+    prune_fetch_log,
     record_failure,
     record_unchanged,
     slug_source,
@@ -27,12 +33,24 @@ from shows.models import FeedFetch, Show
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["INGESTED", "add_show", "claim_due_shows", "create_show", "poll", "poll_by_id"]
+__all__ = [
+    "INGESTED",
+    "add_show",
+    "claim_due_shows",
+    "create_show",
+    "poll",
+    "poll_by_id",
+    "poll_many",
+]
 
 # Shows claimed per dispatcher run, and how long a claimed show waits before it may be claimed
 # again if its poll task is lost (the poll itself sets the real next time).
 DISPATCH_LIMIT = 1000
 DISPATCH_LEASE = timedelta(minutes=30)
+# Fetches in flight per poll_many call (a worker process), and against any one host at once
+# (settings PODINDEX_POLL_CONCURRENCY and PODINDEX_POLL_PER_HOST override them).
+POLL_CONCURRENCY = 32
+POLL_PER_HOST = 4
 
 
 def poll(show: Show, *, force: bool = False) -> FeedFetch:
@@ -41,13 +59,49 @@ def poll(show: Show, *, force: bool = False) -> FeedFetch:
     An unexpected error (a database refusing a value, a bug) is recorded as a failed poll
     with its reason instead of being raised.
     """
+    return _finish(show, _fetch(show, force), force)
+
+
+@dataclass
+class _Attempt:
+    """What a fetch thread hands back: the fetched feed, or the error that stopped it."""
+
+    outcome: FetchedFeed | Exception
+    started_at: datetime
+    clock: float
+
+
+def _fetch(show: Show, force: bool) -> _Attempt:
+    """The network part of a poll: no database access, so it may run in any thread."""
     started_at, clock = timezone.now(), time.monotonic()
+    try:
+        outcome = fetch_feed(show, force=force)
+    except Exception as exc:
+        outcome = exc
+    return _Attempt(outcome, started_at, clock)
+
+
+def _finish(show: Show, attempt: _Attempt, force: bool) -> FeedFetch:
+    """The rest of a poll, in the thread that owns the database connection."""
 
     def elapsed() -> int:
-        return round((time.monotonic() - clock) * 1000)
+        return round((time.monotonic() - attempt.clock) * 1000)
 
+    started_at = attempt.started_at
     try:
-        return _poll(show, force, started_at, elapsed)
+        if isinstance(attempt.outcome, Exception):
+            raise attempt.outcome
+        return _store(show, attempt.outcome, force, started_at, elapsed)
+    except FeedFetchFailed as exc:
+        return record_failure(
+            show,
+            exc.status,
+            str(exc),
+            started_at,
+            elapsed(),
+            http_status=exc.http_status,
+            retry_after=exc.retry_after,
+        )
     except Exception as exc:
         logger.exception("Poll of show %s failed unexpectedly", show.pk)
         return record_failure(
@@ -59,19 +113,7 @@ def poll(show: Show, *, force: bool = False) -> FeedFetch:
         )
 
 
-def _poll(show: Show, force: bool, started_at, elapsed) -> FeedFetch:
-    try:
-        fetched = fetch_feed(show, force=force)
-    except FeedFetchFailed as exc:
-        return record_failure(
-            show,
-            exc.status,
-            str(exc),
-            started_at,
-            elapsed(),
-            http_status=exc.http_status,
-            retry_after=exc.retry_after,
-        )
+def _store(show: Show, fetched: FetchedFeed, force: bool, started_at, elapsed) -> FeedFetch:
     if fetched.unchanged_since(show) and not force:
         return record_unchanged(show, fetched, started_at, elapsed())
     try:
@@ -86,6 +128,85 @@ def _poll(show: Show, force: bool, started_at, elapsed) -> FeedFetch:
             http_status=fetched.result.status,
         )
     return store_feed(show, fetched, feed, started_at, elapsed, force=force)
+
+
+def poll_many(
+    show_ids,
+    *,
+    force: bool = False,
+    active_only: bool = True,
+    concurrency: int | None = None,
+    per_host: int | None = None,
+    on_done=None,
+) -> list[FeedFetch]:
+    """Poll many shows at once, each exactly once; returns their FeedFetches as they finished.
+
+    Fetches run in a pool of `concurrency` threads (PODINDEX_POLL_CONCURRENCY), at most
+    `per_host` (PODINDEX_POLL_PER_HOST) at a time against one host, hosts taken in turn. The
+    threads only fetch: checking, parsing and storing happen here, in the calling thread, as
+    each fetch completes, so one slow feed holds up only its own thread, a worker needs one
+    database connection however many fetches it runs, and the parser runs in one thread at a
+    time (it is CPU-bound, so more threads would not make it faster). At most `concurrency`
+    fetched bodies wait in memory. `on_done(show, fetch)` is called after each show recorded.
+    Shows that are gone (or inactive, with `active_only`) are skipped, and so is one whose
+    failure could not even be recorded (it is logged).
+    """
+    concurrency = max(
+        1, concurrency or getattr(settings, "PODINDEX_POLL_CONCURRENCY", POLL_CONCURRENCY)
+    )
+    per_host = max(1, per_host or getattr(settings, "PODINDEX_POLL_PER_HOST", POLL_PER_HOST))
+    ids = list(dict.fromkeys(show_ids))
+    shows = Show.objects.filter(pk__in=ids)
+    if active_only:
+        shows = shows.filter(active=True)
+    by_id = shows.in_bulk()
+    queues: dict[str, deque[Show]] = defaultdict(deque)
+    for show_id in ids:
+        if show_id in by_id:
+            queues[_host(by_id[show_id].feed_url)].append(by_id[show_id])
+    ready = deque(queues)  # hosts with shows waiting and a free slot, in turn
+    busy: Counter[str] = Counter()
+    running: dict[Future, tuple[str, Show]] = {}
+    fetches: list[FeedFetch] = []
+    with ThreadPoolExecutor(max_workers=min(concurrency, len(by_id) or 1)) as pool:
+
+        def submit() -> None:
+            while ready and len(running) < concurrency:
+                host = ready.popleft()
+                show = queues[host].popleft()
+                busy[host] += 1
+                running[pool.submit(_fetch, show, force)] = (host, show)
+                if queues[host] and busy[host] < per_host:
+                    ready.append(host)
+
+        submit()
+        while running:
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                host, show = running.pop(future)
+                busy[host] -= 1
+                if queues[host] and busy[host] == per_host - 1:
+                    ready.append(host)  # it had no free slot: it has one now
+                submit()
+                try:
+                    fetch = _finish(show, future.result(), force)
+                except Exception:
+                    # Not even the failure could be recorded (the show was deleted meanwhile):
+                    # the batch goes on.
+                    logger.exception("Poll of show %s could not be recorded", show.pk)
+                    continue
+                fetches.append(fetch)
+                if on_done is not None:
+                    on_done(show, fetch)
+    prune_fetch_log(by_id)
+    return fetches
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def poll_by_id(show_id: int, *, force: bool = False) -> FeedFetch | None:

@@ -6,10 +6,12 @@ instead of racing. The items themselves are handed to the episodes app through
 """
 
 import logging
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from core.slugs import unique_slug
@@ -144,18 +146,92 @@ def _remember_validators(show: Show, fetched: FetchedFeed) -> None:
     show.last_modified = fetched.result.headers.get("last-modified", "")[:100]
 
 
+# What an unchanged poll writes to the show's row when the previous poll succeeded.
+SHOW_UNCHANGED_FIELDS = [
+    "etag",
+    "last_modified",
+    "last_fetch_status",
+    "last_http_status",
+    "last_error",
+    "last_fetched_at",
+    "poll_interval",
+    "next_poll_at",
+    "updated_at",
+]
+
+
 def record_unchanged(show: Show, fetched: FetchedFeed, started_at, duration_ms) -> FeedFetch:
-    """Log a poll that found nothing new (a 304, or the same bytes again)."""
+    """Log a poll that found nothing new (a 304, or the same bytes again).
+
+    The common case (the previous poll succeeded too) costs one UPDATE of the show and the
+    FeedFetch INSERT: no episode was stored, so the episode figures stand and the schedule
+    moves on from the interval the last full computation left (`_unchanged_interval`). After
+    a failure the schedule is worked out in full, as for any other outcome. The fetch log is
+    pruned by the batch that polled the show (`prune_fetch_log`), or by the next change.
+    """
     if not fetched.result.not_modified:
         _remember_validators(show, fetched)
-    return _log_fetch(
-        show,
-        Show.FetchStatus.NOT_MODIFIED,
-        "",
-        started_at,
-        duration_ms,
+    if show.consecutive_failures or show.last_fetch_status not in INGESTED:
+        return _log_fetch(
+            show,
+            Show.FetchStatus.NOT_MODIFIED,
+            "",
+            started_at,
+            duration_ms,
+            http_status=fetched.result.status,
+        )
+    now = timezone.now()
+    show.last_fetch_status = Show.FetchStatus.NOT_MODIFIED
+    show.last_http_status = fetched.result.status
+    show.last_error = ""
+    show.last_fetched_at = now
+    show.poll_interval = _unchanged_interval(show, now)
+    show.next_poll_at = now + show.poll_interval
+    show.save(update_fields=SHOW_UNCHANGED_FIELDS)
+    return FeedFetch.objects.create(
+        show=show,
+        url=show.feed_url,
+        started_at=started_at,
+        duration_ms=duration_ms,
+        status=Show.FetchStatus.NOT_MODIFIED,
         http_status=fetched.result.status,
     )
+
+
+def _unchanged_interval(show: Show, now) -> timedelta:
+    """`schedule.poll_interval` for a feed that has not changed since a successful poll.
+
+    That poll's interval was the median gap between recent releases or, if longer, the time
+    since the latest release, over POLLS_PER_RELEASE (within the bounds). Nothing was released
+    since, so the median gap stands and only the silence has grown: the new interval is the
+    larger of the stored one and the silence now. Shows with fewer than two releases keep the
+    fixed interval they were given. (A release dated in the future leaves the interval as it
+    is until the next full computation.)
+    """
+    interval = show.poll_interval
+    latest = show.latest_episode_at
+    if show.episode_count >= 2 and latest is not None and latest <= now:
+        interval = max(interval, (now - latest) / schedule.POLLS_PER_RELEASE)
+    return min(max(interval, schedule.MIN_INTERVAL), schedule.MAX_INTERVAL)
+
+
+def prune_fetch_log(show_ids) -> int:
+    """Drop all but each show's FETCH_LOG_KEEP latest fetches, for many shows in one go.
+
+    Run once per batch of polls, so an unchanged poll need not prune its own show's log.
+    """
+    ranked = (
+        FeedFetch.objects.filter(show_id__in=list(show_ids))
+        .annotate(
+            position=Window(RowNumber(), partition_by=F("show_id"), order_by=F("started_at").desc())
+        )
+        .filter(position__gt=FETCH_LOG_KEEP)
+        .values_list("pk", flat=True)
+    )
+    stale, deleted = list(ranked), 0
+    for start in range(0, len(stale), 1000):
+        deleted += FeedFetch.objects.filter(pk__in=stale[start : start + 1000]).delete()[0]
+    return deleted
 
 
 def record_failure(

@@ -65,7 +65,7 @@ def test_poll_feeds_polls_only_due_shows(feed_server, capsys):
 
     out = capsys.readouterr().out
     assert f"[1/1] {due}: OK (1 new, 0 updated)" in out
-    assert "Polled 1 shows." in out
+    assert "Polled 1 shows in " in out
     assert not feed_server.hits("/later.xml")
 
 

@@ -1,17 +1,22 @@
 import logging
+import time
+from itertools import batched
 
 from django.core.management.base import BaseCommand, CommandError
 from kombu.exceptions import OperationalError
 
 from shows import ingest
 from shows.models import Show
-from shows.tasks import poll_show
+from shows.tasks import POLL_BATCH, poll_show, poll_shows
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
-    help = "Poll the shows that are due (what beat's dispatcher does), or one show by slug."
+    help = (
+        "Poll the shows that are due (what beat's dispatcher does), or one show by slug, with "
+        "the workers' concurrent path (fetches in parallel, results stored as they come)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--show", metavar="SLUG", help="Poll this show now, due or not.")
@@ -19,8 +24,16 @@ class Command(BaseCommand):
             "--enqueue", action="store_true", help="Queue the polls for the workers instead."
         )
         parser.add_argument("--limit", type=int, default=ingest.DISPATCH_LIMIT)
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=None,
+            help="Fetches in flight at once (default: PODINDEX_POLL_CONCURRENCY, "
+            f"{ingest.POLL_CONCURRENCY}).",
+        )
 
     def handle(self, *args, **options):
+        force = bool(options["show"])
         if options["show"]:
             show = Show.objects.filter(slug=options["show"]).first()
             if show is None:
@@ -30,30 +43,44 @@ class Command(BaseCommand):
             ids = ingest.claim_due_shows(options["limit"])
         if options["enqueue"]:
             try:
-                for show_id in ids:
-                    poll_show.delay(show_id, force=bool(options["show"]))
+                if force:
+                    poll_show.delay(ids[0], force=True)
+                else:
+                    for batch in batched(ids, POLL_BATCH):
+                        poll_shows.delay(list(batch))
             except OperationalError as exc:
                 raise CommandError(f"Could not queue the polls (is the broker up?): {exc}") from exc
             self.stdout.write(f"Queued {len(ids)} polls.")
             return
-        failed = 0
-        for n, show_id in enumerate(ids, 1):
-            # Each show on its own: whatever goes wrong with one is reported and the batch
-            # goes on (ingest.poll records its own failures; this catches what even that could
-            # not record, such as a show deleted meanwhile).
-            try:
-                show = Show.objects.get(pk=show_id)
-                fetch = ingest.poll(show, force=bool(options["show"]))
-            except Exception as exc:
-                failed += 1
-                logger.exception("Polling show %s failed", show_id)
-                self.stderr.write(f"[{n}/{len(ids)}] show {show_id}: {type(exc).__name__}: {exc}")
-                continue
+        done = 0
+
+        def report(show, fetch):
+            nonlocal done
+            done += 1
             self.stdout.write(
-                f"[{n}/{len(ids)}] {show}: {fetch.get_status_display()}"
+                f"[{done}/{len(ids)}] {show}: {fetch.get_status_display()}"
                 f" ({fetch.new_count} new, {fetch.updated_count} updated)"
                 + (f" - {fetch.error}" if fetch.error else "")
             )
+
+        started = time.monotonic()
+        # ingest.poll_many records every failure of a poll as a FeedFetch; what is left is a
+        # show that vanished meanwhile (or one that could not even be recorded: logged).
+        try:
+            ingest.poll_many(
+                ids,
+                force=force,
+                active_only=False,
+                concurrency=options["concurrency"],
+                on_done=report,
+            )
+        except Exception as exc:
+            logger.exception("Polling failed")
+            raise CommandError(f"Polling stopped: {type(exc).__name__}: {exc}") from exc
+        seconds = time.monotonic() - started
+        missing = len(ids) - done
         self.stdout.write(
-            f"Polled {len(ids)} shows." + (f" {failed} could not be polled." if failed else "")
+            f"Polled {done} shows in {seconds:.1f} s"
+            + (f" ({done / seconds:.0f} polls/s)." if done and seconds else ".")
+            + (f" {missing} could not be polled (gone meanwhile)." if missing else "")
         )

@@ -327,6 +327,9 @@ def test_it_logs_every_fetch_and_prunes_old_entries(feed_server, monkeypatch):
     show, _ = ingest.add_show(url)
     for _ in range(4):
         ingest.poll(Show.objects.get(pk=show.pk))
+    # An unchanged poll leaves pruning to the batch it ran in (one statement per batch).
+    assert FeedFetch.objects.filter(show=show).count() == 5
+    ingest.poll_many([show.pk])
     fetches = list(FeedFetch.objects.filter(show=show))
     assert len(fetches) == 3
     assert {f.status for f in fetches} == {Show.FetchStatus.NOT_MODIFIED}

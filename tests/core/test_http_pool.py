@@ -1,0 +1,160 @@
+"""The shared connection pool of core.http (issue 12, item 1): one SSL context per process,
+connections reused, and every guarantee kept on a reused connection: addresses vetted per
+new connection (and per redirect hop), no reuse across vetting modes, the deadline."""
+
+import ssl
+import time
+
+import pytest
+
+from core import http
+from tests.factories.http import LocalServer, Route
+from tests.hostile.conftest import drip_headers
+
+RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>T</title></channel></rss>'
+
+
+@pytest.fixture(autouse=True)
+def fresh_pools():
+    http.close_pools()
+    yield
+    http.close_pools()
+
+
+@pytest.fixture
+def connects(monkeypatch):
+    """The hosts each new TCP connection was opened for (reused ones open none)."""
+    opened = []
+    original = http._GuardedBackend.connect_tcp
+
+    def connect_tcp(self, host, port, *args, **kwargs):
+        opened.append(host)
+        return original(self, host, port, *args, **kwargs)
+
+    monkeypatch.setattr(http._GuardedBackend, "connect_tcp", connect_tcp)
+    return opened
+
+
+@pytest.fixture
+def public_names(monkeypatch, settings):
+    """Vetting on, with made-up public names that resolve to the local test server.
+
+    `resolved` lists each name vetted; a name listed in `private` resolves to a private
+    address (as a DNS rebinding attacker would make it) and is refused.
+    """
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = False
+    state = {"resolved": [], "private": set()}
+
+    def resolve_public(host, port):
+        state["resolved"].append(host)
+        if host in state["private"] or not host.endswith(".example"):
+            raise http.BlockedURL(f"{host} resolves to a non-public address (127.0.0.1)")
+        return "127.0.0.1"
+
+    monkeypatch.setattr(http, "resolve_public", resolve_public)
+    return state
+
+
+def test_the_ssl_context_is_created_once_for_20_fetches(feed_server, monkeypatch):
+    created = []
+    original = ssl.create_default_context
+
+    def counting(*args, **kwargs):
+        created.append(1)
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(ssl, "create_default_context", counting)
+    monkeypatch.setattr(http, "_ssl_context", None)  # as in a fresh process
+    url = feed_server.serve("/feed.xml", RSS, etag='"v1"')
+    for n in range(20):
+        result = http.fetch(url, etag='"v1"' if n % 2 else "")
+        assert result.status == (304 if n % 2 else 200)
+    assert len(created) == 1
+
+
+def test_connections_are_reused_for_200_and_304_answers(feed_server, connects):
+    url = feed_server.serve("/feed.xml", RSS, etag='"v1"')
+    for n in range(10):
+        http.fetch(url, etag='"v1"' if n % 2 else "")
+    assert len(feed_server.requests) == 10
+    assert len(connects) == 1
+
+
+def test_a_reused_connection_goes_only_to_a_vetted_host(feed_server, public_names, connects):
+    port = feed_server.base_url.rsplit(":", 1)[1]
+    feed_server.serve("/feed.xml", RSS)
+    feed_server.serve("/away.xml", status=302, headers={"Location": f"http://evil.test:{port}/x"})
+
+    for _ in range(3):
+        assert http.fetch(f"http://feeds.example:{port}/feed.xml").body == RSS
+    # One connection, vetted once, serves the three fetches of that host.
+    assert public_names["resolved"] == ["feeds.example"]
+    # Another host never rides on it: a new connection, vetted.
+    assert http.fetch(f"http://other.example:{port}/feed.xml").body == RSS
+    assert public_names["resolved"] == ["feeds.example", "other.example"]
+    assert len(connects) == 2
+    # A redirect hop from a pooled host to a private one is vetted and refused.
+    with pytest.raises(http.BlockedURL):
+        http.fetch(f"http://feeds.example:{port}/away.xml")
+    assert public_names["resolved"][-1] == "evil.test"
+    assert [r["path"] for r in feed_server.requests][-1] == "/away.xml"
+
+
+def test_a_connection_opened_without_vetting_is_not_reused_with_vetting_on(feed_server, settings):
+    url = feed_server.serve("/feed.xml", RSS)
+    assert http.fetch(url).body == RSS  # allowed: PODINDEX_ALLOW_PRIVATE_URLS is on
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = False
+
+    with pytest.raises(http.BlockedURL, match="non-public address"):
+        http.fetch(url)
+    assert len(feed_server.requests) == 1
+
+
+def test_the_deadline_holds_on_a_reused_connection(feed_server, connects):
+    feed_server.serve("/feed.xml", RSS)
+    feed_server.routes["/drip.xml"] = Route(handler=drip_headers(lines=40, interval=0.25))
+    http.fetch(feed_server.url("/feed.xml"), timeout=0.5)
+    started = time.monotonic()
+
+    with pytest.raises(http.NetworkError, match="deadline"):
+        http.fetch(feed_server.url("/drip.xml"), timeout=0.5)
+
+    assert time.monotonic() - started < 0.5 * http.DEADLINE_FACTOR + 2.0
+    assert len(connects) == 1  # the drip came over the pooled connection
+
+
+def test_a_finished_fetchs_deadline_leaves_its_pooled_connection_alone(feed_server, connects):
+    url = feed_server.serve("/feed.xml", RSS)
+    assert http.fetch(url, total_timeout=0.2).body == RSS
+    time.sleep(0.5)  # that fetch's deadline passes while its connection sits in the pool
+
+    assert http.fetch(url).body == RSS
+    assert len(connects) == 1
+
+
+def test_fetches_from_many_threads_share_the_pool(feed_server, connects):
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = feed_server.serve("/feed.xml", RSS, delay=0.2)
+    started = time.monotonic()
+    with ThreadPoolExecutor(8) as pool:
+        bodies = list(pool.map(lambda _: http.fetch(url).body, range(16)))
+    assert bodies == [RSS] * 16
+    # Two rounds of eight at 0.2 s each, not sixteen in a row.
+    assert time.monotonic() - started < 16 * 0.2 / 2
+    assert len(connects) <= 8
+
+
+def test_a_second_local_server_is_not_served_by_the_first_ones_connection(connects, settings):
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = True
+    first, second = LocalServer().start(), LocalServer().start()
+    try:
+        first.serve("/feed.xml", b"first")
+        second.serve("/feed.xml", b"second")
+        assert http.fetch(first.url("/feed.xml")).body == b"first"
+        assert http.fetch(second.url("/feed.xml")).body == b"second"
+        assert http.fetch(first.url("/feed.xml")).body == b"first"
+        assert len(connects) == 2
+    finally:
+        first.stop()
+        second.stop()
