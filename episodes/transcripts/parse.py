@@ -148,6 +148,7 @@ _HTML_BLOCKS = {
 # Whose text is not the page's: dropped with their content.
 _HTML_DROPPED = {"script", "style", "title", "template", "noscript"}
 _HTML_TOKEN = re.compile(r"<(/?)([a-z][a-z0-9]*)[^<>]*>|([^<]+)")
+_HTML_SPACE = re.compile(r"\s+")
 
 
 class TranscriptError(ValueError):
@@ -443,7 +444,7 @@ def _plain_html(clean: str) -> list[dict]:
         _, tag, data = match.groups()
         if data is not None:
             # Whitespace in HTML text, line ends included, is one space: only tags break lines.
-            block.append(" ".join(data.split()) if data.strip() else " ")
+            block.append(_HTML_SPACE.sub(" ", data))
         elif tag == "br":
             block.append("\n")
         elif tag in _HTML_BLOCKS:
