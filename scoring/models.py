@@ -92,6 +92,11 @@ class Scorecard(models.Model):
     held_reasons = models.JSONField(
         default=list, blank=True, help_text="Why the score was held for an editor's review."
     )
+    held_topics = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The topics a held score names: created (and public) only once it is released.",
+    )
     held_at = models.DateTimeField(null=True, blank=True)
     hold_decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

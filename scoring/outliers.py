@@ -28,6 +28,7 @@ from django.utils import timezone
 from episodes.models import Episode
 from scoring.models import Scorecard, editor_label
 from scoring.services import scores_changed
+from scoring.topics import topic_named
 
 HOLD_JUMP = 30
 HOLD_MIN_EPISODES = 3
@@ -123,7 +124,8 @@ def release(episode, editor) -> Scorecard:
             is_current=False
         )
         _decide(held, Scorecard.Hold.RELEASED, editor, is_current=True)
-        topics = list(held.topics.all())
+        topics = [t for t in (topic_named(name) for name in held.held_topics) if t is not None]
+        held.topics.set(topics)
         Episode.objects.get(pk=episode.pk).topics.set(topics)
     scores_changed([episode.pk])
     return held

@@ -9,12 +9,11 @@ import logging
 import time
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.html import strip_tags
-from django.utils.text import slugify
 
-from episodes.models import Episode, Topic, Transcript
+from episodes.models import Episode, Transcript
 from episodes.transcripts.analysis import segments_hash
 from scoring.engines import (
     BudgetExceeded,
@@ -27,6 +26,7 @@ from scoring.engines import (
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
 from scoring.outliers import reasons_to_hold
 from scoring.services import scores_changed
+from scoring.topics import existing_topics, topic_named
 
 logger = logging.getLogger(__name__)
 
@@ -188,29 +188,17 @@ def _write_scorecard(
         )
         for d in result.dimensions
     )
-    topics = [t for t in (_topic(name) for name in result.topics) if t is not None]
+    if held:
+        # Topic pages and the sitemap list every topic: a held scorecard creates none (its
+        # names wait in held_topics until it is released) and touches no episode's topics.
+        scorecard.held_topics = list(result.topics)
+        scorecard.save(update_fields=["held_topics"])
+        scorecard.topics.set(existing_topics(result.topics))
+        return scorecard
+    topics = [t for t in (topic_named(name) for name in result.topics) if t is not None]
     scorecard.topics.set(topics)
-    if not held:
-        # A held scorecard's topics are public only once it is released.
-        episode.topics.set(topics)
+    episode.topics.set(topics)
     return scorecard
-
-
-def _topic(name: str) -> Topic | None:
-    """The Topic for a name, matched by slug (then by name), created when new."""
-    name = " ".join(name.split())[:100]
-    slug = slugify(name)[:100]
-    if not slug:
-        return None
-    topic = Topic.objects.filter(slug=slug).first() or Topic.objects.filter(name=name).first()
-    if topic:
-        return topic
-    try:
-        with transaction.atomic():
-            return Topic.objects.create(name=name, slug=slug)
-    except IntegrityError:
-        # Another worker created it a moment ago.
-        return Topic.objects.filter(slug=slug).first() or Topic.objects.filter(name=name).first()
 
 
 def _finish(run: ScoringRun, outcome: str, error: str = "", usage=None) -> ScoringRun:

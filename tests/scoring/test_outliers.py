@@ -11,7 +11,7 @@ import re
 import pytest
 from django.contrib.auth.models import User
 
-from episodes.models import Episode
+from episodes.models import Episode, Topic
 from scoring import outliers
 from scoring.models import Scorecard, ScoringRun
 from scoring.outliers import ShowMean, outlier_reasons
@@ -96,7 +96,8 @@ def test_it_holds_an_obedient_models_100_and_publishes_nothing(llm, make_episode
     assert scorecard.held_at is not None
     assert any("Held for an editor's review" in w for w in run.warnings)
     assert episode.score is None and episode.scored_at is None
-    assert list(episode.topics.all()) == []
+    assert list(episode.topics.all()) == [] and not Topic.objects.exists()
+    assert scorecard.held_topics == ["Pricing", "Revenue operations", "Sales cycles"]
     assert Show.objects.get(pk=episode.show_id).scored_episode_count == 0
     page = page_of(client, episode)
     assert "This episode's score is held for an editor's review." in page
@@ -228,7 +229,12 @@ def test_it_publishes_and_reranks_a_released_score(llm, interview_episode, dana,
     assert held.hold_decided_at is not None
     assert interview_episode.score == 100
     assert show.scored_episode_count == 1 and show.dimension_averages
-    assert set(interview_episode.topics.all()) == set(held.topics.all())
+    assert {t.name for t in interview_episode.topics.all()} == {
+        "Pricing",
+        "Revenue operations",
+        "Sales cycles",
+    }
+    assert set(held.topics.all()) == set(interview_episode.topics.all())
     page = page_of(client, interview_episode)
     assert "held for an editor" not in page
     assert '<span class="score-number band-exceptional">100</span>' in page
