@@ -1,13 +1,47 @@
-"""sitemap.xml: the listing pages, every listed show, episode, category and topic."""
+"""sitemap.xml: the listing pages, every listed show, episode, category and topic.
 
+Every URL in a sitemap is on SITE_URL, never on the request's Host header (core.absolute): a
+sitemap fetched as `Host: evil.example` and cached would otherwise point crawlers elsewhere.
+Django's views take the host from the request, so the sections set their own protocol and
+domain, and `index` rewrites the links of Django's index view.
+"""
+
+from functools import wraps
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import reverse
 
+from core.absolute import absolute_url
 from episodes.models import Episode, Topic
 from shows.models import Category, Show
 
 
-class PagesSitemap(Sitemap):
+class SiteSitemap(Sitemap):
+    """A sitemap whose URLs are on SITE_URL, whatever host the request named."""
+
+    def get_protocol(self, protocol=None):
+        return urlsplit(settings.SITE_URL).scheme or "https"
+
+    def get_domain(self, site=None):
+        # "https://host/prefix" → "host/prefix": Django writes protocol://domain + path.
+        parts = urlsplit(settings.SITE_URL)
+        return parts.netloc + parts.path.rstrip("/")
+
+
+@wraps(sitemap_views.index)
+def index(request, *args, **kwargs):
+    """Django's sitemap index, its section links on SITE_URL instead of the request's host."""
+    response = sitemap_views.index(request, *args, **kwargs)
+    for item in response.context_data["sitemaps"]:
+        parts = urlsplit(item.location)
+        item.location = absolute_url(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return response
+
+
+class PagesSitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.8
 
@@ -18,7 +52,7 @@ class PagesSitemap(Sitemap):
         return reverse(item)
 
 
-class ShowSitemap(Sitemap):
+class ShowSitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 0.7
 
@@ -29,7 +63,7 @@ class ShowSitemap(Sitemap):
         return show.updated_at
 
 
-class EpisodeSitemap(Sitemap):
+class EpisodeSitemap(SiteSitemap):
     changefreq = "monthly"
     priority = 0.6
     # 250,000 episodes span five sitemap pages; each page is one indexed slice.
@@ -47,7 +81,7 @@ class EpisodeSitemap(Sitemap):
         return episode.updated_at
 
 
-class CategorySitemap(Sitemap):
+class CategorySitemap(SiteSitemap):
     changefreq = "daily"
     priority = 0.8
 
@@ -55,7 +89,7 @@ class CategorySitemap(Sitemap):
         return Category.objects.order_by("pk")
 
 
-class TopicSitemap(Sitemap):
+class TopicSitemap(SiteSitemap):
     changefreq = "weekly"
     priority = 0.5
 

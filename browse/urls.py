@@ -4,7 +4,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from django.views.decorators.cache import cache_page
 
-from browse import syndication
+from browse import sitemaps, syndication
 from browse.sitemaps import SITEMAPS
 from browse.views import episodes, shows, site
 
@@ -27,7 +27,7 @@ urlpatterns = [
     # Sitemaps count their rows to paginate: cached, so crawlers do not run COUNT(*) each time.
     path(
         "sitemap.xml",
-        cache_page(3600)(sitemap_views.index),
+        cache_page(3600)(sitemaps.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),

@@ -9,6 +9,7 @@ from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, TopicF
 
 pytestmark = pytest.mark.django_db
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+SITE = "https://b2bpodcastindex.example"
 
 
 @pytest.fixture(autouse=True)
@@ -19,8 +20,13 @@ def fresh_cache():
     cache.clear()
 
 
-def locations(client, url):
-    response = client.get(url)
+@pytest.fixture(autouse=True)
+def site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def locations(client, url, **headers):
+    response = client.get(url, headers=headers)
     assert response.status_code == 200
     root = ElementTree.fromstring(response.content)
     return [loc.text for loc in root.findall(".//sm:loc", NS)]
@@ -30,9 +36,36 @@ def test_it_indexes_one_sitemap_per_kind_of_page(client):
     sections = locations(client, "/sitemap.xml")
 
     assert sections == [
-        f"http://testserver/sitemap-{name}.xml"
+        f"{SITE}/sitemap-{name}.xml"
         for name in ("pages", "categories", "topics", "shows", "episodes")
     ]
+
+
+def test_it_links_to_site_url_whatever_host_the_request_names(client, settings):
+    # A server that answers any Host (a catch-all virtual host, ALLOWED_HOSTS = *) must still
+    # point crawlers, and the cached copy, at our own site.
+    settings.ALLOWED_HOSTS = ["*"]
+    show = ShowFactory(slug="listed")
+    EpisodeFactory(show=show, slug="visible")
+    CategoryFactory(slug="finance")
+    TopicFactory(slug="pricing")
+
+    found = [
+        url
+        for page in ("", "-pages", "-categories", "-topics", "-shows", "-episodes")
+        for url in locations(client, f"/sitemap{page}.xml", host="evil.example")
+    ]
+
+    assert len(found) == 5 + 3 + 1 + 1 + 1 + 1
+    assert [url for url in found if not url.startswith(f"{SITE}/")] == []
+
+
+def test_it_keeps_a_path_in_site_url(client, settings):
+    settings.SITE_URL = "https://example.org/podcasts"
+    ShowFactory(slug="listed")
+
+    assert locations(client, "/sitemap.xml")[0] == "https://example.org/podcasts/sitemap-pages.xml"
+    assert locations(client, "/sitemap-shows.xml") == ["https://example.org/podcasts/shows/listed/"]
 
 
 def test_it_lists_listed_shows_episodes_categories_and_topics_only(client):
@@ -46,18 +79,17 @@ def test_it_lists_listed_shows_episodes_categories_and_topics_only(client):
     Episode.objects.filter(pk=hidden.pk).update(hidden=True)
 
     assert locations(client, "/sitemap-pages.xml") == [
-        "http://testserver/",
-        "http://testserver/shows/",
-        "http://testserver/methodology/",
+        f"{SITE}/",
+        f"{SITE}/shows/",
+        f"{SITE}/methodology/",
     ]
-    assert locations(client, "/sitemap-categories.xml") == ["http://testserver/categories/finance/"]
-    assert locations(client, "/sitemap-topics.xml") == ["http://testserver/topics/pricing/"]
-    assert locations(client, "/sitemap-shows.xml") == ["http://testserver/shows/listed/"]
-    assert locations(client, "/sitemap-episodes.xml") == ["http://testserver/shows/listed/visible/"]
+    assert locations(client, "/sitemap-categories.xml") == [f"{SITE}/categories/finance/"]
+    assert locations(client, "/sitemap-topics.xml") == [f"{SITE}/topics/pricing/"]
+    assert locations(client, "/sitemap-shows.xml") == [f"{SITE}/shows/listed/"]
+    assert locations(client, "/sitemap-episodes.xml") == [f"{SITE}/shows/listed/visible/"]
 
 
-def test_it_points_robots_at_the_sitemap(client, settings):
-    settings.SITE_URL = "https://b2bpodcastindex.example"
+def test_it_points_robots_at_the_sitemap(client):
     body = client.get("/robots.txt").content.decode()
 
     assert "Sitemap: https://b2bpodcastindex.example/sitemap.xml" in body
