@@ -2,13 +2,14 @@
 the review screen shows what was held and why, and an editor releases or rejects it, logged."""
 
 import pytest
+from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 from django.utils import timezone
 
 from desk.models import Activity
 from episodes.models import Episode
 from episodes.transcripts.parse import parse_plain_text
-from scoring.models import EditorialOverride, Scorecard
+from scoring.models import EditorialOverride, OverrideRefused, RubricDimension, Scorecard
 from scoring.pipeline import run_scoring
 from shows.models import Show
 from tests.desk.conftest import INTERVIEW
@@ -138,10 +139,8 @@ def test_who_may_release_a_held_score(client, visitors, held, kind):
 
 
 def test_a_correction_of_a_first_held_score_says_to_release_it_first(editor_client, held):
-    from scoring.models import RubricDimension
-
     insight = RubricDimension.objects.get(rubric__is_active=True, key="insight_density")
-    with pytest.raises(Exception, match="release the held score, then correct it"):
+    with pytest.raises(OverrideRefused, match="release the held score, then correct it"):
         EditorialOverride.objects.record(
             episode=held, dimension=insight, editor=None, score=5, reason="Injected."
         )
@@ -179,8 +178,6 @@ def test_the_scorecard_list_releases_selected_held_scores(editor_client, editor,
 
 
 def test_a_scorecard_viewer_cannot_release_through_the_list(client, held):
-    from django.contrib.auth.models import Permission, User
-
     viewer = User.objects.create_user("viewer", is_staff=True)
     viewer.user_permissions.add(Permission.objects.get(codename="view_scorecard"))
     client.force_login(viewer)

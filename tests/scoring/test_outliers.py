@@ -19,7 +19,7 @@ from scoring.pipeline import run_scoring
 from scoring.services import pending_episode_ids
 from shows.models import Show
 from tests.factories import scored_episode
-from tests.scoring.conftest import answer
+from tests.scoring.conftest import answer, transcript_text
 
 pytestmark = pytest.mark.django_db
 
@@ -108,8 +108,6 @@ def test_it_holds_an_obedient_models_100_and_publishes_nothing(llm, make_episode
 
 
 def open_interview_lines() -> str:
-    from tests.scoring.conftest import transcript_text
-
     return transcript_text("operator_interview.txt")
 
 
