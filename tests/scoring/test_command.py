@@ -58,3 +58,12 @@ def test_it_refuses_an_unknown_episode_or_show(db):
         run("--episode", "404")
     with pytest.raises(CommandError, match="No show 'nope'"):
         run("--show", "nope")
+
+
+def test_it_says_which_scores_are_held_for_review(llm, interview_episode):
+    llm.answer(answer(scores=(20, 20, 20, 20, 20)))
+
+    output = run("--episode", str(interview_episode.pk))
+
+    assert "OK 100/100 — held for an editor's review, not public" in output
+    assert "Done: 1 ok (1 held for review);" in output

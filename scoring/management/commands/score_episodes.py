@@ -40,6 +40,7 @@ class Command(BaseCommand):
             return
         outcomes: Counter = Counter()
         cost = Decimal(0)
+        held = 0
         for done, (episode_id, show_title, title) in enumerate(ids, start=1):
             run = run_scoring(episode_id, force=force)
             outcomes[run.outcome] += 1
@@ -47,6 +48,9 @@ class Command(BaseCommand):
             line = f"[{done}/{len(ids)}] {show_title} — {title}: {run.get_outcome_display()}"
             if run.scorecard_id and run.outcome == ScoringRun.Outcome.OK:
                 line += f" {run.scorecard.total}/100"
+                if run.scorecard.is_held:
+                    held += 1
+                    line += " — held for an editor's review, not public"
             if run.cost_usd:
                 line += f" (${run.cost_usd})"
             if run.error:
@@ -54,4 +58,6 @@ class Command(BaseCommand):
             style = self.style.ERROR if run.outcome == ScoringRun.Outcome.FAILED else str
             self.stdout.write(style(line))
         summary = ", ".join(f"{n} {outcome}" for outcome, n in sorted(outcomes.items()))
+        if held:
+            summary += f" ({held} held for review)"
         self.stdout.write(self.style.SUCCESS(f"Done: {summary}; cost ${cost}."))
