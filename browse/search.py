@@ -3,15 +3,21 @@
 import re
 from dataclasses import dataclass, field
 
+from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.pagination import Pager
-from core.search import clean_query, query_terms, search_queryset
+from core.search import CANDIDATES, clean_query, query_terms, search_queryset, uses_full_text
 from episodes.models import Episode, Transcript
 from shows.models import Show
 
 SNIPPET_CHARS = 240
+# Well-scored episodes are the first candidates for a common word (see core.search). The
+# partial index episode_search_top_idx (episodes migration 0004) has this very predicate:
+# change both together, or the tier reads the whole index.
+TOP_TIER = Q(score__gte=70)
+TRANSCRIPT_PHRASE_SCAN = 500
 
 
 @dataclass
@@ -39,6 +45,9 @@ class Results(Pager):
     moments: list = field(default_factory=list)
     has_next: bool = False
     number: int = 1
+    # The last page of a capped search: more rows match than are ranked (CANDIDATES).
+    capped: bool = False
+    cap: int = 0
 
     @property
     def empty(self):
@@ -96,13 +105,14 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     offset = (page - 1) * per_page
     if page == 1:
         results.shows = list(
+            # A few thousand shows: the best-scored matching shows are ranked.
             Show.objects.active()
-            .search(query)
+            .search(query, best_scored=True)
             .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
         )
     episodes = list(
         Episode.objects.listed()
-        .search(query)
+        .search(query, tier=TOP_TIER)
         .select_related("show")
         .only(
             "title", "slug", "published_at", "duration_seconds", "score", "show__title",
@@ -115,6 +125,8 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
             query,
             fields=("segments",),
             score="episode__score",
+            # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
+            phrase_scan=TRANSCRIPT_PHRASE_SCAN,
         )
         .select_related("episode__show")
         .only(
@@ -123,6 +135,14 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
         )[offset : offset + per_page + 1]
     )  # fmt: skip
     results.has_next = len(episodes) > per_page or len(transcripts) > per_page
+    # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
+    # on the last page means there may be more matches than it shows.
+    results.cap = CANDIDATES
+    results.capped = (
+        uses_full_text()
+        and not results.has_next
+        and max(len(episodes), len(transcripts)) + offset >= CANDIDATES
+    )
     results.episodes = episodes[:per_page]
     terms = query_terms(query)
     for transcript in transcripts[:per_page]:

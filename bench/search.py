@@ -1,0 +1,146 @@
+"""Time site search (browse.search.search) per kind of query, uncached, on the bench catalogue.
+
+Load the catalogue first (a scratch PostgreSQL database; see bench/browse_pages.py):
+
+    createdb browse_bench
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/browse_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python manage.py generate_bench_data
+    DATABASE_URL=... .venv/bin/python bench/search.py [--rounds 40] [--explain] [--pages]
+
+Each timing is one call of search(), the work the search page does before rendering, with no
+page cache in front: the shows, episodes and transcript-moment queries and the snippets. The
+kinds interleave round by round so drift hits all of them alike. --pages also times the
+full search page (middleware, template) with the page cache cleared before each request.
+--explain prints EXPLAIN (ANALYZE, BUFFERS) of every SQL statement one search runs.
+Target (issue 12): every kind within 50 ms at p99 with 250,000 episodes.
+
+The bench vocabulary has 130 words, so a single word is in about a fifth of all episodes and
+in most transcripts; numbers are rarer: "(49)" ends one episode title in fifty, and each
+"Show 4321" title names a single show.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podindex.settings")
+
+import django
+
+django.setup()
+
+from django.core.cache import cache  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from browse.search import search  # noqa: E402
+from episodes.models import Episode  # noqa: E402
+
+KINDS = {
+    "one common word": "pricing",
+    "common word, page 5": ("pricing", 5),
+    "two words": "pricing churn",
+    "two-word phrase": '"pricing churn"',
+    "medium word (2%)": "49",
+    "rare: 3-word phrase": '"pricing churn pipeline"',
+    "rare word (one show)": "4321",
+    "no hit": "zyzzyva",
+    "common or no-hit": "pricing or zyzzyva",
+    "common minus common": "pricing -churn",
+}
+
+
+def run(kind_query):
+    query, page = kind_query if isinstance(kind_query, tuple) else (kind_query, 1)
+    return search(query, page=page)
+
+
+def explain(kind, kind_query):
+    with CaptureQueriesContext(connection) as captured:
+        run(kind_query)
+    print(f"\n=== {kind}: {kind_query!r} ({len(captured.captured_queries)} queries)")
+    for entry in captured.captured_queries:
+        sql = entry["sql"]
+        print(f"\n-- {sql}\n")
+        with connection.cursor() as cursor:
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            for (line,) in cursor.fetchall():
+                print(line)
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=40)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--explain", action="store_true")
+    parser.add_argument("--pages", action="store_true")
+    parser.add_argument("--only", help="run only the kinds whose name contains this")
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("Run against the PostgreSQL bench database (DATABASE_URL).")
+    kinds = {k: q for k, q in KINDS.items() if not args.only or args.only in k}
+
+    if args.explain:
+        for kind, kind_query in kinds.items():
+            explain(kind, kind_query)
+        return
+
+    timings = {kind: [] for kind in kinds}
+    page_timings = {kind: [] for kind in kinds}
+    found = {}
+    client = Client()
+    for round_number in range(args.warmup + args.rounds):
+        for kind, kind_query in kinds.items():
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                results = run(kind_query)
+                elapsed = (time.perf_counter() - started) * 1000
+            found[kind] = (
+                len(results.shows),
+                len(results.episodes),
+                len(results.moments),
+                results.has_next,
+                len(captured.captured_queries),
+            )
+            if round_number >= args.warmup:
+                timings[kind].append(elapsed)
+            if args.pages:
+                query, page = kind_query if isinstance(kind_query, tuple) else (kind_query, 1)
+                cache.clear()
+                started = time.perf_counter()
+                response = client.get("/search/", {"q": query, "page": page})
+                elapsed = (time.perf_counter() - started) * 1000
+                if response.status_code != 200:
+                    sys.exit(f"search {query!r} page {page} answered {response.status_code}")
+                if round_number >= args.warmup:
+                    page_timings[kind].append(elapsed)
+
+    print(f"{args.rounds} rounds; {Episode.objects.count()} episodes; search() uncached")
+    header = f"{'kind':<24} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
+    if args.pages:
+        header += f" {'page p50':>9} {'page p99':>9}"
+    print(header + "   shows/episodes/moments, more?, queries")
+    for kind, values in timings.items():
+        line = (
+            f"{kind:<24} {statistics.median(values):>8.1f} {percentile(values, 0.99):>8.1f}"
+            f" {max(values):>8.1f}"
+        )
+        if args.pages:
+            pages = page_timings[kind]
+            line += f" {statistics.median(pages):>9.1f} {percentile(pages, 0.99):>9.1f}"
+        shows, episodes, moments, more, queries = found[kind]
+        print(f"{line}   {shows}/{episodes}/{moments}, {'more' if more else 'last'}, {queries}")
+
+
+if __name__ == "__main__":
+    main()

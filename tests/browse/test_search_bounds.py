@@ -1,0 +1,170 @@
+"""Search does bounded work (issue 12): no COUNT, no sort of every match, a capped phrase scan.
+
+The PostgreSQL tests read the plans the database ran (EXPLAIN ANALYZE): with CANDIDATES
+lowered, no scan of episodes or transcripts may hand on more rows than the bound, however
+many rows match.
+"""
+
+import json
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from browse.search import search
+from core.search import loose_query
+from tests.factories import ShowFactory, TranscriptFactory, scored_episode
+
+pytestmark = pytest.mark.django_db
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="bounded full-text search is PostgreSQL's"
+)
+SEARCHED_TABLES = {"episodes_episode", "episodes_transcript"}
+
+
+@pytest.fixture
+def few_candidates(monkeypatch):
+    """At most 4 candidates ranked per search and 6 rows read for a phrase."""
+    monkeypatch.setattr("core.search.CANDIDATES", 4)
+    monkeypatch.setattr("browse.search.CANDIDATES", 4)
+    monkeypatch.setattr("core.search.PHRASE_SCAN", 6)
+    monkeypatch.setattr("browse.search.TRANSCRIPT_PHRASE_SCAN", 6)
+
+
+@pytest.fixture
+def margin_library():
+    """12 episodes that all say "margin" (scores 20–86), each with a transcript saying it too."""
+    show = ShowFactory(title="Unit Economics")
+    episodes = []
+    for i in range(12):
+        episode = scored_episode(
+            total=20 + 6 * i,
+            show=show,
+            title=f"Margin talk {i}",
+            notes_html="<p>Gross margin and pricing power.</p>",
+        )
+        TranscriptFactory(
+            episode=episode, segments=[{"start": 3.0, "text": "We fixed our gross margin."}]
+        )
+        episodes.append(episode)
+    return episodes
+
+
+def run_search(query, page=1):
+    with CaptureQueriesContext(connection) as captured:
+        results = search(query, page=page, per_page=2)
+    return results, [entry["sql"] for entry in captured.captured_queries]
+
+
+def rows_handed_on_by_scans(sql):
+    """The most rows a full-text scan of episodes or transcripts produced in one run of it.
+
+    Per run (loop): on tables this small the planner may run a candidate subquery again for
+    each outer row, which is no more rows read per search on a real catalogue.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + sql)
+        (plan,) = cursor.fetchone()
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    most, stack = 0, [plan[0]["Plan"]]
+    while stack:
+        node = stack.pop()
+        stack.extend(node.get("Plans", []))
+        conditions = " ".join(node.get(key, "") for key in ("Filter", "Recheck Cond"))
+        if node.get("Relation Name") in SEARCHED_TABLES and "@@" in conditions:
+            most = max(most, node["Actual Rows"])
+    return most
+
+
+def test_it_loosens_a_phrase_only_when_that_matches_more():
+    assert loose_query('"net revenue" churn') == "net revenue churn"
+    assert loose_query('"net -revenue"') == "net revenue"
+    assert loose_query('"net revenue" -crypto') == "net revenue -crypto"
+    assert loose_query('"unclosed phrase') == "unclosed phrase"
+    # Nothing to loosen, or unquoting would lose matches: no loose query.
+    assert loose_query("net revenue") is None
+    assert loose_query('"net"') is None
+    assert loose_query('"net revenue" or churn') is None
+    assert loose_query('churn -"net revenue"') is None
+
+
+@postgres_only
+def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
+    results, queries = run_search("margin")
+
+    assert len(results.episodes) == 2 and len(results.moments) == 2
+    assert len(queries) == 3
+    for sql in queries:
+        assert "COUNT(" not in sql.upper()
+    episode_sql, transcript_sql = queries[1], queries[2]
+    # One ORDER BY each: the final ranking of the few candidates, not a sort of all matches.
+    assert episode_sql.count("ORDER BY") == 1
+    assert transcript_sql.count("ORDER BY") == 1
+
+
+@postgres_only
+@pytest.mark.parametrize("query", ["margin", "gross margin", '"gross margin"', "margin -zebra"])
+def test_it_reads_a_bounded_number_of_rows_however_many_match(
+    margin_library, few_candidates, query
+):
+    _, queries = run_search(query)
+
+    # 12 episodes and 12 transcripts match; 4 candidates are ranked, a phrase reads 6 rows.
+    for sql in queries[1:]:
+        assert rows_handed_on_by_scans(sql) <= 6, sql
+
+
+@postgres_only
+def test_it_takes_well_scored_episodes_first_for_a_common_word(margin_library, few_candidates):
+    results, _ = run_search("margin")
+    second, _ = run_search("margin", page=2)
+
+    # Scores 20–86: the three scored 70 or more (74, 80, 86) are candidates before the rest.
+    ranked = results.episodes + second.episodes
+    assert len(ranked) == 4
+    assert {e.score for e in ranked} >= {74, 80, 86}
+
+
+@postgres_only
+def test_it_ranks_every_match_of_a_rare_word_best_match_first(margin_library, few_candidates):
+    show = margin_library[0].show
+    scored_episode(total=30, show=show, title="Kubernetes costs", notes_html="<p>margin</p>")
+    scored_episode(total=90, show=show, title="Hiring", notes_html="<p>kubernetes margin</p>")
+    scored_episode(total=60, show=show, title="Roadmaps", notes_html="<p>kubernetes</p>")
+
+    results, _ = run_search("kubernetes")
+    second, _ = run_search("kubernetes", page=2)
+
+    # All three are ranked: the title match (weight A) first despite its lower score.
+    titles = [e.title for e in results.episodes + second.episodes]
+    assert titles[0] == "Kubernetes costs"
+    assert sorted(titles) == ["Hiring", "Kubernetes costs", "Roadmaps"]
+    assert not second.capped
+
+
+@postgres_only
+def test_it_finds_a_phrase_and_not_the_same_words_apart(margin_library, few_candidates):
+    show = margin_library[0].show
+    scored_episode(total=75, show=show, title="Power pricing", notes_html="<p>gross</p>")
+
+    results, _ = run_search('"pricing power"')
+
+    # The margin episodes' notes say "pricing power"; "Power pricing" has the words apart.
+    assert results.episodes
+    assert all(e.title.startswith("Margin talk") for e in results.episodes)
+
+
+@postgres_only
+def test_it_pages_up_to_the_candidates_and_says_more_may_match(
+    client, margin_library, few_candidates, monkeypatch
+):
+    monkeypatch.setattr("browse.views.site.SEARCH_PER_PAGE", 2)
+
+    first = client.get("/search/", {"q": "margin"}).content.decode()
+    last = client.get("/search/", {"q": "margin", "page": 2}).content.decode()
+
+    assert 'rel="next"' in first and "more may match" not in first
+    assert 'rel="next"' not in last
+    assert re.search(r"ranks the first 4 matching", last)
+    assert client.get("/search/", {"q": "margin", "page": 3}).status_code == 404
