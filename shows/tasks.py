@@ -8,7 +8,7 @@ from shows import ingest
 
 # Shows per poll_shows task: enough to keep a worker's fetch threads busy (they run
 # PODINDEX_POLL_CONCURRENCY at a time), few enough to spread a dispatch over the workers.
-POLL_BATCH = 100
+POLL_BATCH = 250
 
 
 @shared_task(ignore_result=True)

@@ -49,7 +49,7 @@ DISPATCH_LIMIT = 1000
 DISPATCH_LEASE = timedelta(minutes=30)
 # Fetches in flight per poll_many call (a worker process), and against any one host at once
 # (settings PODINDEX_POLL_CONCURRENCY and PODINDEX_POLL_PER_HOST override them).
-POLL_CONCURRENCY = 32
+POLL_CONCURRENCY = 64
 POLL_PER_HOST = 4
 
 

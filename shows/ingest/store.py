@@ -187,15 +187,17 @@ def record_unchanged(show: Show, fetched: FetchedFeed, started_at, duration_ms) 
     show.last_fetched_at = now
     show.poll_interval = _unchanged_interval(show, now)
     show.next_poll_at = now + show.poll_interval
-    show.save(update_fields=SHOW_UNCHANGED_FIELDS)
-    return FeedFetch.objects.create(
-        show=show,
-        url=show.feed_url,
-        started_at=started_at,
-        duration_ms=duration_ms,
-        status=Show.FetchStatus.NOT_MODIFIED,
-        http_status=fetched.result.status,
-    )
+    # One commit for both (no savepoint when nested: the two statements are all there is).
+    with transaction.atomic(savepoint=False):
+        show.save(update_fields=SHOW_UNCHANGED_FIELDS)
+        return FeedFetch.objects.create(
+            show=show,
+            url=show.feed_url,
+            started_at=started_at,
+            duration_ms=duration_ms,
+            status=Show.FetchStatus.NOT_MODIFIED,
+            http_status=fetched.result.status,
+        )
 
 
 def _unchanged_interval(show: Show, now) -> timedelta:
