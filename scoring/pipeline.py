@@ -57,16 +57,15 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     current = Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).first()
     # A score held for review (or rejected) is an answer to the same question too: asking
     # again would pay for it again, and a worker retrying pending episodes would loop.
-    decided = (
-        Scorecard.objects.filter(
-            episode=episode,
-            rubric=rubric,
-            is_current=False,
-            hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
-        )
-        .order_by("-created_at", "-pk")
-        .first()
+    decided = Scorecard.objects.filter(
+        episode=episode,
+        rubric=rubric,
+        is_current=False,
+        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
     )
+    if current is not None:
+        decided = decided.filter(created_at__gt=current.created_at)
+    decided = decided.order_by("-created_at", "-pk").first()
     for known in (current, decided):
         if not force and known and _unchanged(known, transcript, engine):
             run.scorecard = known
@@ -159,6 +158,7 @@ def _write_scorecard(
         is_current=not held,
         hold=Scorecard.Hold.HELD if held else Scorecard.Hold.NONE,
         held_reasons=list(held),
+        held_topics=list(result.topics) if held else [],
         held_at=timezone.now() if held else None,
         engine=engine.engine,
         model=engine.model,
@@ -191,8 +191,6 @@ def _write_scorecard(
     if held:
         # Topic pages and the sitemap list every topic: a held scorecard creates none (its
         # names wait in held_topics until it is released) and touches no episode's topics.
-        scorecard.held_topics = list(result.topics)
-        scorecard.save(update_fields=["held_topics"])
         scorecard.topics.set(existing_topics(result.topics))
         return scorecard
     topics = [t for t in (topic_named(name) for name in result.topics) if t is not None]
