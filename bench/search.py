@@ -52,6 +52,7 @@ KINDS = {
     "no hit": "zyzzyva",
     "common or no-hit": "pricing or zyzzyva",
     "common minus common": "pricing -churn",
+    "phrase or no-hit": '"pricing churn" or zyzzyva',
 }
 
 

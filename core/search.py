@@ -13,9 +13,10 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   index (physical) order, with no sort: the bitmap heap scan stops after CANDIDATES rows. A
   word in fewer rows than that (a rare word, a name) has all its matches ranked, best first;
   a common word has CANDIDATES of its matches ranked, not the best CANDIDATES of all of them.
-- a "phrase" is checked against each row's positions, which costs a heap read per row that
-  has all its words: a phrase is first loosened to those words (index-only, exact), at most
-  PHRASE_SCAN such rows are read, and the phrase is checked on those.
+- a "phrase" is checked against each row's word positions, which costs a heap read per row
+  that has all its words: the query is first loosened to those words (which the index
+  answers exactly), at most PHRASE_SCAN such rows are read, and the phrase is checked on
+  those. A phrase whose words are common but rarely side by side may be missed.
 - small tables (shows): the best-scored CANDIDATES matches (a sort over every match).
 
 No COUNT: pages go on while a next row exists, up to CANDIDATES results.
@@ -78,28 +79,26 @@ def uses_full_text() -> bool:
     return connection.vendor == "postgresql"
 
 
-def loose_query(query: str) -> str | None:
-    """The query with its "phrases" unquoted, when that matches every row the query matches.
+# A "phrase" ('a' <-> 'b', or 'a' <2> 'b' around a stop word) implies each of its words:
+# the query with AND in place of its phrase operators matches a superset of its rows, and the
+# GIN index answers that exactly, with no read of word positions. tsquery text prints each
+# operator with a space either side and a lexeme never holds a space, so no lexeme is touched.
+PHRASE_OPERATOR = " <(-|[0-9]+)> "
+# An excluded "phrase" or hyphenated word: loosened, it would exclude more rows, not fewer.
+EXCLUDED_COMPOUND = re.compile(r'(?:^|\s)-(?:"|[^\s"]*[^\w\s"])')
 
-    Every word of a phrase, anywhere, is implied by the phrase, so the index answers the
-    loose query exactly, with no read of word positions. None when there is no phrase, or
-    when unquoting would not give a superset: a phrase next to `or` or an excluded phrase.
-    """
-    words, phrase = [], False
-    for match in re.finditer(r'(-?)"([^"]*)"?|(-?)([^\s"]+)', query):
-        if match.group(2) is not None:
-            if match.group(1):
-                return None
-            inner = match.group(2).split()
-            phrase = phrase or len(inner) > 1
-            # Inside quotes a leading "-" is no exclusion: keep the word, not the minus.
-            words.extend(word.lstrip("-") for word in inner)
-        elif match.group(4).lower() == "or":
-            return None
-        else:
-            words.append(match.group(3) + match.group(4))
-    words = [word for word in words if word.strip("-")]
-    return " ".join(words) if phrase and words else None
+
+class LooseSearchQuery(SearchQuery):
+    """The websearch query with its phrase operators turned into AND (see PHRASE_OPERATOR)."""
+
+    def as_sql(self, compiler, connection, *args, **kwargs):
+        sql, params = super().as_sql(compiler, connection, *args, **kwargs)
+        return f"regexp_replace(({sql})::text, '{PHRASE_OPERATOR}', ' & ', 'g')::tsquery", params
+
+
+def loosens(query: str) -> bool:
+    """Whether `query` has a "phrase" that LooseSearchQuery turns into a superset."""
+    return '"' in query and not EXCLUDED_COMPOUND.search(query)
 
 
 def search_queryset(
@@ -155,11 +154,11 @@ def _first_matches(queryset, query: str, tsquery, phrase_scan: int, tier=None):
     A phrase: the first `phrase_scan` rows holding all its words, then the phrase among those.
     `tier` (a Q): rows matching it come first, the others only when they are too few.
     """
-    loose = loose_query(query)
+    loose = loosens(query)
     branches = [queryset] if tier is None else [queryset.filter(tier), queryset.exclude(tier)]
     parts, params = [], []
     for branch in branches:
-        if loose is None:
+        if not loose:
             # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
             sql, branch_params = (
                 branch.filter(search_vector=tsquery)
@@ -170,7 +169,9 @@ def _first_matches(queryset, query: str, tsquery, phrase_scan: int, tier=None):
         else:
             scan_sql, branch_params = (
                 branch.filter(
-                    search_vector=SearchQuery(loose, search_type="websearch", config=SEARCH_CONFIG)
+                    search_vector=LooseSearchQuery(
+                        query, search_type="websearch", config=SEARCH_CONFIG
+                    )
                 )
                 .order_by()
                 .values(scan_pk=F("pk"), scan_vector=F("search_vector"))[

@@ -10,10 +10,11 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
 from browse.search import search
-from core.search import loose_query
+from core.search import LooseSearchQuery, loosens
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
@@ -77,16 +78,34 @@ def rows_handed_on_by_scans(sql):
     return most
 
 
-def test_it_loosens_a_phrase_only_when_that_matches_more():
-    assert loose_query('"net revenue" churn') == "net revenue churn"
-    assert loose_query('"net -revenue"') == "net revenue"
-    assert loose_query('"net revenue" -crypto') == "net revenue -crypto"
-    assert loose_query('"unclosed phrase') == "unclosed phrase"
-    # Nothing to loosen, or unquoting would lose matches: no loose query.
-    assert loose_query("net revenue") is None
-    assert loose_query('"net"') is None
-    assert loose_query('"net revenue" or churn') is None
-    assert loose_query('churn -"net revenue"') is None
+def test_it_loosens_only_queries_with_a_phrase_it_can_widen():
+    assert loosens('"net revenue" churn')
+    assert loosens('"net revenue" or churn -crypto')
+    assert loosens('"unclosed phrase')
+    # No phrase, or loosening would exclude more: an excluded phrase or compound word.
+    assert not loosens("net revenue")
+    assert not loosens('churn -"net revenue"')
+    assert not loosens('"net revenue" -e-commerce')
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("query", "loose"),
+    [
+        ('"pricing power"', "'price' & 'power'"),
+        ('"state of the art" or churn -crypto', "'state' & 'art' | 'churn' & !'crypto'"),
+        ('"e-commerce pricing"', "'e-commerc' & 'e' & 'commerc' & 'price'"),
+    ],
+)
+def test_it_loosens_phrases_into_all_their_words(query, loose):
+    expression = LooseSearchQuery(query, search_type="websearch", config="english")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s::tsquery::text", [loose])
+        (expected,) = cursor.fetchone()
+        compiler = Query(None).get_compiler(connection=connection)
+        sql, params = expression.resolve_expression(Query(None)).as_sql(compiler, connection)
+        cursor.execute(f"SELECT ({sql})::text", params)
+        assert cursor.fetchone() == (expected,)
 
 
 @postgres_only
@@ -104,7 +123,10 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
 
 
 @postgres_only
-@pytest.mark.parametrize("query", ["margin", "gross margin", '"gross margin"', "margin -zebra"])
+@pytest.mark.parametrize(
+    "query",
+    ["margin", "gross margin", '"gross margin"', "margin -zebra", '"gross margin" or zebra'],
+)
 def test_it_reads_a_bounded_number_of_rows_however_many_match(
     margin_library, few_candidates, query
 ):
