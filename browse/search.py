@@ -8,7 +8,14 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from core.pagination import Pager
-from core.search import CANDIDATES, clean_query, query_terms, search_queryset, uses_full_text
+from core.search import (
+    CANDIDATES,
+    clean_query,
+    query_terms,
+    search_queryset,
+    stable_candidates,
+    uses_full_text,
+)
 from episodes.models import Episode, Transcript
 from shows.models import Show
 
@@ -103,37 +110,38 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     if not query:
         return results
     offset = (page - 1) * per_page
-    if page == 1:
-        results.shows = list(
-            # A few thousand shows: the best-scored matching shows are ranked.
-            Show.objects.active()
-            .search(query, best_scored=True)
-            .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
-        )
-    episodes = list(
-        Episode.objects.listed()
-        .search(query, tier=TOP_TIER)
-        .select_related("show")
-        .only(
-            "title", "slug", "published_at", "duration_seconds", "score", "show__title",
-            "show__slug",
-        )[offset : offset + per_page + 1]
-    )  # fmt: skip
-    transcripts = list(
-        search_queryset(
-            Transcript.objects.listed(),
-            query,
-            fields=("segments",),
-            score="episode__score",
-            # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
-            phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-        )
-        .select_related("episode__show")
-        .only(
-            "segments", "episode__title", "episode__slug", "episode__published_at",
-            "episode__score", "episode__show__title", "episode__show__slug",
-        )[offset : offset + per_page + 1]
-    )  # fmt: skip
+    with stable_candidates():
+        if page == 1:
+            results.shows = list(
+                # A few thousand shows: the best-scored matching shows are ranked.
+                Show.objects.active()
+                .search(query, best_scored=True)
+                .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
+            )
+        episodes = list(
+            Episode.objects.listed()
+            .search(query, tier=TOP_TIER)
+            .select_related("show")
+            .only(
+                "title", "slug", "published_at", "duration_seconds", "score", "show__title",
+                "show__slug",
+            )[offset : offset + per_page + 1]
+        )  # fmt: skip
+        transcripts = list(
+            search_queryset(
+                Transcript.objects.listed(),
+                query,
+                fields=("segments",),
+                score="episode__score",
+                # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
+                phrase_scan=TRANSCRIPT_PHRASE_SCAN,
+            )
+            .select_related("episode__show")
+            .only(
+                "segments", "episode__title", "episode__slug", "episode__published_at",
+                "episode__score", "episode__show__title", "episode__show__slug",
+            )[offset : offset + per_page + 1]
+        )  # fmt: skip
     results.has_next = len(episodes) > per_page or len(transcripts) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.

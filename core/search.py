@@ -19,13 +19,15 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   those. A phrase whose words are common but rarely side by side may be missed.
 - small tables (shows): the best-scored CANDIDATES matches (a sort over every match).
 
-No COUNT: pages go on while a next row exists, up to CANDIDATES results.
+No COUNT: pages go on while a next row exists, up to CANDIDATES results. Run the queries of
+one search inside stable_candidates(), so that every page ranks the same candidates.
 """
 
 import re
+from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, FloatField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
@@ -99,6 +101,25 @@ class LooseSearchQuery(SearchQuery):
 def loosens(query: str) -> bool:
     """Whether `query` has a "phrase" that LooseSearchQuery turns into a superset."""
     return '"' in query and not EXCLUDED_COMPOUND.search(query)
+
+
+@contextmanager
+def stable_candidates():
+    """Run searches in here so the same search picks the same candidates every time.
+
+    PostgreSQL may answer "the first CANDIDATES matches" of a very common word with a
+    sequential scan, and with synchronize_seqscans (on by default) a sequential scan of a
+    large table starts where the previous one stopped: each search, and so each page, would
+    rank other rows. Off for this transaction only.
+    """
+    if not uses_full_text():
+        yield
+        return
+    # No savepoint inside a transaction already open: the setting then holds until its end.
+    with transaction.atomic(savepoint=False):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronize_seqscans = off")
+        yield
 
 
 def search_queryset(

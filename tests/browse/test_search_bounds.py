@@ -53,9 +53,11 @@ def margin_library():
 
 
 def run_search(query, page=1):
+    """The results and the SELECTs that made them."""
     with CaptureQueriesContext(connection) as captured:
         results = search(query, page=page, per_page=2)
-    return results, [entry["sql"] for entry in captured.captured_queries]
+    sql = [entry["sql"] for entry in captured.captured_queries]
+    return results, [statement for statement in sql if statement.startswith("SELECT")]
 
 
 def rows_handed_on_by_scans(sql):
@@ -135,6 +137,18 @@ def test_it_reads_a_bounded_number_of_rows_however_many_match(
     # 12 episodes and 12 transcripts match; 4 candidates are ranked, a phrase reads 6 rows.
     for sql in queries[1:]:
         assert rows_handed_on_by_scans(sql) <= 6, sql
+
+
+@postgres_only
+def test_it_picks_the_same_candidates_however_the_last_scan_ended(margin_library):
+    with CaptureQueriesContext(connection) as captured:
+        search("margin")
+
+    # A sequential scan that may start where the last one stopped would rank other rows on
+    # each search (and page): synchronized scans are off while a search runs.
+    statements = [entry["sql"] for entry in captured.captured_queries]
+    assert statements[0] == "SET LOCAL synchronize_seqscans = off"
+    assert len(statements) == 4
 
 
 @postgres_only
