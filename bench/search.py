@@ -68,6 +68,8 @@ def explain(kind, kind_query):
     for entry in captured.captured_queries:
         sql = entry["sql"]
         print(f"\n-- {sql}\n")
+        if not sql.startswith("SELECT"):  # BEGIN, SET LOCAL, COMMIT
+            continue
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
             for (line,) in cursor.fetchall():
@@ -111,7 +113,7 @@ def main():
                 len(results.episodes),
                 len(results.moments),
                 results.has_next,
-                len(captured.captured_queries),
+                sum(entry["sql"].startswith("SELECT") for entry in captured.captured_queries),
             )
             if round_number >= args.warmup:
                 timings[kind].append(elapsed)
@@ -130,7 +132,7 @@ def main():
     header = f"{'kind':<24} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     if args.pages:
         header += f" {'page p50':>9} {'page p99':>9}"
-    print(header + "   shows/episodes/moments, more?, queries")
+    print(header + "   shows/episodes/moments, more?, SELECTs")
     for kind, values in timings.items():
         line = (
             f"{kind:<24} {statistics.median(values):>8.1f} {percentile(values, 0.99):>8.1f}"
