@@ -13,6 +13,8 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   index (physical) order, with no sort: the bitmap heap scan stops after CANDIDATES rows. A
   word in fewer rows than that (a rare word, a name) has all its matches ranked, best first;
   a common word has CANDIDATES of its matches ranked, not the best CANDIDATES of all of them.
+  With a `tier` (site search: episodes scored 70 or more, which have a partial GIN index),
+  the tier's matches are taken first, so a common word ranks well-scored episodes.
 - a "phrase" is checked against each row's word positions, which costs a heap read per row
   that has all its words: the query is first loosened to those words (which the index
   answers exactly), at most PHRASE_SCAN such rows are read, and the phrase is checked on
