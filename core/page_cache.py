@@ -123,9 +123,11 @@ def take_variant_slot(request) -> bool:
     key = f"podindex:variants:{content_version()}:{path.hexdigest()}"
     cache.add(key, 0, settings.PODINDEX_PAGE_CACHE_SECONDS)
     try:
-        return cache.incr(key) <= VARIANTS_PER_PATH
+        count = cache.incr(key)
     except ValueError:  # expired between add and incr
         return False
+    # None: the cache is unreachable (its errors are ignored), so nothing would be stored anyway.
+    return count is not None and count <= VARIANTS_PER_PATH
 
 
 def has_nul(request) -> bool:

@@ -183,13 +183,24 @@ SECURE_PROXY_SSL_HEADER = (
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# The cache is an optimisation, never a dependency: with Redis down or slow, pages render
+# uncached and writes go on (django-redis ignores and logs the errors, after short timeouts).
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env_str("CACHE_URL")}
+        {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": env_str("CACHE_URL"),
+            "OPTIONS": {
+                "SOCKET_CONNECT_TIMEOUT": env_float("CACHE_TIMEOUT", 0.5),
+                "SOCKET_TIMEOUT": env_float("CACHE_TIMEOUT", 0.5),
+                "IGNORE_EXCEPTIONS": True,
+            },
+        }
         if env_str("CACHE_URL")
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
 
 LOGGING = {
     "version": 1,
@@ -215,6 +226,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Redis has no broker-side acknowledgement: a task taken by a worker that died comes back after
+# this many seconds. Keep it above the longest task (CELERY_TASK_TIME_LIMIT), or a task still
+# running would be handed to a second worker.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60),
+    # Workers look for such tasks every 10 s × this throttle (kombu's default: 10, so 100 s).
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Static schedule (no django-celery-beat): one dispatcher enqueues a poll per due show.

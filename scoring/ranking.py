@@ -111,7 +111,8 @@ def request_rerank() -> None:
         # No worker (the embedded default): the process that changed a score re-ranks now.
         rerank_now()
         return
-    if cache.add(RERANK_PENDING_KEY, 1, timeout=RERANK_DELAY * 10):
+    # None rather than False: the cache is unreachable; queue the re-rank rather than lose it.
+    if cache.add(RERANK_PENDING_KEY, 1, timeout=RERANK_DELAY * 10) is not False:
         # Looked up by name: scoring.tasks imports this module.
         rerank = current_app.tasks[RERANK_TASK]
         transaction.on_commit(lambda: rerank.apply_async(countdown=RERANK_DELAY), robust=True)

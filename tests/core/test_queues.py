@@ -115,7 +115,7 @@ def test_it_says_degraded_without_publishing_the_error_when_the_broker_is_down(
 
 
 @pytest.mark.celery_worker
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_real_worker_answers_the_heartbeats_and_the_site_says_ok(client, private_queues):
     tasks.send_heartbeats.apply()
 

@@ -67,9 +67,17 @@ def test_it_registers_the_check_for_deploy_only(settings):
 
 
 @pytest.mark.django_db
-def test_it_reports_health_with_the_database(client):
+def test_it_reports_health_with_the_database(client, settings):
+    settings.CELERY_BROKER_URL = ""
+
     response = client.get("/health/")
-    assert response.json() == {"status": "ok", "database": "ok"}
+
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "none (tasks run inline)",
+        "queues": {},
+    }
 
 
 def test_it_serves_robots_txt_pointing_at_the_sitemap(client, settings):
