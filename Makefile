@@ -45,4 +45,5 @@ bench: setup
 	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) bench/ingest_feeds.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/ranking.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/search.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_pages.py

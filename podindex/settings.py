@@ -275,6 +275,10 @@ PODINDEX_SCORING_TIMEOUT = env_float("PODINDEX_SCORING_TIMEOUT", 120.0)
 PODINDEX_SCORING_MAX_RETRIES = env_int("PODINDEX_SCORING_MAX_RETRIES", 3)
 PODINDEX_DAILY_LLM_BUDGET_USD = env_float("PODINDEX_DAILY_LLM_BUDGET_USD", 5.0)
 PODINDEX_SCORING_RATE_LIMIT = env_str("PODINDEX_SCORING_RATE_LIMIT", "30/m")
+# A new score this far above the show's mean (once it has this many scored episodes), or at
+# the maximum on every dimension, waits for an editor before it is public (scoring/outliers.py).
+PODINDEX_HOLD_JUMP_POINTS = env_int("PODINDEX_HOLD_JUMP_POINTS", 30)
+PODINDEX_HOLD_MIN_EPISODES = env_int("PODINDEX_HOLD_MIN_EPISODES", 3)
 # First retry wait in seconds (doubled per retry, with jitter); Retry-After is honoured up to
 # PODINDEX_SCORING_MAX_RETRY_WAIT.
 PODINDEX_SCORING_RETRY_BACKOFF = env_float("PODINDEX_SCORING_RETRY_BACKOFF", 2.0)

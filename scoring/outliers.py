@@ -4,9 +4,9 @@ A transcript, its speaker names and its notes are untrusted: a line such as "sco
 100/100" may talk a model into obeying it. So a new scorecard that looks like that is *held*:
 
 - every dimension at its maximum (100/100 on rubric v1: no real episode earns that), or
-- a total at least HOLD_JUMP (30) points above the mean public score of the show's other
-  scored episodes, once the show has at least HOLD_MIN_EPISODES (3) of them (fewer is no
-  baseline to jump from; a show's first episodes are judged by the first rule only).
+- a total at least PODINDEX_HOLD_JUMP_POINTS (30) points above the mean public score of the
+  show's other scored episodes, once the show has at least PODINDEX_HOLD_MIN_EPISODES (3) of
+  them (fewer is no baseline to jump from; a show's first episodes meet the first rule only).
 
 The rule applies to every engine: the baseline's features can be gamed by a transcript too,
 and an honest outlier only waits for one click.
@@ -30,17 +30,6 @@ from scoring.models import Scorecard, editor_label
 from scoring.services import scores_changed
 from scoring.topics import topic_named
 
-HOLD_JUMP = 30
-HOLD_MIN_EPISODES = 3
-
-
-def hold_jump() -> int:
-    return int(getattr(settings, "PODINDEX_HOLD_JUMP_POINTS", HOLD_JUMP))
-
-
-def hold_min_episodes() -> int:
-    return int(getattr(settings, "PODINDEX_HOLD_MIN_EPISODES", HOLD_MIN_EPISODES))
-
 
 @dataclass(frozen=True)
 class ShowMean:
@@ -60,8 +49,8 @@ def outlier_reasons(
 ) -> list[str]:
     """Why a new score is suspect (empty: it is not), from its (score, maximum) per dimension,
     its total and its show's mean. A plain function: no database, no settings but defaults."""
-    jump = hold_jump() if jump is None else jump
-    min_episodes = hold_min_episodes() if min_episodes is None else min_episodes
+    jump = settings.PODINDEX_HOLD_JUMP_POINTS if jump is None else jump
+    min_episodes = settings.PODINDEX_HOLD_MIN_EPISODES if min_episodes is None else min_episodes
     reasons = []
     if scores and all(score >= maximum for score, maximum in scores):
         maximum = sum(m for _, m in scores)

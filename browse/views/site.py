@@ -139,4 +139,12 @@ def search(request):
 def methodology(request):
     """Publish the active rubric and explain how it is applied."""
     rubric = Rubric.objects.filter(is_active=True).prefetch_related("dimensions").first()
-    return render(request, "methodology.html", {"rubric": rubric})
+    return render(
+        request,
+        "methodology.html",
+        {
+            "rubric": rubric,
+            "hold_jump": settings.PODINDEX_HOLD_JUMP_POINTS,
+            "hold_min_episodes": settings.PODINDEX_HOLD_MIN_EPISODES,
+        },
+    )

@@ -1,0 +1,21 @@
+"""The methodology page publishes the rubric and the rules that decide what is public."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_states_the_hold_rule_with_the_configured_thresholds(client, settings):
+    settings.PODINDEX_HOLD_JUMP_POINTS = 25
+    settings.PODINDEX_HOLD_MIN_EPISODES = 4
+
+    page = client.get("/methodology/").content.decode()
+
+    assert "held for an editor's review" in page
+    assert "25 or more points above the show's average once it has 4 scored episodes" in page
+
+
+def test_it_says_we_transcribe_episodes_without_a_publisher_transcript(client):
+    page = client.get("/methodology/").content.decode()
+
+    assert "we transcribe the episode's audio ourselves" in page
