@@ -187,9 +187,14 @@ def record_unchanged(show: Show, fetched: FetchedFeed, started_at, duration_ms) 
     show.last_fetched_at = now
     show.poll_interval = _unchanged_interval(show, now)
     show.next_poll_at = now + show.poll_interval
-    # One commit for both (no savepoint when nested: the two statements are all there is).
+    show.updated_at = now
+    # One commit for both (no savepoint when nested: the two statements are all there is). The
+    # row is written only if it still holds the body this poll compared with: a poll that
+    # stored a change meanwhile (under the row lock) keeps its validators and schedule.
     with transaction.atomic(savepoint=False):
-        show.save(update_fields=SHOW_UNCHANGED_FIELDS)
+        Show.objects.filter(pk=show.pk, body_hash=show.body_hash).update(
+            **{name: getattr(show, name) for name in SHOW_UNCHANGED_FIELDS}
+        )
         return FeedFetch.objects.create(
             show=show,
             url=show.feed_url,

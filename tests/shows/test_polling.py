@@ -193,3 +193,16 @@ def test_poll_feeds_polls_the_due_shows_concurrently(feed_server, capsys, monkey
     for show in shows:
         assert f"{show}: OK (1 new, 0 updated)" in out
     assert "Polled 4 shows in " in out
+
+
+def test_an_unchanged_poll_leaves_a_row_changed_meanwhile_alone(feed_server):
+    show = added(feed_server, etag=ETAG)
+    # Another poll stores a new body (and its schedule) while this one is fetching.
+    later = timezone.now() + timedelta(hours=5)
+    Show.objects.filter(pk=show.pk).update(body_hash="new", etag='"v2"', next_poll_at=later)
+
+    fetch = ingest.poll(show)
+
+    assert fetch.status == Show.FetchStatus.NOT_MODIFIED
+    stored = Show.objects.get(pk=show.pk)
+    assert (stored.etag, stored.next_poll_at) == ('"v2"', later)
