@@ -73,3 +73,21 @@ def shared_cache_for_page_cache(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(deploy=True)
+def redis_visibility_outlasts_tasks(app_configs, **kwargs):
+    """Refuse a Redis visibility timeout shorter than the longest task: it would run twice."""
+    broker = settings.CELERY_BROKER_URL or ""
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
+    if broker.startswith(("redis://", "rediss://")) and timeout <= settings.CELERY_TASK_TIME_LIMIT:
+        return [
+            Error(
+                f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) is not longer than "
+                f"CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT} s): Redis would hand "
+                "a task still running to a second worker.",
+                hint="Raise CELERY_VISIBILITY_TIMEOUT (default 3600) above the task time limit.",
+                id="podindex.E007",
+            )
+        ]
+    return []

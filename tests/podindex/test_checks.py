@@ -3,7 +3,11 @@ from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 from core.env import env_bool, env_float, env_int, env_list
-from podindex.checks import refuse_dev_shortcuts, shared_cache_for_page_cache
+from podindex.checks import (
+    redis_visibility_outlasts_tasks,
+    refuse_dev_shortcuts,
+    shared_cache_for_page_cache,
+)
 
 
 def test_it_parses_booleans_strictly(monkeypatch):
@@ -101,3 +105,17 @@ def test_it_warns_when_cached_pages_cannot_be_expired_by_workers(settings):
         }
     }
     assert shared_cache_for_page_cache(None) == []
+
+
+def test_it_refuses_a_redis_visibility_timeout_shorter_than_the_longest_task(settings):
+    settings.CELERY_BROKER_URL = "redis://redis:6379/0"
+    settings.CELERY_TASK_TIME_LIMIT = 900
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 600}
+    assert error_ids(redis_visibility_outlasts_tasks(None)) == {"podindex.E007"}
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    assert redis_visibility_outlasts_tasks(None) == []
+    # RabbitMQ acknowledges on the broker: no visibility timeout to outlast.
+    settings.CELERY_BROKER_URL = "amqp://guest@rabbitmq//"
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
+    assert redis_visibility_outlasts_tasks(None) == []
