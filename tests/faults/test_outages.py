@@ -238,3 +238,36 @@ def test_two_dispatchers_at_once_claim_each_due_show_once():
 
     assert not set(claims[0]) & set(claims[1])
     assert sorted(claims[0] + claims[1]) == sorted(show.pk for show in shows)
+
+
+# --- many workers, one cycle: every feed fetched once -----------------------------------------
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_four_workers_and_four_dispatchers_fetch_each_of_500_feeds_once(
+    feed_server, private_redis, workers
+):
+    due = timezone.now() - timedelta(minutes=1)
+    shows = [
+        ShowFactory(
+            feed_url=feed_server.serve(f"/many/{n}.xml", feed(1).replace("fault-1", f"many-{n}")),
+            next_poll_at=due,
+        )
+        for n in range(500)
+    ]
+    for _ in range(4):
+        workers("default")
+    app = sender(private_redis.url + "/0")
+
+    # Four beats dispatching at the same moment: each due show is claimed by one of them.
+    for _ in range(4):
+        app.send_task("shows.tasks.poll_due_shows", queue="default")
+
+    polled = FeedFetch.objects.filter(show__in=shows)
+    assert wait_for(lambda: polled.count() >= 500, seconds=180), polled.count()
+    time.sleep(2)  # a second fetch of any feed would land now
+    hits = [len(feed_server.hits(f"/many/{n}.xml")) for n in range(500)]
+    assert hits == [1] * 500
+    assert polled.count() == 500
+    assert Episode.objects.filter(show__in=shows).count() == 500
