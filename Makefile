@@ -44,6 +44,7 @@ bench: setup
 	@createdb --maintenance-db=$(dir $(INGEST_BENCH_DATABASE_URL))postgres $(notdir $(INGEST_BENCH_DATABASE_URL)) 2>/dev/null || true
 	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) manage.py migrate --no-input -v 0
 	DATABASE_URL=$(INGEST_BENCH_DATABASE_URL) $(PY) bench/ingest_feeds.py
+	$(PY) bench/polling.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/ranking.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/search.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_pages.py

@@ -265,6 +265,9 @@ PODINDEX_ALLOW_PRIVATE_URLS = env_bool("PODINDEX_ALLOW_PRIVATE_URLS", default=Fa
 PODINDEX_FEED_MAX_BYTES = env_int("PODINDEX_FEED_MAX_BYTES", 20 * 1024 * 1024)
 PODINDEX_TRANSCRIPT_MAX_BYTES = env_int("PODINDEX_TRANSCRIPT_MAX_BYTES", 5 * 1024 * 1024)
 PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
+# Feed fetches in flight per polling worker process, and against any one host at once.
+PODINDEX_POLL_CONCURRENCY = env_int("PODINDEX_POLL_CONCURRENCY", 64)
+PODINDEX_POLL_PER_HOST = env_int("PODINDEX_POLL_PER_HOST", 4)
 
 # --- Scoring -----------------------------------------------------------------------------
 # Empty: the offline baseline scorer. Otherwise any litellm model string.

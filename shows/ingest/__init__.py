@@ -64,10 +64,6 @@ __all__ = [
 # again if its poll task is lost (the poll itself sets the real next time).
 DISPATCH_LIMIT = 1000
 DISPATCH_LEASE = timedelta(minutes=30)
-# Fetches in flight per poll_many call (a worker process), and against any one host at once
-# (settings PODINDEX_POLL_CONCURRENCY and PODINDEX_POLL_PER_HOST override them).
-POLL_CONCURRENCY = 64
-POLL_PER_HOST = 4
 
 
 def poll(show: Show, *, force: bool = False) -> FeedFetch:
@@ -168,10 +164,8 @@ def poll_many(
     Shows that are gone (or inactive, with `active_only`) are skipped, and so is one whose
     failure could not even be recorded (it is logged).
     """
-    concurrency = max(
-        1, concurrency or getattr(settings, "PODINDEX_POLL_CONCURRENCY", POLL_CONCURRENCY)
-    )
-    per_host = max(1, per_host or getattr(settings, "PODINDEX_POLL_PER_HOST", POLL_PER_HOST))
+    concurrency = max(1, concurrency or settings.PODINDEX_POLL_CONCURRENCY)
+    per_host = max(1, per_host or settings.PODINDEX_POLL_PER_HOST)
     ids = list(dict.fromkeys(show_ids))
     shows = Show.objects.filter(pk__in=ids)
     if active_only:

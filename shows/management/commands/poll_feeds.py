@@ -2,6 +2,7 @@ import logging
 import time
 from itertools import batched
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from kombu.exceptions import OperationalError
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             type=int,
             default=None,
             help="Fetches in flight at once (default: PODINDEX_POLL_CONCURRENCY, "
-            f"{ingest.POLL_CONCURRENCY}).",
+            f"{settings.PODINDEX_POLL_CONCURRENCY}).",
         )
 
     def handle(self, *args, **options):
