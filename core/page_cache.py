@@ -197,3 +197,23 @@ class PublicPageCacheMiddleware:
             last_modified=parse_http_date_safe(last_modified) if last_modified else None,
             response=response,
         )
+
+
+# Aggregates and fragments shared by many pages (the languages of the filter, ranked counts,
+# a topic's order): kept until the content version changes, and never longer than this.
+FRAGMENT_SECONDS = 600
+_MISSING = object()
+
+
+def cached_by_version(key: str, compute, timeout: int = FRAGMENT_SECONDS):
+    """`compute()`'s value, kept in the cache until the content version changes.
+
+    For what many pages share: a new page (another ?page=, filter or show) then pays only for
+    what is its own. The value must be picklable; None is cached like any other value.
+    """
+    full_key = f"podindex:fragment:{content_version()}:{key}"
+    value = cache.get(full_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(full_key, value, timeout)
+    return value

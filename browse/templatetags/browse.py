@@ -1,9 +1,13 @@
 """Template helpers for the browsing pages: score bands and inline SVG trend charts."""
 
+import hashlib
 from datetime import datetime
 
 from django import template
 from django.conf import settings
+from django.core.cache import cache
+from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 from scoring.effective import band
 
@@ -25,6 +29,57 @@ def ranking_settings():
         "prior_weight": f"{settings.PODINDEX_RANKING_PRIOR_WEIGHT:g}",
         "older_weight": f"{settings.PODINDEX_RANKING_OLDER_WEIGHT:g}",
     }
+
+
+# What a ranking row shows (shows/_ranking_row.html): its cached HTML is keyed by these values.
+RANKING_ROW_VALUES = (
+    "pk",
+    "position",
+    "title",
+    "slug",
+    "author",
+    "artwork_url",
+    "score",
+    "scored_episode_count",
+    "score_trend",
+)
+RANKING_ROW_SECONDS = 24 * 3600
+
+
+def ranking_row_key(show, min_episodes) -> str:
+    """The cache key of one rendered ranking row: a digest of everything the row shows.
+
+    The row's HTML is a function of these values, so a key is never stale and needs no
+    content version: after a scoring burst only the rows whose figures changed are rendered.
+    """
+    values = [getattr(show, name, None) for name in RANKING_ROW_VALUES]
+    raw = repr((values, min_episodes, show.get_absolute_url()))
+    return "podindex:ranking-row:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+@register.simple_tag(takes_context=True)
+def ranking_rows(context, shows):
+    """The <li> rows of a ranking, each from the cache or rendered (then cached) once.
+
+    The same HTML as `{% for show in shows %}{% include "shows/_ranking_row.html" %}`.
+    """
+    shows = list(shows)
+    min_episodes = context.get("min_episodes")
+    keys = [ranking_row_key(show, min_episodes) for show in shows]
+    cached = cache.get_many(keys) if keys else {}
+    missing = {}
+    row_template = None
+    html = []
+    for show, key in zip(shows, keys, strict=True):
+        row = cached.get(key)
+        if row is None:
+            row_template = row_template or get_template("shows/_ranking_row.html")
+            row = row_template.render({"show": show, "min_episodes": min_episodes})
+            missing[key] = str(row)
+        html.append(row)
+    if missing:
+        cache.set_many(missing, RANKING_ROW_SECONDS)
+    return mark_safe("".join(html))  # noqa: S308 - rows rendered by the autoescaping template
 
 
 @register.filter

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET
 
 from core.absolute import absolute_url
 from core.htmx import render_page
-from core.page_cache import public_page
+from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
 from scoring.effective import percent
 from scoring.models import RubricDimension
@@ -91,15 +91,22 @@ def _ranking(request, category, filter_category):
         {
             "category": category,
             "filter_category": filter_category,
-            "categories": Category.objects.all(),
-            "languages": _languages(),
+            "categories": categories() if filter_category else [],
+            "languages": cached_by_version("ranking:languages", _languages),
             "language": language,
             "sort": sort,
             "sort_label": SORTS[sort],
             "sorts": SORTS,
             "page_obj": page,
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
-            "ranked_count": _ranked_count(category) if page.number == 1 else None,
+            "ranked_count": (
+                cached_by_version(
+                    f"ranking:count:{category.pk if category else ''}",
+                    lambda: _ranked_count(category),
+                )
+                if page.number == 1
+                else None
+            ),
         },
         partials=["ranking"],
     )
@@ -111,6 +118,11 @@ def _show_order(sort):
     if sort == "episodes":
         return ["-episode_count", "pk"]
     return [F("position").asc(nulls_last=True), F("score").desc(nulls_last=True), "title", "pk"]
+
+
+def categories() -> list:
+    """Every category, in order: shared by the filters and the home page (versioned cache)."""
+    return cached_by_version("categories", lambda: list(Category.objects.all()))
 
 
 def _languages():

@@ -15,20 +15,23 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from browse.search import search as run_search
+from browse.views import shows as shows_views
 from browse.views.shows import EPISODE_ROW_FIELDS, ROW_FIELDS
 from core.absolute import absolute_url
 from core.htmx import render_page
-from core.page_cache import public_page
+from core.page_cache import cached_by_version, public_page
 from core.pagination import MAX_PAGE, page_number
 from core.queues import queue_health
 from episodes.models import Episode
 from scoring.models import Rubric
-from shows.models import Category, Show, ShowCategory
+from shows.models import Show, ShowCategory
 
 HOME_SHOWS = 10
 HOME_EPISODES = 8
 # "Best recent" looks at episodes scored in this window, over the scored_at index.
 RECENT_WINDOW = timedelta(days=30)
+# The window moves with the clock, not only with the content: the list is kept this long at most.
+RECENT_SECONDS = 300
 SEARCH_PER_PAGE = 10
 
 logger = logging.getLogger(__name__)
@@ -44,28 +47,10 @@ def home(request):
         .only(*ROW_FIELDS)
         .order_by("rank", "title")[:HOME_SHOWS]
     )
-    recent = Episode.objects.scored()
-    best_recent = list(
-        recent.filter(scored_at__gte=timezone.now() - RECENT_WINDOW)
-        .select_related("show")
-        .only(*EPISODE_ROW_FIELDS)
-        .order_by("-score", "-scored_at", "-pk")[:HOME_EPISODES]
-    )
-    if not best_recent:
-        # A quiet month: the latest scorecards, whatever their score.
-        best_recent = list(
-            recent.select_related("show")
-            .only(*EPISODE_ROW_FIELDS)
-            .order_by("-scored_at", "-pk")[:HOME_EPISODES]
-        )
-    ranked_per_category = dict(
-        ShowCategory.objects.filter(rank__isnull=False, show__active=True)
-        .values("category")
-        .annotate(n=Count("pk"))
-        .values_list("category", "n")
-        .order_by()
-    )
-    categories = list(Category.objects.all())
+    # Shared aggregates, kept until the content changes (core.page_cache.cached_by_version).
+    best_recent = cached_by_version("home:best-recent", _best_recent, timeout=RECENT_SECONDS)
+    ranked_per_category = cached_by_version("home:ranked-per-category", _ranked_per_category)
+    categories = shows_views.categories()
     for category in categories:
         category.ranked_count = ranked_per_category.get(category.pk, 0)
     return TemplateResponse(
@@ -77,6 +62,36 @@ def home(request):
             "categories": categories,
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
         },
+    )
+
+
+def _best_recent() -> list:
+    """The best episodes scored in the recent window (the latest ones in a quiet month)."""
+    recent = Episode.objects.scored()
+    best = list(
+        recent.filter(scored_at__gte=timezone.now() - RECENT_WINDOW)
+        .select_related("show")
+        .only(*EPISODE_ROW_FIELDS)
+        .order_by("-score", "-scored_at", "-pk")[:HOME_EPISODES]
+    )
+    if best:
+        return best
+    # A quiet month: the latest scorecards, whatever their score.
+    return list(
+        recent.select_related("show")
+        .only(*EPISODE_ROW_FIELDS)
+        .order_by("-scored_at", "-pk")[:HOME_EPISODES]
+    )
+
+
+def _ranked_per_category() -> dict[int, int]:
+    """How many active shows each category ranks, by category id."""
+    return dict(
+        ShowCategory.objects.filter(rank__isnull=False, show__active=True)
+        .values("category")
+        .annotate(n=Count("pk"))
+        .values_list("category", "n")
+        .order_by()
     )
 
 
