@@ -7,6 +7,7 @@ from django import template
 from django.conf import settings
 from django.core.cache import cache
 from django.template.loader import get_template
+from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from scoring.effective import band
@@ -46,15 +47,29 @@ RANKING_ROW_VALUES = (
 RANKING_ROW_SECONDS = 24 * 3600
 
 
-def ranking_row_key(show, min_episodes) -> str:
+def ranking_row_key(show, salt: str) -> str:
     """The cache key of one rendered ranking row: a digest of everything the row shows.
 
-    The row's HTML is a function of these values, so a key is never stale and needs no
-    content version: after a scoring burst only the rows whose figures changed are rendered.
+    The row's HTML is a function of these values and of the salt (ranking_row_salt), so a key
+    is never stale and needs no content version: after a scoring burst only the rows whose
+    figures changed are rendered again.
     """
     values = [getattr(show, name, None) for name in RANKING_ROW_VALUES]
-    raw = repr((values, min_episodes, show.get_absolute_url()))
+    raw = repr((values, salt))
     return "podindex:ranking-row:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def ranking_row_salt(row_template, min_episodes) -> str:
+    """What every row depends on besides its show: the template's source, the setting it
+    shows and the shape of a show's URL (the row links to reverse("shows:detail"))."""
+    raw = repr(
+        (
+            row_template.template.source,
+            min_episodes,
+            reverse("shows:detail", kwargs={"slug": "slug"}),
+        )
+    )
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
 
 
 @register.simple_tag(takes_context=True)
@@ -64,16 +79,18 @@ def ranking_rows(context, shows):
     The same HTML as `{% for show in shows %}{% include "shows/_ranking_row.html" %}`.
     """
     shows = list(shows)
+    if not shows:
+        return ""
     min_episodes = context.get("min_episodes")
-    keys = [ranking_row_key(show, min_episodes) for show in shows]
-    cached = cache.get_many(keys) if keys else {}
+    row_template = get_template("shows/_ranking_row.html")
+    salt = ranking_row_salt(row_template, min_episodes)
+    keys = [ranking_row_key(show, salt) for show in shows]
+    cached = cache.get_many(keys)
     missing = {}
-    row_template = None
     html = []
     for show, key in zip(shows, keys, strict=True):
         row = cached.get(key)
         if row is None:
-            row_template = row_template or get_template("shows/_ranking_row.html")
             row = row_template.render({"show": show, "min_episodes": min_episodes})
             missing[key] = str(row)
         html.append(row)
