@@ -8,12 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from kombu.exceptions import OperationalError
 
 from shows import ingest
 from shows.models import Category, FeedFetch, Show, ShowCategory
-from shows.queue import queue_poll
-from shows.tasks import poll_show
+from shows.queue import queue_poll, queue_polls
 
 FETCH_LOG_INLINE_ROWS = 10
 # The demo shows are parked at 9999-01-01 (browse's demo command): their example.com feeds are
@@ -279,14 +277,14 @@ class ShowAdmin(admin.ModelAdmin):
 
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
+        # Queued, never fetched in the request: the results appear on each show's page.
         ids = list(queryset.values_list("pk", flat=True))
-        try:
-            for show_id in ids:
-                poll_show.delay(show_id, force=True)
-        except OperationalError as exc:
-            self.message_user(request, f"Could not queue the polls: {exc}", messages.ERROR)
-            return
-        self.message_user(request, f"Polling {len(ids)} show(s).", messages.SUCCESS)
+        queue_polls(ids, force=True)
+        self.message_user(
+            request,
+            f"Polling {len(ids)} show(s) in the background: see Feed health on each show.",
+            messages.SUCCESS,
+        )
 
 
 @admin.register(FeedFetch)

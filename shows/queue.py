@@ -17,7 +17,7 @@ from django.db import close_old_connections, connections, transaction
 from kombu.exceptions import OperationalError
 
 from shows import ingest
-from shows.tasks import poll_show
+from shows.tasks import poll_show, poll_shows
 
 logger = logging.getLogger(__name__)
 
@@ -26,34 +26,46 @@ running: set[threading.Thread] = set()
 
 
 def queue_poll(show_id: int, *, force: bool = True) -> None:
-    """Poll a show outside the request (a show just added, "Poll now"), after commit."""
-    transaction.on_commit(lambda: _hand_off(show_id, force))
+    """Poll a show outside the request (a show just added), after commit."""
+    queue_polls([show_id], force=force)
 
 
-def _hand_off(show_id: int, force: bool) -> None:
+def queue_polls(show_ids, *, force: bool = True) -> None:
+    """Poll shows outside the request ("Poll now", a show just added), after commit.
+
+    Several shows go as one batch, polled concurrently like the dispatcher's batches.
+    """
+    show_ids = list(show_ids)
+    transaction.on_commit(lambda: _hand_off(show_ids, force))
+
+
+def _hand_off(show_ids: list[int], force: bool) -> None:
     if settings.CELERY_TASK_ALWAYS_EAGER:
         thread = threading.Thread(
             target=_poll_in_background,
-            args=(show_id, force),
-            name=f"poll-show-{show_id}",
+            args=(show_ids, force),
+            name=f"poll-shows-{show_ids[0]}",
             daemon=True,
         )
         running.add(thread)
         thread.start()
         return
     try:
-        poll_show.delay(show_id, force=force)
+        if len(show_ids) == 1:
+            poll_show.delay(show_ids[0], force=force)
+        else:
+            poll_shows.delay(show_ids, force=force)
     except OperationalError:
         # A new show is due now (next_poll_at): the dispatcher polls it once the broker is back.
-        logger.exception("Could not queue a poll of show %s", show_id)
+        logger.exception("Could not queue a poll of shows %s", show_ids)
 
 
-def _poll_in_background(show_id: int, force: bool) -> None:
+def _poll_in_background(show_ids: list[int], force: bool) -> None:
     try:
         close_old_connections()
-        ingest.poll_by_id(show_id, force=force)
+        ingest.poll_many(show_ids, force=force)
     except Exception:
-        logger.exception("Background poll of show %s failed", show_id)
+        logger.exception("Background poll of shows %s failed", show_ids)
     finally:
         connections.close_all()
         running.discard(threading.current_thread())

@@ -21,9 +21,9 @@ def poll_due_shows() -> int:
 
 
 @shared_task(ignore_result=True)
-def poll_shows(show_ids: list[int]) -> int:
+def poll_shows(show_ids: list[int], force: bool = False) -> int:
     """Poll a batch of shows, their fetches running concurrently inside this worker."""
-    return len(ingest.poll_many(show_ids))
+    return len(ingest.poll_many(show_ids, force=force))
 
 
 @shared_task(ignore_result=True)

@@ -29,7 +29,7 @@ def world(db, monkeypatch):
         episode=episode, dimension=None, editor=None, score=50, reason="Set up."
     )
     polled = []
-    monkeypatch.setattr(shows_admin.poll_show, "delay", lambda pk, force=False: polled.append(pk))
+    monkeypatch.setattr(shows_admin, "queue_polls", lambda ids, force=True: polled.extend(ids))
     return {
         "episode": episode,
         "scorecard": episode.scorecards.get(is_current=True),

@@ -1,3 +1,4 @@
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -5,7 +6,8 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from shows import ingest
+from episodes.models import Episode
+from shows import ingest, queue
 from shows.models import FeedFetch, Show
 from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
@@ -39,15 +41,41 @@ def test_an_editor_sees_feed_health_and_the_latest_fetches(admin_client, feed_se
     assert "Latest fetches" in page
 
 
-def test_poll_now_polls_the_selected_shows(admin_client, feed_server):
-    show = ShowFactory(feed_url=feed_server.serve("/feed.xml", rss([item(1)])))
-    admin_client.post(
-        reverse("admin:shows_show_changelist"),
-        {"action": "poll_now", "_selected_action": [show.pk]},
-    )
-    show.refresh_from_db()
-    assert show.last_fetch_status == Show.FetchStatus.OK
-    assert show.episodes.count() == 1
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_poll_now_polls_the_selected_shows_in_the_background(admin_client, feed_server):
+    release = threading.Event()
+    body = rss([item(1)]).encode()
+
+    def answers_when_released(request):
+        release.wait(20)
+        request.send_response(200)
+        request.send_header("Content-Type", "application/rss+xml")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    shows = [
+        ShowFactory(feed_url=feed_server.serve(f"/feed-{n}.xml", handler=answers_when_released))
+        for n in range(2)
+    ]
+    try:
+        response = admin_client.post(
+            reverse("admin:shows_show_changelist"),
+            {"action": "poll_now", "_selected_action": [show.pk for show in shows]},
+            follow=True,
+        )
+        # The request came back while the feeds' server was still holding its answers.
+        assert "Polling 2 show(s) in the background" in response.content.decode()
+        assert not Episode.objects.exists()
+    finally:
+        release.set()
+    for thread in list(queue.running):
+        thread.join(20)
+
+    for show in shows:
+        show.refresh_from_db()
+        assert show.last_fetch_status == Show.FetchStatus.OK
+        assert show.episodes.count() == 1
 
 
 def test_the_fetch_log_lists_outcomes(admin_client, feed_server):
