@@ -268,6 +268,10 @@ PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
 # Feed fetches in flight per polling worker process, and against any one host at once.
 PODINDEX_POLL_CONCURRENCY = env_int("PODINDEX_POLL_CONCURRENCY", 64)
 PODINDEX_POLL_PER_HOST = env_int("PODINDEX_POLL_PER_HOST", 4)
+# Shows the every-minute dispatcher claims at most, and the poll batches (250 shows each)
+# that may wait in the queue before it claims more (back-pressure).
+PODINDEX_DISPATCH_LIMIT = env_int("PODINDEX_DISPATCH_LIMIT", 10_000)
+PODINDEX_DISPATCH_MAX_WAITING = env_int("PODINDEX_DISPATCH_MAX_WAITING", 8)
 
 # --- Scoring -----------------------------------------------------------------------------
 # Empty: the offline baseline scorer. Otherwise any litellm model string.

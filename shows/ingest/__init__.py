@@ -60,9 +60,8 @@ __all__ = [
     "poll_many",
 ]
 
-# Shows claimed per dispatcher run, and how long a claimed show waits before it may be claimed
-# again if its poll task is lost (the poll itself sets the real next time).
-DISPATCH_LIMIT = 1000
+# How long a claimed show waits before it may be claimed again if its poll task is lost (the
+# poll itself sets the real next time).
 DISPATCH_LEASE = timedelta(minutes=30)
 
 
@@ -257,7 +256,7 @@ def add_show(url: str, categories=(), *, show: Show | None = None) -> tuple[Show
     return show, fetch
 
 
-def claim_due_shows(limit: int = DISPATCH_LIMIT) -> list[int]:
+def claim_due_shows(limit: int) -> list[int]:
     """Ids of active shows due a poll, pushed a lease ahead so the next dispatch skips them."""
     now = timezone.now()
     with transaction.atomic():

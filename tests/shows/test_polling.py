@@ -2,11 +2,14 @@
 and two statements; a batch fetches concurrently, polls each show once, and one slow feed
 holds up nobody else; `poll_feeds` and the beat dispatcher take that path."""
 
+import os
 import threading
 import time
+import uuid
 from datetime import timedelta
 
 import pytest
+import redis
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -17,6 +20,8 @@ from tests.factories import ShowFactory
 from tests.factories.feeds import item, rss
 
 pytestmark = pytest.mark.django_db
+
+BROKER = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
 ETAG = '"v1"'
 
@@ -206,3 +211,26 @@ def test_an_unchanged_poll_leaves_a_row_changed_meanwhile_alone(feed_server):
     assert fetch.status == Show.FetchStatus.NOT_MODIFIED
     stored = Show.objects.get(pk=show.pk)
     assert (stored.etag, stored.next_poll_at) == ('"v2"', later)
+
+
+@pytest.mark.celery_worker
+def test_the_dispatcher_claims_nothing_while_poll_batches_already_wait(settings):
+    """Back-pressure: claiming faster than the workers poll would only let the leases lapse."""
+    broker = redis.Redis.from_url(BROKER)
+    queue = f"dispatch-test-{uuid.uuid4().hex[:8]}"
+    settings.CELERY_BROKER_URL = BROKER
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
+    settings.CELERY_TASK_ROUTES = {}
+    settings.PODINDEX_DISPATCH_MAX_WAITING = 3
+    due = ShowFactory(next_poll_at=timezone.now() - timedelta(minutes=1))
+    broker.rpush(queue, *[b"{}"] * 3)
+    try:
+        assert tasks.poll_due_shows.apply().get() == 0
+        due.refresh_from_db()
+        assert due.next_poll_at < timezone.now()  # not claimed
+
+        broker.delete(queue)
+        # The site's Celery app is eager in tests: the batch it queues runs here.
+        assert tasks.poll_due_shows.apply().get() == 1
+    finally:
+        broker.delete(queue)

@@ -24,7 +24,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--enqueue", action="store_true", help="Queue the polls for the workers instead."
         )
-        parser.add_argument("--limit", type=int, default=ingest.DISPATCH_LIMIT)
+        parser.add_argument("--limit", type=int, default=settings.PODINDEX_DISPATCH_LIMIT)
         parser.add_argument(
             "--concurrency",
             type=int,
