@@ -6,6 +6,8 @@ from scoring.models import EditorialOverride, editor_label
 from shows.models import Show
 
 Action = Activity.Action
+# Who the log names for what the poller did on its own.
+INGESTION = "Ingestion (automatic)"
 # Admin actions (by name, on any model admin) and what the log calls them.
 LOGGED_ADMIN_ACTIONS = {
     "hide": Action.HIDE,
@@ -115,3 +117,15 @@ def record_hold_decision(action: str, editor, scorecard) -> list[Activity]:
     else:
         detail = f"Kept {scorecard.total} / 100 off the site, held because: {why}"
     return record_episodes(action, editor, [scorecard.episode_id], detail)
+
+
+def record_ingestion_merge(show, canonical, reason: str) -> Activity:
+    """Log a merge the poller made itself (a feed found to be another show's)."""
+    return Activity.objects.create(
+        action=Action.MERGE,
+        editor=None,
+        editor_name=INGESTION,
+        show_id=show.pk,
+        subject=str(show)[:1000],
+        detail=f"Same feed as {canonical} ({reason}); {canonical} is kept.",
+    )

@@ -11,6 +11,11 @@ from django.dispatch import Signal
 # sender=Show, show=Show, items=list[shows.ingest.parse.Item], now=datetime
 feed_items_received = Signal()
 
+# sender=Show, show=Show (now a duplicate), canonical=Show (the one kept), reason=str.
+# Sent when a poll finds that a show's feed is another show's (a redirect, the same GUID):
+# the desk logs it beside the editors' own merges.
+show_merged = Signal()
+
 
 @dataclass
 class ItemChanges:

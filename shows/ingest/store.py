@@ -273,6 +273,7 @@ def _link_duplicate(show, other, fetched, why, started_at, duration_ms) -> FeedF
     show.active = False
     show.inactive_reason = f"Same feed as {other} ({other.feed_url}, {why})."[:500]
     _remember_validators(show, fetched)
+    signals.show_merged.send(sender=type(show), show=show, canonical=other, reason=why)
     return _log_fetch(
         show,
         Show.FetchStatus.DUPLICATE,

@@ -7,8 +7,10 @@ from django.urls import reverse
 from desk import activity
 from desk.models import Activity
 from scoring.models import EditorialOverride
+from shows import ingest
 from tests.desk.conftest import make_editor
 from tests.factories import ShowFactory, scored_episode
+from tests.factories.feeds import item, rss
 
 pytestmark = pytest.mark.django_db
 
@@ -96,3 +98,18 @@ def test_the_editor_is_named_even_after_their_account_is_gone(client, superuser)
     temp.delete()
     client.force_login(superuser)
     assert "Tem Porary" in rows(client)[0]
+
+
+def test_it_logs_a_merge_the_poller_made_on_its_own(feed_server):
+    target = feed_server.serve("/canonical.xml", rss([item(1)], title="Kept Show"))
+    original = ShowFactory(feed_url=target, title="Kept Show")
+    moved = feed_server.serve("/old.xml", rss([item(1)], title="Old Name", new_feed_url=target))
+    duplicate = ShowFactory(feed_url=moved, title="Old Name")
+
+    ingest.poll(duplicate)
+
+    entry = Activity.objects.get(action=Activity.Action.MERGE, show_id=duplicate.pk)
+    assert entry.editor is None
+    assert entry.editor_name == "Ingestion (automatic)"
+    assert entry.subject == "Old Name"
+    assert str(original) in entry.detail and "is kept" in entry.detail
