@@ -32,7 +32,11 @@ def ranking_settings():
     }
 
 
-# What a ranking row shows (shows/_ranking_row.html): its cached HTML is keyed by these values.
+# Rendered fragments (ranking rows, episode rows, trend charts) are cached under a digest of
+# everything they show, so a key is never stale and needs no content version: after a scoring
+# burst only the rows whose figures changed are rendered again.
+FRAGMENT_SECONDS = 24 * 3600
+# What a ranking row shows (shows/_ranking_row.html).
 RANKING_ROW_VALUES = (
     "pk",
     "position",
@@ -44,59 +48,91 @@ RANKING_ROW_VALUES = (
     "scored_episode_count",
     "score_trend",
 )
-RANKING_ROW_SECONDS = 24 * 3600
+# What an episode row shows (shows/_episode_row.html); the show's values are read from
+# episode.show when the row names it.
+EPISODE_ROW_VALUES = ("pk", "title", "slug", "published_at", "duration_seconds", "score")
+
+
+def _digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode(), digest_size=16).hexdigest()
+
+
+def fragment_salt(row_template, *extra) -> str:
+    """What every fragment of a template depends on besides its own values: the template's
+    source, the time zone dates are shown in and the shape of the URLs rows link to."""
+    return _digest(
+        (
+            row_template.template.source,
+            settings.TIME_ZONE,
+            reverse("shows:detail", kwargs={"slug": "slug"}),
+            reverse("episodes:detail", kwargs={"show_slug": "show", "slug": "slug"}),
+            *extra,
+        )
+    )
 
 
 def ranking_row_key(show, salt: str) -> str:
-    """The cache key of one rendered ranking row: a digest of everything the row shows.
-
-    The row's HTML is a function of these values and of the salt (ranking_row_salt), so a key
-    is never stale and needs no content version: after a scoring burst only the rows whose
-    figures changed are rendered again.
-    """
-    values = [getattr(show, name, None) for name in RANKING_ROW_VALUES]
-    raw = repr((values, salt))
-    return "podindex:ranking-row:" + hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
-
-
-def ranking_row_salt(row_template, min_episodes) -> str:
-    """What every row depends on besides its show: the template's source, the setting it
-    shows and the shape of a show's URL (the row links to reverse("shows:detail"))."""
-    raw = repr(
-        (
-            row_template.template.source,
-            min_episodes,
-            reverse("shows:detail", kwargs={"slug": "slug"}),
-        )
+    """The cache key of one rendered ranking row: a digest of everything the row shows."""
+    return "podindex:ranking-row:" + _digest(
+        ([getattr(show, name, None) for name in RANKING_ROW_VALUES], salt)
     )
-    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def episode_row_key(episode, with_show, salt: str) -> str:
+    """The cache key of one rendered episode row: a digest of everything the row shows."""
+    show = episode.show
+    values = [getattr(episode, name, None) for name in EPISODE_ROW_VALUES]
+    return "podindex:episode-row:" + _digest(
+        (values, show.slug, show.title if with_show else None, bool(with_show), salt)
+    )
+
+
+def render_cached(template_name: str, items: list, key, context) -> str:
+    """The fragments of `items` rendered with `template_name`, each from the cache or rendered
+    (then cached) once; `key(item, salt)` names an item's fragment, `context(item)` is what
+    the template is rendered with."""
+    if not items:
+        return ""
+    row_template = get_template(template_name)
+    salt = fragment_salt(row_template)
+    keys = [key(item, salt) for item in items]
+    cached = cache.get_many(keys)
+    missing = {}
+    html = []
+    for item, item_key in zip(items, keys, strict=True):
+        fragment = cached.get(item_key)
+        if fragment is None:
+            fragment = str(row_template.render(context(item)))
+            missing[item_key] = fragment
+        html.append(fragment)
+    if missing:
+        cache.set_many(missing, FRAGMENT_SECONDS)
+    return mark_safe("".join(html))  # noqa: S308 - fragments rendered by autoescaping templates
 
 
 @register.simple_tag(takes_context=True)
 def ranking_rows(context, shows):
-    """The <li> rows of a ranking, each from the cache or rendered (then cached) once.
-
-    The same HTML as `{% for show in shows %}{% include "shows/_ranking_row.html" %}`.
-    """
-    shows = list(shows)
-    if not shows:
-        return ""
+    """The <li> rows of a ranking: the same HTML as
+    `{% for show in shows %}{% include "shows/_ranking_row.html" %}{% endfor %}`."""
     min_episodes = context.get("min_episodes")
-    row_template = get_template("shows/_ranking_row.html")
-    salt = ranking_row_salt(row_template, min_episodes)
-    keys = [ranking_row_key(show, salt) for show in shows]
-    cached = cache.get_many(keys)
-    missing = {}
-    html = []
-    for show, key in zip(shows, keys, strict=True):
-        row = cached.get(key)
-        if row is None:
-            row = row_template.render({"show": show, "min_episodes": min_episodes})
-            missing[key] = str(row)
-        html.append(row)
-    if missing:
-        cache.set_many(missing, RANKING_ROW_SECONDS)
-    return mark_safe("".join(html))  # noqa: S308 - rows rendered by the autoescaping template
+    return render_cached(
+        "shows/_ranking_row.html",
+        list(shows),
+        lambda show, salt: ranking_row_key(show, f"{salt}:{min_episodes}"),
+        lambda show: {"show": show, "min_episodes": min_episodes},
+    )
+
+
+@register.simple_tag
+def episode_rows(episodes, with_show=False):
+    """The <li> rows of a list of episodes: the same HTML as `{% for episode in episodes %}
+    {% include "shows/_episode_row.html" with with_show=... %}{% endfor %}`."""
+    return render_cached(
+        "shows/_episode_row.html",
+        list(episodes),
+        lambda episode, salt: episode_row_key(episode, with_show, salt),
+        lambda episode: {"episode": episode, "with_show": with_show},
+    )
 
 
 @register.filter
@@ -131,9 +167,19 @@ def trend_direction(trend):
     return "steady"
 
 
-@register.inclusion_tag("shows/_trend_chart.html")
+@register.simple_tag
 def trend_chart(trend, title="Score trend"):
-    """A labelled line chart of monthly average scores, as inline SVG."""
+    """A labelled line chart of monthly average scores, as inline SVG (cached by its data)."""
+    return render_cached(
+        "shows/_trend_chart.html",
+        [(trend or [], title)],
+        lambda item, salt: "podindex:trend-chart:" + _digest((item, salt)),
+        lambda item: trend_chart_context(*item),
+    )
+
+
+def trend_chart_context(trend, title="Score trend") -> dict:
+    """What shows/_trend_chart.html draws: the points, the polyline and the gridlines."""
     trend = trend or []
     inner_width = CHART_WIDTH - 2 * CHART_PAD_X
     inner_height = CHART_HEIGHT - CHART_PAD_TOP - CHART_PAD_BOTTOM
