@@ -1,0 +1,175 @@
+"""Cold pages (issue 12.4): what many pages share is worked out once per content version, and
+rendered rows are kept by what they show, so a page renders only what is its own.
+
+The page cache is off here: every request runs its view, as after a cache flush.
+"""
+
+import re
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.template import Context, Template
+from django.test.utils import CaptureQueriesContext
+
+from core.page_cache import bump_content_version, cached_by_version
+from episodes.models import Episode
+from scoring.ranking import recompute_all
+from shows.models import Show
+from tests.factories import CategoryFactory, TopicFactory
+from tests.factories.browse import show_with_scores
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_off(settings):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+
+
+@pytest.fixture
+def finance():
+    return CategoryFactory(slug="finance", name="Finance")
+
+
+@pytest.fixture
+def ranked(finance, settings):
+    settings.PODINDEX_RANKING_PRIOR_WEIGHT = 0
+    alpha = show_with_scores(90, 90, 90, title="Alpha", categories=[finance], language="en")
+    beta = show_with_scores(70, 70, 70, title="Beta", categories=[finance], language="de")
+    gamma = show_with_scores(50, 50, title="Gamma", categories=[finance], language="fr")
+    recompute_all()
+    return {"alpha": alpha, "beta": beta, "gamma": gamma}
+
+
+def sql_of(client, url) -> list[str]:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return [q["sql"] for q in queries.captured_queries]
+
+
+def test_cached_by_version_computes_once_per_content_version():
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cached_by_version("k", compute) == 1
+    assert cached_by_version("k", compute) == 1
+    bump_content_version()
+    assert cached_by_version("k", compute) == 2
+    assert len(calls) == 2
+
+
+def test_cached_by_version_caches_none_too():
+    calls = []
+    assert cached_by_version("none", lambda: calls.append(1)) is None
+    assert cached_by_version("none", lambda: calls.append(1)) is None
+    assert calls == [1]
+
+
+@pytest.mark.parametrize("url", ["/shows/", "/categories/finance/"])
+def test_the_ranking_serves_its_languages_and_count_from_the_versioned_cache(client, ranked, url):
+    first = sql_of(client, url)
+    assert any("DISTINCT" in sql for sql in first) and any("COUNT(" in sql for sql in first)
+
+    second = sql_of(client, url + "?page=1&sort=recent")
+
+    # Only the page's own rows (and the category it names) are queried the second time.
+    assert not any("DISTINCT" in sql or "COUNT(" in sql for sql in second)
+    assert len(second) <= 2
+
+
+def test_the_ranking_uses_one_query_once_warm(client, ranked, django_assert_max_num_queries):
+    client.get("/shows/")
+    with django_assert_max_num_queries(1):
+        client.get("/shows/?sort=episodes")
+
+
+def test_a_scoring_change_invalidates_the_ranked_count_and_the_languages(client, ranked):
+    html = client.get("/shows/").content.decode()
+    assert "2 shows ranked." in html  # Gamma has two scored episodes of the three it needs
+    assert re.findall(r'<option value="(\w\w)"', html) == ["de", "en", "fr"]
+
+    show_with_scores(80, 80, 80, title="Delta", language="nl")  # saves: the version moves on
+    recompute_all()
+
+    html = client.get("/shows/").content.decode()
+    assert "3 shows ranked." in html
+    assert re.findall(r'<option value="(\w\w)"', html) == ["de", "en", "fr", "nl"]
+
+
+def test_home_serves_its_aggregates_from_the_versioned_cache(client, ranked):
+    first = sql_of(client, "/")
+    assert len(first) >= 3
+
+    second = sql_of(client, "/")
+
+    assert len(second) == 1  # the top shows: ten rows over the rank index
+    html = client.get("/").content.decode()
+    assert "2 ranked shows" in html
+
+
+def test_home_shows_a_new_scorecard_once_it_is_saved(client, ranked):
+    client.get("/")
+    show_with_scores(99, 99, 99, title="Epsilon")
+    recompute_all()
+
+    html = client.get("/").content.decode()
+
+    assert "Epsilon" in html.split('id="recent-heading"')[1]
+
+
+def test_a_ranking_row_is_rendered_again_when_what_it_shows_changes(client, ranked):
+    """Rows are cached by their values: a write without signals (no version bump) shows too."""
+    client.get("/shows/")
+    version = cache.get("podindex:content-version")
+
+    Show.objects.filter(pk=ranked["beta"].pk).update(title="Beta Renamed", author="Someone")
+
+    html = client.get("/shows/").content.decode()
+    assert cache.get("podindex:content-version") == version
+    assert "Beta Renamed" in html and "Someone" in html
+    assert ">Beta<" not in html
+
+
+def test_cached_rows_are_the_html_of_the_included_row_template(ranked):
+    """The tags print exactly what `{% for %}{% include %}` printed, cached or not."""
+    shows = list(Show.objects.ranked().order_by("rank"))
+    for show in shows:
+        show.position = show.rank
+    episodes = list(Episode.objects.select_related("show").order_by("-published_at"))
+    context = {"shows": shows, "episodes": episodes, "min_episodes": 3}
+    included = Template(
+        '{% for show in shows %}{% include "shows/_ranking_row.html" %}{% endfor %}|'
+        '{% for episode in episodes %}{% include "shows/_episode_row.html" %}{% endfor %}|'
+        "{% for episode in episodes %}"
+        '{% include "shows/_episode_row.html" with with_show=True %}{% endfor %}'
+    ).render(Context(context))
+    tags = Template(
+        "{% load browse %}{% ranking_rows shows %}|{% episode_rows episodes %}|"
+        "{% episode_rows episodes with_show=True %}"
+    )
+
+    assert tags.render(Context(context)) == included  # rendered
+    assert tags.render(Context(context)) == included  # from the cache
+
+
+def test_the_topic_page_keeps_its_order_per_version_and_drops_hidden_episodes(client, ranked):
+    topic = TopicFactory(slug="pricing", name="Pricing")
+    episodes = list(Episode.objects.order_by("-score", "pk"))
+    for episode in episodes:
+        episode.topics.add(topic)
+    bump_content_version()  # m2m adds send no post_save
+
+    first = sql_of(client, "/topics/pricing/")
+    second = sql_of(client, "/topics/pricing/?page=1")
+    assert len(second) < len(first)
+
+    # Hidden by a bulk update: no signal, no new version; the page still leaves it out.
+    Episode.objects.filter(pk=episodes[0].pk).update(hidden=True)
+    html = client.get("/topics/pricing/").content.decode()
+    assert episodes[0].get_absolute_url() not in html
+    assert episodes[1].get_absolute_url() in html
