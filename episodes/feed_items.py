@@ -2,12 +2,21 @@
 
 Connected to `shows.signals.feed_items_received`, so it runs inside the poll's transaction
 with the show's row locked; new episodes that link a transcript get it fetched after commit.
+
+The write is one bulk statement whatever the feed's length. On PostgreSQL the rows to write are
+COPYed into a temporary staging table and moved with one INSERT … SELECT … ON CONFLICT (show,
+guid) DO UPDATE … RETURNING; on SQLite the same upsert is one executemany. Search
+vectors of the episodes written are not computed in that statement (it cost as much as parsing
+the feed): the trigger leaves them NULL and `fill_search_vectors` fills them right after the
+commit (episodes migration 0005).
 """
 
+from celery import shared_task
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F
+from django.db import connection, transaction
 from django.dispatch import receiver
+from django.utils import timezone
+from psycopg.types.json import Jsonb
 
 from core.slugs import unique_slug
 from episodes.models import Episode
@@ -42,11 +51,12 @@ FEED_FIELDS = [
     "podcast_guid",
     "in_feed",
 ]
+JSON_FIELDS = frozenset({"transcript_links", "people"})
 
 
 @receiver(feed_items_received, dispatch_uid="store-feed-items")
 def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChanges:
-    """Insert new and update changed episodes in batches; mark ones gone from the feed."""
+    """Insert new and update changed episodes in one upsert; mark ones gone from the feed."""
     existing = {
         row["guid"]: row
         for row in Episode.objects.filter(show=show).values("id", "guid", "slug", *FEED_FIELDS)
@@ -64,31 +74,169 @@ def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChan
             slug = row["slug"]
         else:
             continue
-        to_write.append(Episode(show=show, guid=item.guid, slug=slug, **values))
-    # ON CONFLICT (show, guid) DO UPDATE: a concurrent writer of the same episode cannot
-    # produce a duplicate, only a second update of the same row.
-    Episode.objects.bulk_create(
-        to_write,
-        batch_size=BATCH_SIZE,
-        update_conflicts=True,
-        unique_fields=["show", "guid"],
-        update_fields=[*FEED_FIELDS, "updated_at"],
-    )
+        values["guid"], values["slug"] = item.guid, slug
+        # New episodes that link a transcript are written with its fetch pending.
+        values["transcript_status"] = TranscriptStatus.PENDING if item.transcript_links else ""
+        to_write.append(values)
+    if connection.vendor == "postgresql":
+        inserted = upsert_by_copy(show, to_write)
+    else:
+        inserted = _upsert_by_executemany(show, to_write, new_guids)
+    if to_write and connection.vendor == "postgresql":
+        transaction.on_commit(lambda: fill_search_vectors.delay(show.pk), robust=True)
     in_feed = {item.guid for item in items}
     gone = [row["id"] for guid, row in existing.items() if guid not in in_feed and row["in_feed"]]
     for start in range(0, len(gone), BATCH_SIZE):
         Episode.objects.filter(pk__in=gone[start : start + BATCH_SIZE]).update(
             in_feed=False, updated_at=now
         )
-    new_ids = []
-    for start in range(0, len(new_guids), BATCH_SIZE):
-        new_ids += Episode.objects.filter(
-            show=show, guid__in=new_guids[start : start + BATCH_SIZE]
-        ).values_list("id", flat=True)
-    _queue_transcripts(new_ids, first_ingest=not existing)
-    return ItemChanges(
-        new=len(new_ids), updated=len(to_write) - len(new_guids), left_feed=len(gone)
+    by_guid = {values["guid"]: values for values in to_write}
+    _queue_transcripts(
+        [(pk, by_guid[guid]) for guid, pk in inserted.items()], first_ingest=not existing
     )
+    return ItemChanges(
+        new=len(inserted), updated=len(to_write) - len(inserted), left_feed=len(gone)
+    )
+
+
+# --- PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT -------------------
+
+STAGING = "episodes_episode_staging"
+# (column, staging type): the columns a feed writes, in COPY order.
+STAGING_COLUMNS = [
+    ("position", "integer"),
+    ("guid", "text"),
+    ("slug", "text"),
+    ("title", "text"),
+    ("published_at", "timestamptz"),
+    ("duration_seconds", "integer"),
+    ("audio_url", "text"),
+    ("audio_type", "text"),
+    ("audio_size", "bigint"),
+    ("link", "text"),
+    ("image_url", "text"),
+    ("season", "integer"),
+    ("number", "integer"),
+    ("episode_type", "text"),
+    ("explicit", "boolean"),
+    ("notes_html", "text"),
+    ("transcript_links", "jsonb"),
+    ("people", "jsonb"),
+    ("chapters_url", "text"),
+    ("podcast_guid", "text"),
+    ("in_feed", "boolean"),
+    ("transcript_status", "text"),
+]
+_COPIED = [name for name, _ in STAGING_COLUMNS[1:]]
+# Dropped at commit; emptied first in case an earlier store in the same transaction used it.
+_PREPARE = (
+    f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGING} "
+    f"({', '.join(f'{name} {kind}' for name, kind in STAGING_COLUMNS)}) ON COMMIT DROP; "
+    f"TRUNCATE {STAGING}; "
+    # The search vectors of this statement's rows are filled after the commit (0005).
+    "SELECT set_config('podindex.defer_search_vector', 'on', true)"
+)
+_COPY = f"COPY {STAGING} ({', '.join(name for name, _ in STAGING_COLUMNS)}) FROM STDIN"
+# Names from the constants above only: no value is ever formatted into the SQL.
+_UPSERT = (
+    f"INSERT INTO episodes_episode (show_id, {', '.join(_COPIED)}, hidden, transcript_error, "  # noqa: S608
+    "created_at, updated_at) "
+    f"SELECT %s, {', '.join(_COPIED)}, false, '', %s, %s FROM {STAGING} ORDER BY position "
+    "ON CONFLICT (show_id, guid) DO UPDATE SET "
+    + ", ".join(f"{name} = EXCLUDED.{name}" for name in [*FEED_FIELDS, "updated_at"])
+    # xmax is 0 on a row this statement inserted, not on one it updated.
+    + " RETURNING guid, id, (xmax = 0) AS inserted"
+)
+_RESTORE = "SELECT set_config('podindex.defer_search_vector', 'off', true)"
+
+
+def upsert_by_copy(show, rows: list[dict]) -> dict[str, int]:
+    """Write the rows in one upsert (PostgreSQL); returns {guid: id} of the inserted ones.
+
+    ON CONFLICT (show, guid) DO UPDATE: a concurrent writer of the same episode cannot produce
+    a duplicate, only a second update of the same row.
+    """
+    if not rows:
+        return {}
+    written_at = timezone.now()
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        cursor.execute(_PREPARE)
+        copy_rows(cursor.cursor, rows)
+        try:
+            cursor.execute(_UPSERT, [show.pk, written_at, written_at])
+            returned = cursor.fetchall()
+        finally:
+            cursor.execute(_RESTORE)
+    return {guid: pk for guid, pk, inserted in returned if inserted}
+
+
+def copy_rows(cursor, rows: list[dict]) -> None:
+    """COPY the rows into the staging table (a psycopg cursor)."""
+    with cursor.copy(_COPY) as copy:
+        for position, values in enumerate(rows):
+            copy.write_row(
+                [
+                    position,
+                    *(
+                        Jsonb(values[name]) if name in JSON_FIELDS else values[name]
+                        for name in _COPIED
+                    ),
+                ]
+            )
+
+
+@shared_task(ignore_result=True)
+def fill_search_vectors(show_id: int | None = None) -> int:
+    """Compute the search vectors the ingest left NULL: a show's, or all (show_id None)."""
+    if connection.vendor != "postgresql":
+        return 0
+    where = "search_vector IS NULL" + (" AND show_id = %s" if show_id is not None else "")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE episodes_episode SET search_vector = episodes_episode_vector(title, notes_html)"  # noqa: S608
+            f" WHERE {where}",
+            [] if show_id is None else [show_id],
+        )
+        return cursor.rowcount
+
+
+# --- SQLite: one executemany of the same upsert ----------------------------------------------
+
+_ROW_COLUMNS = [name for name, _ in STAGING_COLUMNS[1:]]
+_PLACEHOLDERS = ", ".join(["%s"] * (len(_ROW_COLUMNS) + 5))
+_SQLITE_UPSERT = (
+    f"INSERT INTO episodes_episode (show_id, {', '.join(_ROW_COLUMNS)}, hidden, "  # noqa: S608
+    f"transcript_error, created_at, updated_at) VALUES ({_PLACEHOLDERS}) "
+    "ON CONFLICT (show_id, guid) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in [*FEED_FIELDS, "updated_at"])
+)
+
+
+def _upsert_by_executemany(show, rows: list[dict], new_guids: list[str]) -> dict[str, int]:
+    """Write the rows with one executemany (SQLite); returns {guid: id} of the new ones."""
+    if not rows:
+        return {}
+    fields = [Episode._meta.get_field(name) for name in _ROW_COLUMNS]
+    stamp = Episode._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    params = [
+        [
+            show.pk,
+            *(field.get_db_prep_save(values[field.name], connection) for field in fields),
+            False,
+            "",
+            stamp,
+            stamp,
+        ]
+        for values in rows
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(_SQLITE_UPSERT, params)
+    new = set(new_guids)
+    return {
+        guid: pk
+        for guid, pk in Episode.objects.filter(show=show).values_list("guid", "pk")
+        if guid in new
+    }
 
 
 def _episode_values(item: Item, row: dict | None, now) -> dict:
@@ -118,20 +266,22 @@ def _episode_values(item: Item, row: dict | None, now) -> dict:
     }
 
 
-def _queue_transcripts(episode_ids: list[int], *, first_ingest: bool) -> None:
-    """After commit, queue the publisher transcripts of new episodes that link one, and our
-    own transcription of those that do not (on a show's first ingest, only the latest few)."""
-    rows = list(
-        Episode.objects.filter(pk__in=episode_ids)
-        .order_by(F("published_at").desc(nulls_last=True), "-pk")
-        .values_list("pk", "transcript_links", "audio_url")
+def _queue_transcripts(new: list[tuple[int, dict]], *, first_ingest: bool) -> None:
+    """After commit, queue the publisher transcripts of new episodes that link one (written
+    with their status pending), and our own transcription of those that do not (on a show's
+    first ingest, only the latest few). `new` is (id, values) of the episodes inserted."""
+    latest_first = sorted(
+        new,
+        key=lambda pair: (pair[1]["published_at"] is not None, pair[1]["published_at"], pair[0]),
+        reverse=True,
     )
-    linked = [pk for pk, links, _ in rows if links]
-    unlinked = [pk for pk, links, audio in rows if not links and audio]
+    linked = [pk for pk, values in latest_first if values["transcript_links"]]
+    unlinked = [
+        pk for pk, values in latest_first if not values["transcript_links"] and values["audio_url"]
+    ]
     if first_ingest:
         unlinked = unlinked[: settings.PODINDEX_ASR_NEW_SHOW_EPISODES]
     if linked:
-        Episode.objects.filter(pk__in=linked).update(transcript_status=TranscriptStatus.PENDING)
         # Chunks: a first ingest of a long back catalogue is a few dozen messages, not
         # thousands. robust: a broker outage must not undo the committed poll;
         # fetch_transcripts retries.
