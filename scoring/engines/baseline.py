@@ -408,6 +408,9 @@ NOT_TOPICS = (
 )
 
 
+TOPIC_WORD_PATTERN = r"[^\W\d_]+(?:['’-][^\W\d_]+)*"
+
+
 def _topic_word(token: str) -> bool:
     lower = token.lower()
     return (
@@ -426,9 +429,15 @@ def topics_of(sentences: list[Sentence], limit: int = 6) -> list[str]:
     words: Counter = Counter()
     pairs: Counter = Counter()
     spellings: dict[str, Counter] = {}
+    # People are not topics: the speakers' names come up whenever they address each other.
+    names = {
+        _topic_key(part)
+        for speaker in {sentence.speaker for sentence in sentences}
+        for part in re.findall(TOPIC_WORD_PATTERN, speaker or "")
+    }
     for sentence in sentences:
-        tokens = re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", sentence.text)
-        content = [t if _topic_word(t) else None for t in tokens]
+        tokens = re.findall(TOPIC_WORD_PATTERN, sentence.text)
+        content = [t if _topic_word(t) and _topic_key(t) not in names else None for t in tokens]
         for t in content:
             if t:
                 words[_topic_key(t)] += 1

@@ -187,3 +187,16 @@ def test_it_scores_the_corpus_transcripts_deterministically_and_verbatim(corpus_
         assert all(0 <= d.score <= 20 for d in first.dimensions), path.name
         scored += 1
     assert scored >= 2
+
+
+def test_it_never_takes_the_speakers_names_for_topics():
+    lines = []
+    for n in range(4):
+        lines.append(f"Dana Reyes: Omar, how did the pricing page change renewals in year {n}?")
+        lines.append(f"Omar: Dana, the pricing page cut renewal churn by {n + 2} points.")
+    segments = parse_plain_text("\n".join(lines))
+
+    topics = score(segments).topics
+
+    assert topics  # pricing and renewals are still found
+    assert not {"Dana", "Omar", "Reyes"} & {word for topic in topics for word in topic.split()}
