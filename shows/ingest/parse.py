@@ -1,9 +1,11 @@
 """Feed parsing: the bytes of an RSS/Atom feed in, plain dataclasses out.
 
 feedparser does the tolerant heavy lifting. It loses the text and repeats of Podcasting 2.0
-tags (`podcast:person` names, all but the last `podcast:transcript`), so a second, safe pass
-with defusedxml (no entity expansion, no network) reads the `podcast:` namespace from the same
-bytes.
+tags (`podcast:person` names, all but the last `podcast:transcript`), so its strict (expat)
+parser is extended to read the `podcast:` namespace in the same pass (`_OnePassFeedParser`).
+Only when the XML is not well-formed, and feedparser falls back to its loose parser, does a
+second, safe pass with defusedxml (no entity expansion, no network) read that namespace from the
+bytes, repairing what it can.
 
 This is the one place where feed data enters, so it is the one place that defends:
 
@@ -387,10 +389,20 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
         # UTF-16/32 that feedparser failed to decode: judged as expat will read it.
         refuse_entity_declarations(body.replace(b"\x00", b""))
     data = escape_bare_ampersands(_CHARREF.sub(_drop_illegal_charref, data))
-    # The namespace pass reads the bytes as served (expat decodes UTF-16 itself); defusedxml
-    # refuses any entity declaration it meets there.
-    extra = _namespace_pass(_CHARREF.sub(_drop_illegal_charref, body), base_url)
     parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    channel = dict.get(parsed.feed, _NAMESPACE_KEY)
+    if channel is not None:
+        # The strict parser read the whole document, namespace tags included: one pass.
+        extra = _channel_namespace(channel, base_url)
+        extra["items"] = [
+            _item_namespace(element, base_url) if element is not None else {}
+            for element in (dict.get(entry, _NAMESPACE_KEY) for entry in parsed.entries)
+        ]
+    else:
+        # Not well-formed: feedparser's loose parser read it, and a second pass repairs what it
+        # can of the bytes as served (expat decodes UTF-16 itself); defusedxml refuses any
+        # entity declaration it meets there.
+        extra = _namespace_pass(_CHARREF.sub(_drop_illegal_charref, body), base_url)
     if not parsed.get("version") and not parsed.entries:
         if re.search(rb"<(?:html|head|body)[\s>]", body[:4096], re.IGNORECASE):
             raise InvalidFeed("The URL returned an HTML page, not a feed.")
@@ -401,7 +413,10 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
     if extra is None:
         feed.warnings.append("Podcast namespace tags were read by feedparser only (bad XML).")
     channel_people = extra["people"] if extra else []
-    items_extra = _align(parsed.entries, extra["items"] if extra else [])
+    if channel is not None:
+        items_extra = extra["items"]
+    else:
+        items_extra = _align(parsed.entries, extra["items"] if extra else [])
     seen: set[str] = set()
     for entry, entry_extra in zip(parsed.entries, items_extra, strict=True):
         item = _item(entry, entry_extra, channel_people, base_url)
@@ -625,12 +640,17 @@ def _namespace_pass(body: bytes, base: str = "") -> dict | None:
     if channel is None:
         channel = root
     items = channel.findall("item") or channel.findall(f"{{{ATOM_NS}}}entry")
+    extra = _channel_namespace(channel, base)
+    extra["items"] = [_item_namespace(item, base) for item in items]
+    return extra
+
+
+def _channel_namespace(channel: ET.Element, base: str = "") -> dict:
     return {
         "guid": _podcast_text(channel, "guid"),
         "image": _itunes_image(channel),
         "explicit": _itunes_text(channel, "explicit"),
         "people": _people(channel, base),
-        "items": [_item_namespace(item, base) for item in items],
     }
 
 
@@ -754,3 +774,79 @@ def _align(entries, extras: list[dict]) -> list[dict]:
         return extras
     by_id = {extra["id"]: extra for extra in extras if extra["id"]}
     return [by_id.get((entry.get("id") or "").strip(), {}) for entry in entries]
+
+
+# --- the same, in feedparser's own pass ----------------------------------------------------
+
+# Where the one-pass parser leaves what it read: on feedparser's feed and entry dicts.
+_NAMESPACE_KEY = "podindex_namespace"
+# The elements the namespace functions above read, by (namespace, name).
+_READ_ELEMENTS = frozenset(
+    [
+        (ns, name)
+        for ns in PODCAST_NAMESPACES
+        for name in ("guid", "person", "transcript", "chapters")
+    ]
+    + [(ITUNES_NS, "image"), (ITUNES_NS, "explicit")]
+)
+_ITEM_ELEMENTS = frozenset([(None, "item"), (ATOM_NS, "entry")])
+_CHANNEL_ELEMENTS = frozenset([(None, "channel"), (ATOM_NS, "feed")])
+
+
+class _OnePassFeedParser(feedparser.api.StrictFeedParser):
+    """feedparser's strict parser, also copying the namespace tags it loses, in the same pass.
+
+    The children of each item (and of the channel) that `_item_namespace` and
+    `_channel_namespace` read are copied, with their attributes and text, into a small
+    ElementTree element left on the entry's dict (the feed's dict for the channel), so the very
+    functions of the defusedxml pass read them. Nothing else of feedparser's work changes; its
+    loose parser (for XML that is not well-formed) is not this class, so its result carries no
+    such element and `_parse_feed` runs the second pass instead.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._open: list[tuple] = []  # (namespace, name) of the open elements
+        self._copy: ET.Element | None = None  # the element whose text is being read
+        self._copy_depth = 0
+        self._text: list[str] = []
+        self._channel = ET.Element("channel")
+        dict.__setitem__(self.feeddata, _NAMESPACE_KEY, self._channel)
+
+    def startElementNS(self, name, qname, attrs):
+        if name in _READ_ELEMENTS and self._open and self._copy is None:
+            parent = self._open[-1]
+            if parent in _ITEM_ELEMENTS and self.inentry and self.entries:
+                target = dict.get(self.entries[-1], _NAMESPACE_KEY)
+                if target is None:
+                    target = ET.Element("item")
+                    dict.__setitem__(self.entries[-1], _NAMESPACE_KEY, target)
+            elif parent in _CHANNEL_ELEMENTS or (len(self._open) == 1 and parent != (None, "rss")):
+                target = self._channel
+            else:
+                target = None
+            if target is not None:
+                tag = name[1] if name[0] is None else f"{{{name[0]}}}{name[1]}"
+                attributes = {key: value for (ns, key), value in attrs.items() if not ns}
+                self._copy = ET.SubElement(target, tag, attributes)
+                self._copy_depth, self._text = len(self._open) + 1, []
+        self._open.append(name)
+        super().startElementNS(name, qname, attrs)
+
+    def characters(self, text):
+        if self._copy is not None and len(self._open) == self._copy_depth:
+            self._text.append(text)
+        super().characters(text)
+
+    def endElementNS(self, name, qname):
+        if self._copy is not None and len(self._open) == self._copy_depth:
+            self._copy.text = "".join(self._text)
+            self._copy, self._text = None, []
+        if self._open:
+            self._open.pop()
+        super().endElementNS(name, qname)
+
+
+# feedparser.parse builds its strict parser from this name; the subclass only adds the copy.
+FEEDPARSER_STRICT = feedparser.api.StrictFeedParser
+feedparser.api.StrictFeedParser = _OnePassFeedParser
