@@ -200,8 +200,9 @@ class PublicPageCacheMiddleware:
 
 
 # Aggregates and fragments shared by many pages (the languages of the filter, ranked counts,
-# a topic's order): kept until the content version changes, and never longer than this.
-FRAGMENT_SECONDS = 600
+# a topic's order): kept until the content version changes, and never longer than this (the
+# page cache's default: writes that send no signal, such as a rubric dimension's, show that soon).
+FRAGMENT_SECONDS = 300
 _MISSING = object()
 
 

@@ -35,6 +35,16 @@ EPISODE_ROW_FIELDS = (
     "show__title",
     "show__slug",
 )
+# The same, on the show's own page (the show is already at hand).
+SHOW_EPISODE_ROW_FIELDS = (
+    "show_id",
+    "title",
+    "slug",
+    "published_at",
+    "duration_seconds",
+    "score",
+    "scored_at",
+)
 EPISODE_SORTS = {"date": "Newest", "score": "Best score"}
 # What a ranking row shows; the description and search vector stay in the database.
 ROW_FIELDS = (
@@ -156,7 +166,8 @@ def show_detail(request, slug):
     sort = request.GET.get("sort", "")
     if sort not in EPISODE_SORTS:
         sort = "date"
-    episodes = show.episodes.listed().defer("notes_html", "search_vector")
+    # What an episode row shows (shows/_episode_row.html), and no more.
+    episodes = show.episodes.listed().only(*SHOW_EPISODE_ROW_FIELDS)
     if sort == "score":
         episodes = episodes.order_by(
             F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"
@@ -192,18 +203,27 @@ def _dimension_rows(show):
     if not show.dimension_averages:
         return []
     rows = []
-    for dimension in RubricDimension.objects.filter(rubric__is_active=True):
-        average = show.dimension_averages.get(dimension.key)
+    for key, name, max_score in cached_by_version("rubric:dimensions", _active_dimensions):
+        average = show.dimension_averages.get(key)
         if average is not None:
             rows.append(
                 {
-                    "name": dimension.name,
+                    "name": name,
                     "average": average,
-                    "max_score": dimension.max_score,
-                    "percent": percent(average, dimension.max_score),
+                    "max_score": max_score,
+                    "percent": percent(average, max_score),
                 }
             )
     return rows
+
+
+def _active_dimensions() -> list[tuple]:
+    """(key, name, max_score) of the active rubric's dimensions, in rubric order."""
+    return list(
+        RubricDimension.objects.filter(rubric__is_active=True).values_list(
+            "key", "name", "max_score"
+        )
+    )
 
 
 def show_jsonld(request, show, placements) -> dict:
