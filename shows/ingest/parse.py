@@ -29,6 +29,7 @@ import warnings
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from html.entities import name2codepoint
 from urllib.parse import urljoin, urlsplit
 
@@ -274,8 +275,12 @@ def clean_text(value: str | None, max_length: int = 1000) -> str:
     # nh3 decodes each reference once and escapes every "&" it returns: one unescape after it
     # decodes once ("&amp;" → "&", "&amp;amp;" → "&amp;"); bare ampersands are escaped before
     # it so that it keeps them as written ("Q&A", "Sales&regulation").
-    escaped = _BARE_AMPERSAND.sub("&amp;", xml_safe(value))
-    text = xml_safe(html.unescape(nh3.clean(escaped, tags=set())))
+    text = xml_safe(value)
+    # Without markup, references or a byte order mark (which the HTML parser drops) the
+    # sanitiser would return the text as it is: most feed fields, read without calling it.
+    if "<" in text or "&" in text or "\ufeff" in text:
+        escaped = _BARE_AMPERSAND.sub("&amp;", text)
+        text = xml_safe(html.unescape(nh3.clean(escaped, tags=set())))
     return " ".join(text.split())[:max_length]
 
 
@@ -550,8 +555,14 @@ def _feed_fields(channel, extra: dict | None, base: str = "") -> Feed:
 
 
 def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Item | None:
+    # `get` is dict.get: feedparser's own get() maps keys (none of these) and warns while
+    # mapping updated to published, at several times the cost.
+    get = partial(dict.get, entry)
     audio = None
-    for enclosure in entry.get("enclosures") or []:
+    # What feedparser's entry["enclosures"] lists: the links with rel "enclosure".
+    for enclosure in get("links") or []:
+        if enclosure.get("rel") != "enclosure":
+            continue
         url = clean_url(enclosure.get("href") or enclosure.get("url"), base)
         if url and is_audio(url, enclosure.get("type", "")):
             audio = (url, enclosure)
@@ -559,13 +570,13 @@ def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Ite
     if audio is None:
         return None
     audio_url, enclosure = audio
-    title = clean_text(entry.get("title"), 1000)
-    link = clean_url(entry.get("link"), base)
-    date_text = dict.get(entry, "published") or dict.get(entry, "updated") or ""
-    guid = item_guid(clean_text(entry.get("id"), 5000), audio_url, link, title, date_text)
-    content = entry.get("content") or []
+    title = clean_text(get("title"), 1000)
+    link = clean_url(get("link"), base)
+    date_text = get("published") or get("updated") or ""
+    guid = item_guid(clean_text(get("id"), 5000), audio_url, link, title, date_text)
+    content = get("content") or []
     notes = next((c.get("value") for c in content if "html" in (c.get("type") or "")), None)
-    notes = notes or (content[0].get("value") if content else None) or entry.get("summary")
+    notes = notes or (content[0].get("value") if content else None) or get("summary")
     transcripts = extra.get("transcripts") or _fallback_transcripts(entry, base)
     explicit = extra.get("explicit")
     return Item(
@@ -574,22 +585,21 @@ def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Ite
         audio_url=audio_url,
         audio_type=clean_text(enclosure.get("type"), 100).lower(),
         audio_size=parse_int(enclosure.get("length"), maximum=2**62) or None,
-        # dict.get: feedparser's own get() warns while mapping updated to published. The raw
-        # strings, not feedparser's readings: those lose zones and misread numeric dates.
-        published=parse_date(dict.get(entry, "published"))
-        or parse_date(dict.get(entry, "updated")),
-        duration_seconds=parse_duration(entry.get("itunes_duration")),
+        # The raw strings, not feedparser's readings: those lose zones and misread numeric
+        # dates.
+        published=parse_date(get("published")) or parse_date(get("updated")),
+        duration_seconds=parse_duration(get("itunes_duration")),
         link=link,
-        image_url=clean_url(extra.get("image") or (entry.get("image") or {}).get("href"), base),
-        season=parse_int(entry.get("itunes_season")),
-        number=parse_int(entry.get("itunes_episode")),
-        episode_type=clean_text(entry.get("itunes_episodetype"), 20).lower(),
-        explicit=parse_bool(explicit if explicit is not None else entry.get("itunes_explicit")),
+        image_url=clean_url(extra.get("image") or (get("image") or {}).get("href"), base),
+        season=parse_int(get("itunes_season")),
+        number=parse_int(get("itunes_episode")),
+        episode_type=clean_text(get("itunes_episodetype"), 20).lower(),
+        explicit=parse_bool(explicit if explicit is not None else get("itunes_explicit")),
         notes_html=clean_html(notes),
         transcript_links=transcripts,
         people=extra.get("people") or channel_people,
         chapters_url=extra.get("chapters")
-        or clean_url((entry.get("podcast_chapters") or {}).get("url"), base),
+        or clean_url((get("podcast_chapters") or {}).get("url"), base),
         podcast_guid=clean_text(extra.get("guid"), 200),
     )
 
