@@ -282,14 +282,19 @@ def _queue_transcripts(new: list[tuple[int, dict]], *, first_ingest: bool) -> No
     if first_ingest:
         unlinked = unlinked[: settings.PODINDEX_ASR_NEW_SHOW_EPISODES]
     if linked:
-        # Chunks: a first ingest of a long back catalogue is a few dozen messages, not
-        # thousands. robust: a broker outage must not undo the committed poll;
-        # fetch_transcripts retries.
-        transaction.on_commit(
-            lambda: fetch_transcript.chunks(
-                ((pk,) for pk in linked), TRANSCRIPT_CHUNK
-            ).apply_async(),
-            robust=True,
-        )
+        # One message; the worker that takes it queues the fetches in chunks. robust: a
+        # broker outage must not undo the committed poll; fetch_transcripts retries.
+        transaction.on_commit(lambda: queue_transcript_fetches.delay(linked), robust=True)
     if unlinked and settings.PODINDEX_ASR_ENABLED:
         transaction.on_commit(lambda: queue_transcription(unlinked), robust=True)
+
+
+@shared_task(ignore_result=True)
+def queue_transcript_fetches(episode_ids: list[int]) -> None:
+    """Queue the publisher-transcript fetches of these episodes, TRANSCRIPT_CHUNK a message.
+
+    Chunks: a first ingest of a long back catalogue is a few dozen messages, not thousands;
+    queued here, in a worker, rather than by the poll that found them (80 messages for 2,000
+    episodes cost the poll as much as writing them).
+    """
+    fetch_transcript.chunks(((pk,) for pk in episode_ids), TRANSCRIPT_CHUNK).apply_async()

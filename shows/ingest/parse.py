@@ -55,6 +55,9 @@ MAX_DURATION = 48 * 3600
 MAX_URL = 2048
 MAX_GUID = 1000
 _ALLOWED_SCHEMES = {"http", "https"}
+_HTTP_START = re.compile(r"https?:", re.IGNORECASE)
+# What str.isspace() calls whitespace (the same set for a str pattern).
+_WHITESPACE = re.compile(r"\s")
 _XML_ENTITIES = {"amp", "lt", "gt", "quot", "apos"}
 _ENTITY = re.compile(r"&(#?[A-Za-z0-9]+);?")
 # Declarations that define entities: refused wherever a parser could act on them.
@@ -294,16 +297,17 @@ def clean_url(value: str | None, base: str = "") -> str:
         return ""
     url = xml_safe(value).strip()
     try:
-        if base and not urlsplit(url).scheme:
+        # "http:…" and "https:…" have a scheme: no need to split them to find out.
+        if base and not _HTTP_START.match(url) and not urlsplit(url).scheme:
             url = urljoin(base, url)
         parts = urlsplit(url)
     except ValueError:
         return ""
     if parts.scheme.lower() not in _ALLOWED_SCHEMES or not parts.netloc or len(url) > MAX_URL:
         return ""
-    if any(ch.isspace() for ch in url):
+    if _WHITESPACE.search(url):
         url = url.replace(" ", "%20")
-        if any(ch.isspace() for ch in url):
+        if _WHITESPACE.search(url):
             return ""
     return url
 

@@ -82,16 +82,12 @@ def test_it_is_idempotent_and_marks_items_that_left_the_feed():
     assert not Episode.objects.get(guid="ep-3").in_feed
 
 
-def test_it_writes_new_episodes_with_their_transcript_pending_and_queues_newest_first(
+def test_it_writes_new_episodes_with_their_transcript_pending_and_queues_one_message(
     django_capture_on_commit_callbacks, monkeypatch
 ):
     show = ShowFactory()
-    queued = []
-    monkeypatch.setattr(
-        feed_items.fetch_transcript,
-        "chunks",
-        lambda args, size: type("Chunks", (), {"apply_async": lambda self: queued.extend(args)})(),
-    )
+    messages = []
+    monkeypatch.setattr(feed_items.queue_transcript_fetches, "delay", messages.append)
     batch = [*items(2), Item(guid="no-audio-link", title="Plain", audio_url="https://a.b/c.mp3")]
     with django_capture_on_commit_callbacks(execute=True):
         store(show, batch)
@@ -103,7 +99,22 @@ def test_it_writes_new_episodes_with_their_transcript_pending_and_queues_newest_
         "no-audio-link": statuses["no-audio-link"],
     }
     ids = dict(Episode.objects.values_list("guid", "pk"))
-    assert queued == [(ids["ep-1"],), (ids["ep-2"],)]
+    # One message for all the fetches (the worker chunks them), newest episode first.
+    assert messages == [[ids["ep-1"], ids["ep-2"]]]
+
+
+def test_it_queues_the_transcript_fetches_in_chunks_from_the_worker(monkeypatch):
+    chunked = []
+    monkeypatch.setattr(
+        feed_items.fetch_transcript,
+        "chunks",
+        lambda args, size: (
+            chunked.append((list(args), size))
+            or type("Chunks", (), {"apply_async": lambda self: None})()
+        ),
+    )
+    feed_items.queue_transcript_fetches([3, 2, 1])
+    assert chunked == [([(3,), (2,), (1,)], feed_items.TRANSCRIPT_CHUNK)]
 
 
 def test_it_makes_a_freshly_ingested_episode_findable_by_search(django_capture_on_commit_callbacks):
