@@ -34,8 +34,9 @@ def ranking_settings():
 
 # Rendered fragments (ranking rows, episode rows, trend charts) are cached under a digest of
 # everything they show, so a key is never stale and needs no content version: after a scoring
-# burst only the rows whose figures changed are rendered again.
-FRAGMENT_SECONDS = 24 * 3600
+# burst only the rows whose figures changed are rendered again. An hour bounds the memory a
+# crawler walking every show page can take (about 0.5 kB per row).
+FRAGMENT_SECONDS = 3600
 # What a ranking row shows (shows/_ranking_row.html).
 RANKING_ROW_VALUES = (
     "pk",
