@@ -847,6 +847,18 @@ class _OnePassFeedParser(feedparser.api.StrictFeedParser):
         self._open.append(name)
         super().startElementNS(name, qname, attrs)
 
+    # No published_parsed/updated_parsed: _item reads the raw strings (feedparser's readings
+    # lose zones and misread numeric dates), so its date parsing is skipped in this pass.
+    def _end_published(self):
+        self.pop("published")
+
+    _end_issued = _end_pubdate = _end_published
+
+    def _end_updated(self):
+        self.pop("updated")
+
+    _end_modified = _end_lastbuilddate = _end_updated
+
     def characters(self, text):
         if self._copy is not None and len(self._open) == self._copy_depth:
             self._text.append(text)
