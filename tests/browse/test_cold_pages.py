@@ -11,9 +11,11 @@ from django.core.cache import cache
 from django.db import connection
 from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
+from django.utils.html import escape
 
 from core.page_cache import bump_content_version, cached_by_version
 from episodes.models import Episode
+from scoring.models import RubricDimension
 from scoring.ranking import recompute_all
 from shows.models import Show
 from tests.factories import CategoryFactory, TopicFactory
@@ -173,3 +175,19 @@ def test_the_topic_page_keeps_its_order_per_version_and_drops_hidden_episodes(cl
     html = client.get("/topics/pricing/").content.decode()
     assert episodes[0].get_absolute_url() not in html
     assert episodes[1].get_absolute_url() in html
+
+
+def test_a_show_page_reads_the_rubric_from_the_versioned_cache(
+    client, ranked, django_assert_max_num_queries
+):
+    url = ranked["alpha"].get_absolute_url()
+    client.get(url)  # warms the shared entries
+
+    with django_assert_max_num_queries(3):  # the show, its episodes, its categories
+        response = client.get(url + "?sort=score")
+
+    html = response.content.decode()
+    names = RubricDimension.objects.filter(rubric__is_active=True).values_list("name", flat=True)
+    assert "Average per dimension" in html
+    spans = [f'<span class="dimension-name">{escape(name)}</span>' for name in names]
+    assert spans and all(span in html for span in spans)
