@@ -162,11 +162,12 @@ def upsert_by_copy(show, rows: list[dict]) -> dict[str, int]:
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.execute(_PREPARE)
         copy_rows(cursor.cursor, rows)
-        try:
-            cursor.execute(_UPSERT, [show.pk, written_at, written_at])
-            returned = cursor.fetchall()
-        finally:
-            cursor.execute(_RESTORE)
+        cursor.execute(_UPSERT, [show.pk, written_at, written_at])
+        returned = cursor.fetchall()
+        # Not in a `finally`: after an error the transaction (or its savepoint) is rolled
+        # back, which resets the setting too, and a statement sent now would only hide the
+        # error behind "current transaction is aborted".
+        cursor.execute(_RESTORE)
     return {guid: pk for guid, pk, inserted in returned if inserted}
 
 

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.db import connection
+from django.db import DataError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -169,3 +169,17 @@ def test_it_keeps_the_upsert_idempotent_when_the_same_transaction_stores_twice()
     assert (changes.new, changes.updated) == (1, 3)
     assert Episode.objects.filter(show=show).count() == 4
     assert set(Episode.objects.values_list("title", flat=True)) == {"Renamed"}
+
+
+@needs_postgres
+def test_it_reports_a_refused_row_as_the_databases_own_error_and_defers_nothing_after():
+    show = ShowFactory()
+    refused = items(1, title="x" * 1001)  # longer than the column: only parse_feed caps it
+    with pytest.raises(DataError, match="too long"), transaction.atomic():
+        store(show, refused)
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('podindex.defer_search_vector', true)")
+        assert cursor.fetchone()[0] in (None, "", "off")
+    other = EpisodeFactory(show=show, title="Written by hand")
+    assert Episode.objects.filter(pk=other.pk, search_vector=None).count() == 0
