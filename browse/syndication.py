@@ -13,13 +13,17 @@ feed gave, and whatever a feed stored (control characters, say) cannot make a fe
 import hashlib
 import re
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache as memoize
+from functools import cached_property
+from io import StringIO
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
-from django.db.models import Prefetch
+from django.core.cache import cache
+from django.db.models import OuterRef, Subquery
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.templatetags.static import static
@@ -39,6 +43,29 @@ from scoring.models import Scorecard
 from shows.models import Category, Show, ShowCategory
 
 FEED_ITEMS = 50
+# What an item is made from (item_key digests these, so a changed value builds it anew).
+ITEM_FIELDS = (
+    "pk",
+    "title",
+    "slug",
+    "score",
+    "scored_at",
+    "updated_at",
+    "published_at",
+    "audio_url",
+    "audio_size",
+    "audio_type",
+    "duration_seconds",
+    "image_url",
+    "show__title",
+    "show__slug",
+    "show__author",
+    "show__artwork_url",
+)
+# Built items are kept an hour: enough to outlive bursts of scoring, bounded for crawlers.
+RSS_ITEM_SECONDS = 60 * 60
+# This module's source: a change to how items are written invalidates every cached item.
+ITEM_SALT = hashlib.blake2b(Path(__file__).read_bytes(), digest_size=8).hexdigest()
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # The content hash manifest storage puts in a static file's name ("art.0123456789ab.svg").
 _STATIC_HASH = re.compile(r"\.[0-9a-f]{12}(?=\.svg$)")
@@ -63,7 +90,7 @@ def podcast_artwork(url: str) -> str:
     return absolute_url(url) if url else ""
 
 
-@cache
+@memoize
 def _png_rendition(svg_url: str) -> str:
     if not svg_url.startswith(settings.STATIC_URL):
         return ""
@@ -109,25 +136,13 @@ class FeedSpec:
     @cached_property
     def items(self) -> list:
         """The feed's episodes, evaluated once for the ETag, Last-Modified and the body."""
-        current = Scorecard.objects.filter(is_current=True, rubric__is_active=True).only(
-            "episode_id", "summary", "total"
-        )
+        summary = Scorecard.objects.filter(
+            episode=OuterRef("pk"), is_current=True, rubric__is_active=True
+        ).values("summary")[:1]
         return list(
             self.episodes.select_related("show")
-            .defer(
-                "notes_html",
-                "search_vector",
-                "transcript_links",
-                "people",
-                "show__description",
-                "show__search_vector",
-                "show__feed_categories",
-                "show__dimension_averages",
-                "show__score_trend",
-                "show__etag",
-                "show__last_error",
-            )
-            .prefetch_related(Prefetch("scorecards", queryset=current, to_attr="current"))
+            .only(*ITEM_FIELDS)
+            .annotate(current_summary=Subquery(summary))
             .order_by("-scored_at", "-pk")[:FEED_ITEMS]
         )
 
@@ -144,8 +159,59 @@ class FeedSpec:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
+def item_key(episode) -> str:
+    """The cache key of one episode's <item>: a digest of everything the item is made from."""
+    show = episode.show
+    values = [getattr(episode, name) for name in ITEM_FIELDS if not name.startswith("show__")]
+    values += [show.title, show.slug, show.author, show.artwork_url, episode.current_summary]
+    return (
+        "podindex:rss-item:"
+        + hashlib.blake2b(
+            repr((values, ITEM_SALT, settings.SITE_URL, settings.STATIC_URL)).encode(),
+            digest_size=16,
+        ).hexdigest()
+    )
+
+
 class PodcastRssFeed(Rss201rev2Feed):
-    """RSS 2.0 with the iTunes namespace, so podcast apps show artwork and durations."""
+    """RSS 2.0 with the iTunes namespace, so podcast apps show artwork and durations.
+
+    An item's XML depends only on its episode's values, so each is cached under a digest of
+    them (`item_key`): after a scoring burst only the items that changed are built again.
+    `cached_items` lists the feed's items in order as (key, XML or None); the items to build
+    are in `self.items`, in the same order.
+    """
+
+    cached_items: list | None = None
+    # The newest item date of the whole feed (items taken from the cache are not in self.items).
+    latest_item_date = None
+
+    def latest_post_date(self):
+        if self.cached_items is None:
+            return super().latest_post_date()
+        return self.latest_item_date or super().latest_post_date()
+
+    def write_items(self, handler):
+        if self.cached_items is None:
+            super().write_items(handler)
+            return
+        to_build = iter(self.items)
+        built = {}
+        for key, xml in self.cached_items:
+            if xml is None:
+                xml = built[key] = self._item_xml(next(to_build))
+            # Raw, already-escaped XML: ignorableWhitespace is the writer's unescaped write.
+            handler.ignorableWhitespace(xml)
+        if built:
+            cache.set_many(built, RSS_ITEM_SECONDS)
+
+    def _item_xml(self, item) -> str:
+        out = StringIO()
+        writer = SimplerXMLGenerator(out, "utf-8", short_empty_elements=True)
+        writer.startElement("item", self.item_attributes(item))
+        self.add_item_elements(writer, item)
+        writer.endElement("item")
+        return out.getvalue()
 
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:itunes": ITUNES_NS}
@@ -188,23 +254,33 @@ class ScoredEpisodesFeed(Feed):
         image = podcast_artwork(spec.image)
         return {"image": image} if image else {}
 
+    def get_feed(self, obj, request):
+        """The feed, with only the items missing from the item cache built anew."""
+        keys = [item_key(episode) for episode in obj.items]
+        cached = cache.get_many(keys)
+        self.to_build = [e for e, key in zip(obj.items, keys, strict=True) if key not in cached]
+        feed = super().get_feed(obj, request)
+        feed.cached_items = [(key, cached.get(key)) for key in keys]
+        dates = [self.item_pubdate(episode) for episode in obj.items]
+        feed.latest_item_date = max((date for date in dates if date), default=None)
+        return feed
+
     def items(self, spec):
-        return spec.items
+        return self.to_build
 
     def item_title(self, episode):
         # Plain text: the XML writer escapes it, once (apps show "CFO's", not "CFO&#x27;s").
         return xml_safe(episode.title)
 
     def item_description(self, episode):
-        scorecard = episode.current[0] if episode.current else None
         return format_html(
             "<p><strong>Substance score {} / 100</strong> ({}) · {}</p>{}"
             '<p><a href="{}">Read the scorecard</a></p>',
             episode.score,
             band(episode.score),
             xml_safe(episode.show.title),
-            format_html("<p>{}</p>", xml_safe(scorecard.summary))
-            if scorecard and scorecard.summary
+            format_html("<p>{}</p>", xml_safe(episode.current_summary))
+            if episode.current_summary
             else "",
             absolute_url(episode.get_absolute_url()),
         )
