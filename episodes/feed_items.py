@@ -62,8 +62,11 @@ def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChan
         for row in Episode.objects.filter(show=show).values("id", "guid", "slug", *FEED_FIELDS)
     }
     slugs = {row["slug"] for row in existing.values()} | RESERVED_EPISODE_SLUGS
-    to_write, new_guids = [], []
+    to_write, new_guids, seen = [], [], set()
     for item in items:
+        if item.guid in seen:
+            continue  # the first of a repeated GUID, as parse_feed keeps it: one row per key
+        seen.add(item.guid)
         row = existing.get(item.guid)
         values = _episode_values(item, row, now)
         if row is None:
@@ -84,8 +87,7 @@ def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChan
         inserted = _upsert_by_executemany(show, to_write, new_guids)
     if to_write and connection.vendor == "postgresql":
         transaction.on_commit(lambda: fill_search_vectors.delay(show.pk), robust=True)
-    in_feed = {item.guid for item in items}
-    gone = [row["id"] for guid, row in existing.items() if guid not in in_feed and row["in_feed"]]
+    gone = [row["id"] for guid, row in existing.items() if guid not in seen and row["in_feed"]]
     for start in range(0, len(gone), BATCH_SIZE):
         Episode.objects.filter(pk__in=gone[start : start + BATCH_SIZE]).update(
             in_feed=False, updated_at=now

@@ -183,3 +183,11 @@ def test_it_reports_a_refused_row_as_the_databases_own_error_and_defers_nothing_
         assert cursor.fetchone()[0] in (None, "", "off")
     other = EpisodeFactory(show=show, title="Written by hand")
     assert Episode.objects.filter(pk=other.pk, search_vector=None).count() == 0
+
+
+def test_it_writes_one_row_for_a_guid_repeated_in_the_batch():
+    show = ShowFactory()
+    first, copy = items(1), items(1, title="A later copy")
+    changes = store(show, [*first, *copy, *items(1, first=2)])
+    assert (changes.new, changes.updated) == (2, 0)
+    assert Episode.objects.get(guid="ep-1").title == "Episode 1 on churn metrics"
