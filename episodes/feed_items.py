@@ -26,6 +26,8 @@ from shows.ingest.parse import Item
 from shows.signals import ItemChanges, feed_items_received
 
 BATCH_SIZE = 500
+# Search vectors computed per statement by fill_search_vectors.
+FILL_BATCH = 1000
 # Transcript fetches per queued message on a show's first ingest.
 TRANSCRIPT_CHUNK = 25
 # /shows/<show>/rss/ is the show's feed: an episode called "RSS" must not hide it.
@@ -190,17 +192,26 @@ def copy_rows(cursor, rows: list[dict]) -> None:
 
 @shared_task(ignore_result=True)
 def fill_search_vectors(show_id: int | None = None) -> int:
-    """Compute the search vectors the ingest left NULL: a show's, or all (show_id None)."""
+    """Compute the search vectors the ingest left NULL: a show's, or all (show_id None).
+
+    FILL_BATCH rows a statement (each its own transaction outside an atomic block), so a long
+    back catalogue never holds thousands of row locks for seconds.
+    """
     if connection.vendor != "postgresql":
         return 0
     where = "search_vector IS NULL" + (" AND show_id = %s" if show_id is not None else "")
+    sql = (
+        "UPDATE episodes_episode SET search_vector = episodes_episode_vector(title, notes_html)"  # noqa: S608
+        f" WHERE id IN (SELECT id FROM episodes_episode WHERE {where} LIMIT %s)"
+    )
+    params = ([] if show_id is None else [show_id]) + [FILL_BATCH]
+    filled = 0
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE episodes_episode SET search_vector = episodes_episode_vector(title, notes_html)"  # noqa: S608
-            f" WHERE {where}",
-            [] if show_id is None else [show_id],
-        )
-        return cursor.rowcount
+        while True:
+            cursor.execute(sql, params)
+            filled += cursor.rowcount
+            if cursor.rowcount < FILL_BATCH:
+                return filled
 
 
 # --- SQLite: one executemany of the same upsert ----------------------------------------------

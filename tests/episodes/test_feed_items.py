@@ -191,3 +191,13 @@ def test_it_writes_one_row_for_a_guid_repeated_in_the_batch():
     changes = store(show, [*first, *copy, *items(1, first=2)])
     assert (changes.new, changes.updated) == (2, 0)
     assert Episode.objects.get(guid="ep-1").title == "Episode 1 on churn metrics"
+
+
+@needs_postgres
+def test_it_fills_the_deferred_vectors_in_batches(monkeypatch):
+    monkeypatch.setattr(feed_items, "FILL_BATCH", 2)
+    show = ShowFactory()
+    store(show, items(5))
+    assert feed_items.fill_search_vectors(show.pk) == 5
+    assert not Episode.objects.filter(search_vector=None).exists()
+    assert feed_items.fill_search_vectors() == 0
