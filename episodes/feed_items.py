@@ -230,19 +230,21 @@ def _upsert_by_executemany(show, rows: list[dict], new_guids: list[str]) -> dict
     """Write the rows with one executemany (SQLite); returns {guid: id} of the new ones."""
     if not rows:
         return {}
+    # The columns whose values the driver cannot take as they are (JSON, datetimes) go
+    # through their field's get_db_prep_save; strings, numbers, booleans and None as they are.
     fields = [Episode._meta.get_field(name) for name in _ROW_COLUMNS]
-    stamp = Episode._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
-    params = [
-        [
-            show.pk,
-            *(field.get_db_prep_save(values[field.name], connection) for field in fields),
-            False,
-            "",
-            stamp,
-            stamp,
-        ]
-        for values in rows
+    adapted = [
+        (index, field)
+        for index, field in enumerate(fields)
+        if field.get_internal_type() in ("JSONField", "DateTimeField")
     ]
+    stamp = Episode._meta.get_field("created_at").get_db_prep_save(timezone.now(), connection)
+    params = []
+    for values in rows:
+        row = [values[name] for name in _ROW_COLUMNS]
+        for index, field in adapted:
+            row[index] = field.get_db_prep_save(row[index], connection)
+        params.append([show.pk, *row, False, "", stamp, stamp])
     with connection.cursor() as cursor:
         cursor.executemany(_SQLITE_UPSERT, params)
     new = set(new_guids)
