@@ -25,8 +25,10 @@ import hashlib
 import html
 import io
 import re
+import threading
 import warnings
 import xml.etree.ElementTree as ET
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -398,7 +400,10 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
         # UTF-16/32 that feedparser failed to decode: judged as expat will read it.
         refuse_entity_declarations(body.replace(b"\x00", b""))
     data = escape_bare_ampersands(_CHARREF.sub(_drop_illegal_charref, data))
-    parsed = feedparser.parse(io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False)
+    with _one_pass():
+        parsed = feedparser.parse(
+            io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
+        )
     channel = dict.get(parsed.feed, _NAMESPACE_KEY)
     if channel is not None:
         # The strict parser read the whole document, namespace tags included: one pass.
@@ -873,6 +878,22 @@ class _OnePassFeedParser(feedparser.api.StrictFeedParser):
         super().endElementNS(name, qname)
 
 
-# feedparser.parse builds its strict parser from this name; the subclass only adds the copy.
+# feedparser as shipped, and the strict parser _parse_feed has it use (tests put the first
+# back to compare).
 FEEDPARSER_STRICT = feedparser.api.StrictFeedParser
-feedparser.api.StrictFeedParser = _OnePassFeedParser
+STRICT_PARSER = _OnePassFeedParser
+_SWAP = threading.Lock()
+
+
+@contextmanager
+def _one_pass():
+    """feedparser.parse builds its strict parser from `feedparser.api.StrictFeedParser`: our
+    subclass is put there for our own calls only, so any other user of feedparser in the
+    process gets feedparser as shipped (the lock keeps two of our parses from interleaving
+    the swap; they are CPU-bound under one GIL anyway)."""
+    with _SWAP:
+        feedparser.api.StrictFeedParser = STRICT_PARSER
+        try:
+            yield
+        finally:
+            feedparser.api.StrictFeedParser = FEEDPARSER_STRICT

@@ -1,5 +1,6 @@
 """One XML pass: feedparser's strict parser reads the podcast: namespace too."""
 
+import io
 from dataclasses import replace
 from pathlib import Path
 
@@ -36,11 +37,11 @@ def second_passes(monkeypatch):
 
 def two_pass(body: bytes, base_url: str = ""):
     """parse_feed as it was: feedparser as shipped, then the defusedxml namespace pass."""
-    ours, feedparser.api.StrictFeedParser = feedparser.api.StrictFeedParser, FEEDPARSER_STRICT
+    ours, parse.STRICT_PARSER = parse.STRICT_PARSER, FEEDPARSER_STRICT
     try:
         return parse_feed(body, base_url)
     finally:
-        feedparser.api.StrictFeedParser = ours
+        parse.STRICT_PARSER = ours
 
 
 def test_it_reads_a_well_formed_feeds_namespace_tags_without_a_second_pass(second_passes):
@@ -109,3 +110,12 @@ def test_it_reads_channel_tags_and_only_the_direct_children_of_items():
 def test_it_still_refuses_entity_declarations(body):
     with pytest.raises(InvalidFeed, match="entit"):
         parse_feed(body)
+
+
+def test_it_leaves_feedparser_as_shipped_for_anyone_else():
+    body = rss([item(1)]).encode()
+    parse_feed(body)
+    assert feedparser.api.StrictFeedParser is FEEDPARSER_STRICT
+    other = feedparser.parse(io.BytesIO(body))
+    assert other.entries[0].published_parsed is not None
+    assert "podindex_namespace" not in other.entries[0]
