@@ -244,6 +244,12 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-drifted-shows": {"task": "scoring.tasks.refresh_drifted_shows", "schedule": 60.0},
     # Episodes skipped while the daily LLM budget was spent are picked up again here.
     "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
+    # The ingest fills new episodes' search vectors after commit, in a task; should that task
+    # be lost (a broker restart), this sweep fills whatever is still empty.
+    "fill-search-vectors": {
+        "task": "episodes.feed_items.fill_search_vectors",
+        "schedule": crontab(minute="*/10"),
+    },
     # Measures how long work waits in each queue, for /health/.
     "heartbeats": {"task": "core.tasks.send_heartbeats", "schedule": 60.0},
     "recompute-rankings": {

@@ -76,3 +76,13 @@ def test_it_shares_one_database_broker_and_cache_among_every_role(compose):
         # A per-process cache would give every web process its own page cache.
         assert environment["CACHE_URL"].startswith("redis://redis:")
         assert "DEBUG" not in environment
+
+
+def test_every_periodic_task_beat_sends_is_one_the_workers_know(settings):
+    from podindex.celery import app
+
+    app.loader.import_default_modules()
+
+    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "episodes.feed_items.fill_search_vectors" in scheduled
+    assert scheduled <= set(app.tasks)
