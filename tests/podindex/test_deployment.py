@@ -78,6 +78,7 @@ def test_it_shares_one_database_broker_and_cache_among_every_role(compose):
         assert "DEBUG" not in environment
 
 
+@pytest.mark.django_db  # Celery's Django fix-up checks the connection as it imports tasks
 def test_every_periodic_task_beat_sends_is_one_the_workers_know(settings):
     from podindex.celery import app
 
