@@ -137,6 +137,16 @@ def test_output_dir() -> Path:
 
 
 @pytest.fixture
+def fake_llm():
+    """A running fake OpenAI-compatible server."""
+    from tests.scoring.fake_llm import FakeLLM
+
+    server = FakeLLM().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
 def feed_server(settings):
     """A real HTTP server on 127.0.0.1, with private URLs allowed for the test's fetches."""
     from tests.factories.http import LocalServer

@@ -1,18 +1,17 @@
 """Queue heartbeats and /health/: the broker and how long work waits, against real Redis."""
 
-import time
 import uuid
 from datetime import timedelta
 
 import pytest
 import redis
 from celery.contrib.testing.worker import start_worker
-from django.db import OperationalError
 from django.utils import timezone
 
 from core import queues, tasks
 from core.models import QueueHeartbeat
 from podindex.celery import app
+from tests.factories.waiting import wait_for
 
 BROKER = "redis://127.0.0.1:6379/13"
 
@@ -136,16 +135,3 @@ def test_a_real_worker_answers_the_heartbeats_and_the_site_says_ok(client, priva
         private_queues, 0
     )
     assert all(0 <= row["lag_seconds"] < 30 for row in report["queues"].values())
-
-
-def wait_for(condition, seconds=60):
-    """Poll until the worker's effect is visible in the database."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OperationalError:
-            pass  # in-memory SQLite says "table is locked" while the worker writes
-        time.sleep(0.1)
-    return False

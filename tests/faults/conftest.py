@@ -165,13 +165,3 @@ def workers(worker_env, tmp_path):
     for worker in started:
         worker.stop()
     log.close()
-
-
-@pytest.fixture
-def fake_llm():
-    """A running fake OpenAI-compatible server."""
-    from tests.scoring.fake_llm import FakeLLM
-
-    server = FakeLLM().start()
-    yield server
-    server.stop()

@@ -11,6 +11,7 @@ from scoring.models import Scorecard, ScoringRun
 from tests.factories import EpisodeFactory, TranscriptFactory
 from tests.faults.conftest import free_port
 from tests.scoring.conftest import answer, transcript_text
+from tests.scoring.fake_llm import point_scoring_at
 
 pytestmark = pytest.mark.django_db
 
@@ -27,24 +28,10 @@ def episodes():
     return made
 
 
-@pytest.fixture
-def scoring_settings(settings):
-    settings.PODINDEX_SCORING_MODEL = "openai/fake-scorer"
-    settings.PODINDEX_SCORING_API_KEY = "test-key"
-    settings.PODINDEX_SCORING_TIMEOUT = 5.0
-    settings.PODINDEX_SCORING_MAX_RETRIES = 2
-    settings.PODINDEX_SCORING_RETRY_BACKOFF = 0.01
-    settings.PODINDEX_SCORING_CONTEXT_TOKENS = 0
-    settings.PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = 1.0
-    settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 4.0
-    settings.PODINDEX_DAILY_LLM_BUDGET_USD = 5.0
-    return settings
-
-
 def test_an_unreachable_endpoint_costs_bounded_attempts_and_no_budget_then_all_are_scored(
-    episodes, scoring_settings, fake_llm
+    episodes, settings, fake_llm
 ):
-    scoring_settings.PODINDEX_SCORING_API_BASE = f"http://127.0.0.1:{free_port()}/v1"
+    point_scoring_at(settings, f"http://127.0.0.1:{free_port()}/v1")
 
     queued = tasks.score_pending.apply().get()
 
@@ -56,7 +43,7 @@ def test_an_unreachable_endpoint_costs_bounded_attempts_and_no_budget_then_all_a
     assert budget.spent_today() == Decimal(0)
 
     # The endpoint is back: the hourly sweep picks up every episode the outage left unscored.
-    scoring_settings.PODINDEX_SCORING_API_BASE = fake_llm.url
+    settings.PODINDEX_SCORING_API_BASE = fake_llm.url
     for _ in episodes:
         fake_llm.answer(answer())
 

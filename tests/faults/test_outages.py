@@ -12,7 +12,7 @@ from datetime import timedelta
 
 import pytest
 from celery import Celery
-from django.db import OperationalError, connection, connections
+from django.db import connection, connections
 from django.utils import timezone
 
 from core.models import QueueHeartbeat
@@ -22,6 +22,7 @@ from scoring.models import DimensionScore, Scorecard
 from shows import ingest
 from shows.models import FeedFetch, Show
 from tests.factories import EpisodeFactory, ShowFactory, TranscriptFactory, scored_episode
+from tests.factories.waiting import wait_for
 from tests.scoring.conftest import answer, transcript_text
 
 FEED = """<?xml version="1.0" encoding="UTF-8"?>
@@ -36,19 +37,6 @@ ITEM = """<item><title>Episode {n}</title><guid>fault-{n}</guid>
 
 def feed(items: int = 3) -> str:
     return FEED.format(items="\n".join(ITEM.format(n=n) for n in range(1, items + 1)))
-
-
-def wait_for(condition, seconds: float = 60) -> bool:
-    """Poll until another process's effect is visible in the database."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OperationalError:
-            pass
-        time.sleep(0.2)
-    return False
 
 
 def sender(broker_url: str) -> Celery:

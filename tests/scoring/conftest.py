@@ -6,6 +6,7 @@ import pytest
 
 from episodes.transcripts.parse import parse_plain_text
 from tests.factories import EpisodeFactory, TranscriptFactory
+from tests.scoring.fake_llm import point_scoring_at
 
 DATA = Path(__file__).resolve().parent / "data"
 
@@ -40,29 +41,9 @@ def chat_episode(make_episode):
 
 
 @pytest.fixture
-def fake_llm():
-    """A running fake OpenAI-compatible server."""
-    from tests.scoring.fake_llm import FakeLLM
-
-    server = FakeLLM().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def llm(fake_llm, settings):
     """Settings pointing litellm at the fake server, with fast retries and known prices."""
-    settings.PODINDEX_SCORING_MODEL = "openai/fake-scorer"
-    settings.PODINDEX_SCORING_API_BASE = fake_llm.url
-    settings.PODINDEX_SCORING_API_KEY = "test-key"
-    settings.PODINDEX_SCORING_TIMEOUT = 5.0
-    settings.PODINDEX_SCORING_MAX_RETRIES = 2
-    settings.PODINDEX_SCORING_RETRY_BACKOFF = 0.01
-    settings.PODINDEX_SCORING_MAX_RETRY_WAIT = 5.0
-    settings.PODINDEX_SCORING_CONTEXT_TOKENS = 0
-    settings.PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = 1.0
-    settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 4.0
-    settings.PODINDEX_DAILY_LLM_BUDGET_USD = 5.0
+    point_scoring_at(settings, fake_llm.url)
     return fake_llm
 
 

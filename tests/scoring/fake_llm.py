@@ -120,3 +120,18 @@ class FakeLLM:
                 "total_tokens": self.prompt_tokens + self.completion_tokens,
             },
         }
+
+
+def point_scoring_at(settings, api_base: str) -> None:
+    """Settings that send scoring to `api_base`, with fast retries and known prices."""
+    settings.PODINDEX_SCORING_MODEL = "openai/fake-scorer"
+    settings.PODINDEX_SCORING_API_BASE = api_base
+    settings.PODINDEX_SCORING_API_KEY = "test-key"
+    settings.PODINDEX_SCORING_TIMEOUT = 5.0
+    settings.PODINDEX_SCORING_MAX_RETRIES = 2
+    settings.PODINDEX_SCORING_RETRY_BACKOFF = 0.01
+    settings.PODINDEX_SCORING_MAX_RETRY_WAIT = 5.0
+    settings.PODINDEX_SCORING_CONTEXT_TOKENS = 0
+    settings.PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = 1.0
+    settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 4.0
+    settings.PODINDEX_DAILY_LLM_BUDGET_USD = 5.0

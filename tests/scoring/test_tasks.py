@@ -1,15 +1,13 @@
 """Scoring through Celery: a real worker thread consuming the "scoring" queue on Redis."""
 
-import time
-
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.db import OperationalError
 
 from episodes.models import Episode
 from podindex.celery import app
 from scoring import tasks
 from scoring.models import Scorecard, ScoringRun
+from tests.factories.waiting import wait_for
 
 BROKER = "redis://127.0.0.1:6379/14"
 
@@ -47,19 +45,6 @@ def forget_connections():
     """Drop pooled broker connections: even eager .delay() opens one, to the old broker URL."""
     app.close()
     app.amqp._producer_pool = None
-
-
-def wait_for(condition, seconds=60):
-    """Poll until the worker's effect is visible in the database."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if condition():
-                return True
-        except OperationalError:
-            pass  # in-memory SQLite says "table is locked" while the worker writes
-        time.sleep(0.1)
-    return False
 
 
 def test_it_scores_an_episode_through_the_task(worker, interview_episode):

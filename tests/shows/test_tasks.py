@@ -1,7 +1,6 @@
 """The poller through a real Celery worker on Redis: beat's dispatcher, then one poll per show."""
 
 import os
-import time
 import uuid
 from datetime import timedelta
 
@@ -16,6 +15,7 @@ from shows.models import Show
 from shows.tasks import poll_due_shows
 from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
+from tests.factories.waiting import wait_for
 
 REDIS_URL = os.environ.get("PODINDEX_TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 
@@ -57,15 +57,6 @@ def redis_worker():
         db_settings["CONN_MAX_AGE"] = max_age
         app.conf.update(saved)
         reset_connections()
-
-
-def wait_for(condition, timeout=30):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 @pytest.mark.celery_worker
