@@ -24,7 +24,7 @@ import django  # noqa: E402
 
 django.setup()
 
-from episodes.asr import transcribe_file  # noqa: E402
+from episodes.asr.pipeline import transcribe_file  # noqa: E402
 from tests.factories.audio import (  # noqa: E402
     INTERVIEW,
     PANEL,

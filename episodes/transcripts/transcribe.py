@@ -19,7 +19,8 @@ from django.conf import settings
 from django.db import transaction
 
 from core import http
-from episodes import asr
+from episodes.asr.errors import AsrError
+from episodes.asr.pipeline import transcribe_file
 from episodes.models import Episode, Transcript
 from episodes.signals import transcript_changed
 from episodes.transcripts.analysis import segments_hash
@@ -132,8 +133,8 @@ def transcribe_audio(episode: Episode, path: Path, *, progress=None) -> Transcri
     """Transcribe an audio file of this episode and store it; failures are recorded."""
     started = time.monotonic()
     try:
-        result = asr.transcribe_file(path, speakers=speaker_count(episode), progress=progress)
-    except asr.AsrError as exc:
+        result = transcribe_file(path, speakers=speaker_count(episode), progress=progress)
+    except AsrError as exc:
         status = UNTRANSCRIBABLE if exc.status in PERMANENT else FAILED
         _set_status(episode, status, f"{exc.status}: {exc}")
         return None

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core import http
-from episodes.asr import AsrError, AsrResult, transcribe_file
 from episodes.asr.engines import ENGINES
+from episodes.asr.errors import AsrError
+from episodes.asr.pipeline import AsrResult, transcribe_file
 from episodes.transcripts.transcribe import AUDIO_ACCEPT
 
 

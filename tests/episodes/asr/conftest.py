@@ -7,7 +7,8 @@ where they are genuinely absent do these tests skip.
 
 import pytest
 
-from episodes.asr import audio, transcribe_file
+from episodes.asr import audio
+from episodes.asr.pipeline import transcribe_file
 from tests.episodes.asr.fake_asr_server import FakeTranscriber
 from tests.factories.audio import INTERVIEW, PANEL, render, tools_missing
 

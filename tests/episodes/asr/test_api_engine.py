@@ -4,8 +4,10 @@ import itertools
 
 import pytest
 
-from episodes.asr import NoSpeech, ProviderError, ProviderTimeout, audio, transcribe_file
+from episodes.asr import audio
 from episodes.asr.engines import ApiEngine, get_engine
+from episodes.asr.errors import NoSpeech, ProviderError, ProviderTimeout
+from episodes.asr.pipeline import transcribe_file
 from tests.factories.audio import (
     labelled_words,
     music_mp3,

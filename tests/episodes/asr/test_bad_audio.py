@@ -5,7 +5,8 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from episodes.asr import (
+from episodes.asr import audio
+from episodes.asr.errors import (
     AsrError,
     NoSpeech,
     TooLarge,
@@ -13,9 +14,8 @@ from episodes.asr import (
     TruncatedAudio,
     UnreadableAudio,
     UnsupportedCodec,
-    audio,
-    transcribe_file,
 )
+from episodes.asr.pipeline import transcribe_file
 from tests.factories.audio import (
     INTERVIEW,
     corrupted,

@@ -5,8 +5,9 @@ import sys
 import numpy as np
 import pytest
 
-from episodes.asr import EngineUnavailable, diarize
+from episodes.asr import diarize
 from episodes.asr.engines import Segment, Word
+from episodes.asr.errors import EngineUnavailable
 
 
 def words(*spec) -> list[Word]:

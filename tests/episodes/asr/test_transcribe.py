@@ -2,8 +2,10 @@
 
 import pytest
 
-from episodes.asr import UnsupportedLanguage, audio, diarize, transcribe_file
+from episodes.asr import audio, diarize
 from episodes.asr.engines import Segment, Word
+from episodes.asr.errors import UnsupportedLanguage
+from episodes.asr.pipeline import transcribe_file
 from tests.factories.audio import (
     GERMAN_MONOLOGUE,
     labelled_words,
