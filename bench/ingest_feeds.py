@@ -44,7 +44,8 @@ from episodes.feed_items import fill_search_vectors  # noqa: E402
 from episodes.models import Episode  # noqa: E402
 from podindex.celery import app  # noqa: E402
 from shows import ingest  # noqa: E402
-from shows.ingest.parse import FEEDPARSER_STRICT, parse_feed  # noqa: E402
+from shows.ingest.one_pass import FEEDPARSER_STRICT  # noqa: E402
+from shows.ingest.parse import parse_feed  # noqa: E402
 from shows.models import Show  # noqa: E402
 from tests.factories.feeds import BASE_DATE, item, rss  # noqa: E402
 from tests.factories.http import LocalServer, stream_endless  # noqa: E402

@@ -6,7 +6,7 @@ from defusedxml import DefusedXmlException
 from django.core.management.base import BaseCommand, CommandError
 
 from shows import ingest
-from shows.ingest.parse import clean_url
+from shows.ingest.cleaning import clean_url
 from shows.management.commands.add_show import categories_from_slugs
 from shows.tasks import poll_show
 

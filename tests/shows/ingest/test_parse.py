@@ -8,15 +8,8 @@ from urllib.parse import urlsplit
 import defusedxml.ElementTree as SafeET
 import pytest
 
-from shows.ingest.parse import (
-    InvalidFeed,
-    clean_html,
-    clean_text,
-    clean_url,
-    item_guid,
-    parse_duration,
-    parse_feed,
-)
+from shows.ingest.cleaning import clean_html, clean_text, clean_url, item_guid, parse_duration
+from shows.ingest.parse import InvalidFeed, parse_feed
 from tests.factories.feeds import item, rss
 
 DATA = Path(__file__).resolve().parents[2] / "data"

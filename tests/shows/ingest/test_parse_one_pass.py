@@ -7,8 +7,9 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from shows.ingest import parse
-from shows.ingest.parse import FEEDPARSER_STRICT, InvalidFeed, parse_feed
+from shows.ingest import one_pass, parse
+from shows.ingest.one_pass import FEEDPARSER_STRICT
+from shows.ingest.parse import InvalidFeed, parse_feed
 from tests.factories.feeds import item, rss
 from tests.hostile import payloads
 
@@ -25,23 +26,23 @@ TRANSCRIPTS = [
 @pytest.fixture
 def second_passes(monkeypatch):
     calls = []
-    real = parse._namespace_pass
+    real = parse.namespace_pass
 
     def spy(body, base=""):
         calls.append(len(body))
         return real(body, base)
 
-    monkeypatch.setattr(parse, "_namespace_pass", spy)
+    monkeypatch.setattr(parse, "namespace_pass", spy)
     return calls
 
 
 def two_pass(body: bytes, base_url: str = ""):
     """parse_feed as it was: feedparser as shipped, then the defusedxml namespace pass."""
-    ours, parse.STRICT_PARSER = parse.STRICT_PARSER, FEEDPARSER_STRICT
+    ours, one_pass.STRICT_PARSER = one_pass.STRICT_PARSER, FEEDPARSER_STRICT
     try:
         return parse_feed(body, base_url)
     finally:
-        parse.STRICT_PARSER = ours
+        one_pass.STRICT_PARSER = ours
 
 
 def test_it_reads_a_well_formed_feeds_namespace_tags_without_a_second_pass(second_passes):
