@@ -37,7 +37,8 @@ from django.conf import settings  # noqa: E402
 from pyannote.core import Annotation, Segment, Timeline  # noqa: E402
 from pyannote.metrics.diarization import DiarizationErrorRate  # noqa: E402
 
-from episodes.asr import AsrError, transcribe_file  # noqa: E402
+from episodes.asr.errors import AsrError  # noqa: E402
+from episodes.asr.pipeline import transcribe_file  # noqa: E402
 from tests.factories.audio import normalise  # noqa: E402
 
 DEFAULT_FOLDER = ROOT.parent / "shared" / "realspeech"
