@@ -4,7 +4,7 @@ Load the catalogue first (a scratch PostgreSQL database):
 
     createdb browse_bench
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/browse_bench .venv/bin/python manage.py migrate
-    DATABASE_URL=... .venv/bin/python manage.py generate_bench_data
+    DATABASE_URL=... .venv/bin/python bench/catalogue.py
     DATABASE_URL=... .venv/bin/python bench/browse_pages.py [--rounds 60]
 
 Requests go through the full middleware stack via Django's test client; rounds interleave

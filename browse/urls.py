@@ -20,7 +20,6 @@ episode_patterns = [
 
 urlpatterns = [
     path("", site.home, name="home"),
-    path("health/", site.health, name="health"),
     path("robots.txt", site.robots_txt, name="robots_txt"),
     path("search/", site.search, name="search"),
     path("methodology/", site.methodology, name="methodology"),

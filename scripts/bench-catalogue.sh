@@ -9,7 +9,7 @@ if ! psql "$url" -Atc "SELECT count(*) FROM shows_show" 2>/dev/null | grep -qx 5
   echo "Loading the bench catalogue into $name (about 10 minutes)"
   createdb --maintenance-db="${url%/*}/postgres" "$name" 2>/dev/null || true
   DATABASE_URL=$url .venv/bin/python manage.py migrate --no-input -v 0
-  DATABASE_URL=$url .venv/bin/python manage.py generate_bench_data
+  DATABASE_URL=$url .venv/bin/python bench/catalogue.py
 else
   DATABASE_URL=$url .venv/bin/python manage.py migrate --no-input -v 0
 fi

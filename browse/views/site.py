@@ -1,12 +1,10 @@
-"""Site-wide views: home, search, methodology, health and robots.txt."""
+"""Site-wide views: home, search, methodology and robots.txt."""
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import Count, F
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,7 +19,6 @@ from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import MAX_PAGE, page_number
-from core.queues import queue_health
 from episodes.models import Episode
 from scoring.models import Rubric
 from shows.models import Show, ShowCategory
@@ -33,8 +30,6 @@ RECENT_WINDOW = timedelta(days=30)
 # The window moves with the clock, not only with the content: the list is kept this long at most.
 RECENT_SECONDS = 300
 SEARCH_PER_PAGE = 10
-
-logger = logging.getLogger(__name__)
 
 
 @public_page
@@ -92,33 +87,6 @@ def _ranked_per_category() -> dict[int, int]:
         .annotate(n=Count("pk"))
         .values_list("category", "n")
         .order_by()
-    )
-
-
-@require_GET
-def health(request):
-    """The database, the broker and how long work waits in each queue, for monitors.
-
-    503 only when the database is down: the site cannot serve. A broker that is down or a
-    queue that lags makes the status "degraded" with 200, because the web keeps serving and a
-    load balancer must not take it out. Errors go to the log, not to the public: they can
-    name hosts and users.
-    """
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        logger.exception("Health check: the database is unavailable")
-        return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
-    work = queue_health()
-    return JsonResponse(
-        {
-            "status": "ok" if work["ok"] else "degraded",
-            "database": "ok",
-            "broker": work["broker"],
-            "queues": work["queues"],
-        },
-        headers={"Cache-Control": "no-store"},
     )
 
 

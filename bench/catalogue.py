@@ -1,21 +1,35 @@
-"""Load a large synthetic catalogue into PostgreSQL for the browsing benchmarks (bench/).
+"""Load a large synthetic catalogue into PostgreSQL for the scale benchmarks (bench/).
 
-5,000 shows and 250,000 scored episodes by default, each with a scorecard and five dimension
-scores, two topics, and a transcript for one episode in ten. Rows go in with COPY, so the
-search triggers fill the search vectors as they would for any other write.
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/browse_bench .venv/bin/python manage.py migrate
+    DATABASE_URL=... .venv/bin/python bench/catalogue.py [--shows 5000] [--episodes-per-show 50]
+
+(scripts/bench-catalogue.sh does both, once.) 5,000 shows and 250,000 scored episodes by
+default, each with a scorecard and five dimension scores, two topics, and a transcript for one
+episode in ten. Rows go in with COPY, so the search triggers fill the search vectors as they
+would for any other write.
 """
 
+import argparse
+import os
 import random
+import sys
 from datetime import timedelta
+from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, models, transaction
-from django.utils import timezone
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "podindex.settings")
 
-from episodes.models import Episode, Topic, Transcript
-from scoring.models import DimensionScore, Rubric, Scorecard
-from scoring.ranking import recompute_all
-from shows.models import Category, Show, ShowCategory
+import django
+
+django.setup()
+
+from django.db import connection, models, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from episodes.models import Episode, Topic, Transcript  # noqa: E402
+from scoring.models import DimensionScore, Rubric, Scorecard  # noqa: E402
+from scoring.ranking import recompute_all  # noqa: E402
+from shows.models import Category, Show, ShowCategory  # noqa: E402
 
 FEED_PREFIX = "https://bench.invalid/feeds/"
 CATEGORIES = [
@@ -41,35 +55,42 @@ VOCABULARY = (  # noqa: SIM905 - a paragraph reads better than 130 quoted words
 ).split()
 
 
-class Command(BaseCommand):
-    help = "Load a large synthetic catalogue (PostgreSQL only) for bench/browse_*.py."
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shows", type=int, default=5000)
+    parser.add_argument("--episodes-per-show", type=int, default=50)
+    parser.add_argument("--transcript-share", type=float, default=0.1)
+    parser.add_argument("--seed", type=int, default=20261101)
+    args = parser.parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/catalogue.py needs PostgreSQL (set DATABASE_URL).")
+    if Show.objects.filter(feed_url__startswith=FEED_PREFIX).exists():
+        sys.exit("Bench data is already loaded here; use a fresh database.")
+    rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
+    if rubric is None:
+        sys.exit("No active rubric: run migrate first.")
+    Catalogue(random.Random(args.seed)).load(args, rubric)
 
-    def add_arguments(self, parser):
-        parser.add_argument("--shows", type=int, default=5000)
-        parser.add_argument("--episodes-per-show", type=int, default=50)
-        parser.add_argument("--transcript-share", type=float, default=0.1)
-        parser.add_argument("--seed", type=int, default=20261101)
 
-    def handle(self, *args, **options):
-        if connection.vendor != "postgresql":
-            raise CommandError("generate_bench_data needs PostgreSQL (set DATABASE_URL).")
-        if Show.objects.filter(feed_url__startswith=FEED_PREFIX).exists():
-            raise CommandError("Bench data is already loaded here; use a fresh database.")
-        rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
-        if rubric is None:
-            raise CommandError("No active rubric: run migrate first.")
-        self.random = random.Random(options["seed"])
+class Catalogue:
+    """Writes the synthetic rows; one instance per run, so its random stream is reproducible."""
+
+    def __init__(self, rng: random.Random):
+        self.random = rng
         self.now = timezone.now()
+
+    def load(self, args, rubric):
+        """Every row in one transaction, then the rankings and fresh planner statistics."""
         with transaction.atomic():
             categories = self.load_categories()
             topics = self.load_topics()
-            shows = self.load_shows(options["shows"], categories)
-            self.load_episodes(shows, options["episodes_per_show"], rubric, topics, options)
-        self.stdout.write("Computing rankings…")
-        recompute_all(progress=lambda done, total: self.stdout.write(f"  {done}/{total} shows"))
+            shows = self.load_shows(args.shows, categories)
+            self.load_episodes(shows, args.episodes_per_show, rubric, topics, args.transcript_share)
+        print("Computing rankings…")
+        recompute_all(progress=lambda done, total: print(f"  {done}/{total} shows"))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-        self.stdout.write(self.style.SUCCESS("Bench data loaded."))
+        print("Bench data loaded.")
 
     def words(self, n):
         return " ".join(self.random.choice(VOCABULARY) for _ in range(n))
@@ -91,7 +112,7 @@ class Command(BaseCommand):
         ]
 
     def load_shows(self, count, categories):
-        self.stdout.write(f"Shows: {count}")
+        print(f"Shows: {count}")
         quality = {}
         rows = []
         for i in range(count):
@@ -119,9 +140,9 @@ class Command(BaseCommand):
         copy_rows(ShowCategory, placements)
         return [(pk, quality[slug]) for pk, slug in shows]
 
-    def load_episodes(self, shows, per_show, rubric, topics, options):
+    def load_episodes(self, shows, per_show, rubric, topics, transcript_share):
         total = len(shows) * per_show
-        self.stdout.write(f"Episodes: {total}")
+        print(f"Episodes: {total}")
         rows = []
         for show_id, _ in shows:
             for j in range(per_show):
@@ -148,7 +169,7 @@ class Command(BaseCommand):
                 "pk", "show_id", "published_at"
             )
         )
-        self.stdout.write("Scorecards, dimension scores, topics, transcripts…")
+        print("Scorecards, dimension scores, topics, transcripts…")
         scorecards, scores = [], {}
         for pk, show_id, published in episodes:
             scores[pk] = [
@@ -209,7 +230,7 @@ class Command(BaseCommand):
                     "word_count": 280,
                 }
                 for pk, _, _ in episodes
-                if self.random.random() < options["transcript_share"]
+                if self.random.random() < transcript_share
             ),
         )
         # Scores as scoring leaves them: the effective total and when it was computed.
@@ -245,3 +266,7 @@ def copy_rows(model, rows):
                         for f in fields
                     ]
                 )
+
+
+if __name__ == "__main__":
+    main()
