@@ -6,7 +6,9 @@ same address, redirects followed by hand with a limit, bodies streamed under a s
 wall-clock deadline that covers everything after DNS: connecting, TLS, headers and body. A
 server that drips one byte (or one header line) per second is cut off at the deadline: every
 socket operation's timeout is clamped to the time left, and a watchdog shuts the sockets down
-when it runs out. `PODINDEX_ALLOW_PRIVATE_URLS` lifts the address check for local testing.
+when it runs out; a body that comes slower than a minimum rate is cut off sooner. Compressed
+bodies are inflated here, one piece at a time, so the cap bounds what is ever held in memory.
+`PODINDEX_ALLOW_PRIVATE_URLS` lifts the address check for local testing.
 """
 
 import contextlib
@@ -17,6 +19,8 @@ import socket
 import ssl
 import threading
 import time
+import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -429,6 +433,104 @@ def _retry_after(response: httpx.Response) -> int | None:
     return int(value) if value.isdigit() else None
 
 
+# The content codings we undo, as zlib's window bits (the gzip wrapper, the zlib one). httpx
+# would inflate every coding the header names, all of each chunk at once, before the cap could
+# be checked (1.8 KB sent as "gzip, gzip" became 2.2 GB): the fetch asks for these only and
+# inflates them itself, a bounded piece at a time.
+_CODINGS = {"gzip": 16 + zlib.MAX_WBITS, "x-gzip": 16 + zlib.MAX_WBITS, "deflate": zlib.MAX_WBITS}
+ACCEPT_ENCODING = "gzip, deflate"
+# Inflated bytes handed on at a time (to the body or the sink).
+INFLATE_PIECE = 256 * 1024
+
+
+class _Inflater:
+    """One gzip or deflate coding undone a bounded piece at a time."""
+
+    def __init__(self, coding: str):
+        self._wbits = _CODINGS[coding]
+        self._zlib = zlib.decompressobj(self._wbits)
+        # Servers send "deflate" both with and without the zlib wrapper (as httpx, try both).
+        self._may_be_raw = coding == "deflate"
+
+    def pieces(self, data: bytes) -> Iterator[bytes]:
+        """The inflated bytes of `data`, in pieces of at most INFLATE_PIECE bytes."""
+        # What follows the end of the compressed stream is ignored, as httpx does.
+        while not self._zlib.eof:
+            try:
+                piece = self._zlib.decompress(data, INFLATE_PIECE)
+            except zlib.error as exc:
+                if not self._may_be_raw:
+                    raise httpx.DecodingError(f"Cannot inflate the body: {exc}") from exc
+                self._zlib = zlib.decompressobj(-zlib.MAX_WBITS)
+                piece = b""
+            else:
+                data = self._zlib.unconsumed_tail
+            self._may_be_raw = False
+            if piece:
+                yield piece
+            # A full piece may leave more output pending even when all input was taken.
+            if not data and len(piece) < INFLATE_PIECE:
+                return
+
+
+def _content_coding(response: httpx.Response) -> _Inflater | None:
+    """The inflater for the body's content coding; None for an uncompressed body."""
+    codings = [
+        value.strip().lower()
+        for value in response.headers.get_list("content-encoding", split_commas=True)
+        if value.strip() and value.strip().lower() != "identity"
+    ]
+    if len(codings) > 1:
+        # No server compresses twice by mistake: layers are how a few bytes become gigabytes.
+        raise TooLarge(
+            f"The body is compressed in layers ({', '.join(codings)}): refused, as a "
+            "compression bomb would be",
+            http_status=response.status_code,
+        )
+    if codings and codings[0] in _CODINGS:
+        return _Inflater(codings[0])
+    # A coding we did not ask for is passed on as sent (as httpx does): the caller's parser
+    # then refuses bytes it cannot read.
+    return None
+
+
+def _body_pieces(response: httpx.Response) -> Iterator[bytes]:
+    """The body, inflated when it is compressed, in pieces of bounded size."""
+    inflater = _content_coding(response)
+    for chunk in response.iter_raw():
+        if inflater is None:
+            yield chunk
+        else:
+            yield from inflater.pieces(chunk)
+
+
+class _MinimumRate:
+    """Ends a body that comes slower than `rate` bytes a second over any `window` seconds.
+
+    The deadline alone let a server dripping a byte every few seconds hold an audio download
+    for its whole 30 minutes; this ends it after one window.
+    """
+
+    def __init__(self, rate: int, window: float):
+        self.rate, self.window = rate, window
+        self._since, self._bytes = time.monotonic(), 0
+
+    def check(self, received: int, response: httpx.Response) -> None:
+        if self.rate <= 0:
+            return
+        self._bytes += received
+        elapsed = time.monotonic() - self._since
+        if elapsed < self.window:
+            return
+        if self._bytes < self.rate * elapsed:
+            raise NetworkError(
+                f"Gave up: the body came at {self._bytes / elapsed:,.0f} bytes/s over "
+                f"{elapsed:.0f} s, under the minimum of {self.rate:,} bytes/s",
+                http_status=response.status_code,
+            )
+        self._since, self._bytes = time.monotonic(), 0
+
+
 def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline, sink=None):
     """The body, capped and within the deadline; written to `sink` instead when one is given."""
     declared = response.headers.get("content-length", "")
@@ -438,23 +540,25 @@ def _read_capped(response: httpx.Response, max_bytes: int, deadline: _Deadline, 
             http_status=response.status_code,
         )
     body, size = bytearray(), 0
-    # iter_bytes yields decoded (gunzipped) bytes, so the cap also stops compression bombs; with
-    # no chunk size it yields what each read brought, so the deadline is checked per read.
-    for chunk in response.iter_bytes():
+    rate = _MinimumRate(settings.PODINDEX_FETCH_MIN_RATE, settings.PODINDEX_FETCH_MIN_RATE_SECONDS)
+    # The cap is checked on inflated bytes, piece by piece, so it also stops compression bombs;
+    # the raw chunks are what each read brought, so the deadline is checked per read.
+    for chunk in _body_pieces(response):
         size += len(chunk)
-        if sink is None:
-            body += chunk
-        else:
-            sink.write(chunk)
         if size > max_bytes:
             raise TooLarge(
                 f"Body exceeds the limit of {max_bytes:,} bytes", http_status=response.status_code
             )
+        if sink is None:
+            body += chunk
+        else:
+            sink.write(chunk)
         if deadline.passed():
             raise NetworkError(
                 f"Gave up after the {deadline.seconds:g} s deadline (the body came too slowly)",
                 http_status=response.status_code,
             )
+        rate.check(len(chunk), response)
     return bytes(body)
 
 
@@ -486,7 +590,7 @@ def fetch(
     """
     max_bytes = max_bytes or settings.PODINDEX_FEED_MAX_BYTES
     timeout = timeout or settings.PODINDEX_FETCH_TIMEOUT
-    headers = {"Accept": accept}
+    headers = {"Accept": accept, "Accept-Encoding": ACCEPT_ENCODING}
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:

@@ -271,6 +271,10 @@ PODINDEX_ALLOW_PRIVATE_URLS = env_bool("PODINDEX_ALLOW_PRIVATE_URLS", default=Fa
 PODINDEX_FEED_MAX_BYTES = env_int("PODINDEX_FEED_MAX_BYTES", 20 * 1024 * 1024)
 PODINDEX_TRANSCRIPT_MAX_BYTES = env_int("PODINDEX_TRANSCRIPT_MAX_BYTES", 5 * 1024 * 1024)
 PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
+# A body that arrives slower than this many bytes a second, averaged over the given seconds,
+# is given up (0: no minimum; the deadline still applies).
+PODINDEX_FETCH_MIN_RATE = env_int("PODINDEX_FETCH_MIN_RATE", 1024)
+PODINDEX_FETCH_MIN_RATE_SECONDS = env_float("PODINDEX_FETCH_MIN_RATE_SECONDS", 30.0)
 # Feed fetches in flight per polling worker process, and against any one host at once.
 PODINDEX_POLL_CONCURRENCY = env_int("PODINDEX_POLL_CONCURRENCY", 64)
 PODINDEX_POLL_PER_HOST = env_int("PODINDEX_POLL_PER_HOST", 4)
