@@ -4,15 +4,23 @@ Every URL in a sitemap is on SITE_URL, never on the request's Host header (core.
 sitemap fetched as `Host: evil.example` and cached would otherwise point crawlers elsewhere.
 Django's views take the host from the request, so the sections set their own protocol and
 domain, and `index` rewrites the links of Django's index view.
+
+The views are cached (`cached`): an episodes page is megabytes of XML and counts its rows. One
+copy per section and page number (`?p=`), whatever else the URL or the Host header carries:
+keyed on the full URL, every `?x=<random>` would render and keep another copy for an hour.
 """
 
+import re
 from functools import wraps
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
+from django.core.cache import cache
+from django.http import Http404
 from django.urls import reverse
+from django.utils.cache import patch_response_headers
 
 from core.absolute import absolute_url
 from episodes.models import Episode, Topic
@@ -29,6 +37,33 @@ class SiteSitemap(Sitemap):
         # "https://host/prefix" → "host/prefix": Django writes protocol://domain + path.
         parts = urlsplit(settings.SITE_URL)
         return parts.netloc + parts.path.rstrip("/")
+
+
+SITEMAP_SECONDS = 3600
+# A page number as the index writes it: no sign, no leading zero, no fraction.
+PAGE_NUMBER = re.compile(r"[1-9][0-9]{0,5}")
+
+
+def cached(view):
+    """Cache a sitemap view's answers, one per section and page: other parameters are ignored."""
+
+    @wraps(view)
+    def cached_view(request, *args, **kwargs):
+        # The only parameter a sitemap reads (Django's view: ?p=); the index reads none.
+        page = request.GET.get("p", "1") if "section" in kwargs else "1"
+        if not PAGE_NUMBER.fullmatch(page):
+            raise Http404("No such sitemap page.")
+        key = f"podindex:sitemap:{kwargs.get('section', '')}:{page}"
+        response = cache.get(key)
+        if response is None:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200:
+                response.render()
+                patch_response_headers(response, SITEMAP_SECONDS)
+                cache.set(key, response, SITEMAP_SECONDS)
+        return response
+
+    return cached_view
 
 
 @wraps(sitemap_views.index)

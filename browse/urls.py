@@ -2,7 +2,6 @@
 
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
-from django.views.decorators.cache import cache_page
 
 from browse import sitemaps, syndication
 from browse.sitemaps import SITEMAPS
@@ -23,16 +22,17 @@ urlpatterns = [
     path("robots.txt", site.robots_txt, name="robots_txt"),
     path("search/", site.search, name="search"),
     path("methodology/", site.methodology, name="methodology"),
-    # Sitemaps count their rows to paginate: cached, so crawlers do not run COUNT(*) each time.
+    # Sitemaps count their rows to paginate: cached (one copy per page), so crawlers do not run
+    # COUNT(*) and render megabytes each time.
     path(
         "sitemap.xml",
-        cache_page(3600)(sitemaps.index),
+        sitemaps.cached(sitemaps.index),
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap_section"},
         name="sitemap",
     ),
     path(
         "sitemap-<section>.xml",
-        cache_page(3600)(sitemap_views.sitemap),
+        sitemaps.cached(sitemap_views.sitemap),
         {"sitemaps": SITEMAPS},
         name="sitemap_section",
     ),

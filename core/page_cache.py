@@ -8,9 +8,10 @@ send no signals. A view opts in with `@public_page`.
 
 The key is everything a response depends on, and the number of keys is bounded:
 
-- scheme and host: pages build absolute URLs from SITE_URL, never from the request, but the
-  key carries them anyway, and only SITE_URL's host and hosts listed literally in
-  ALLOWED_HOSTS are cached (a wildcard entry cannot multiply the variants);
+- scheme and SITE_URL's host: pages build absolute URLs from SITE_URL, never from the
+  request, so every spelling of an allowed host (`LOCALHOST`, `localhost.`, `localhost:8001`)
+  shares one entry: a Host header cannot multiply the copies of a page. Only SITE_URL's host and
+  hosts listed literally in ALLOWED_HOSTS are cached at all (core.hosts refuses absurd ports);
 - the path and the query parameters the pages read (KNOWN_PARAMS), in a canonical order: a
   request with any other parameter (tracking tags, cache busters) is served fresh, uncached;
 - the htmx headers (fragments are not pages).
@@ -92,22 +93,25 @@ def canonical_query(request) -> str | None:
     return urlencode(pairs)
 
 
-def cached_host(request) -> str | None:
-    """The host to key on, or None for hosts that are not cached (matched by a wildcard)."""
-    host = request.get_host()
-    domain, _ = split_domain_port(host)
+def is_cached_host(request) -> bool:
+    """Whether the request's host is SITE_URL's or listed literally (not by a wildcard)."""
+    domain, _ = split_domain_port(request.get_host())
     literal = {h.lower() for h in settings.ALLOWED_HOSTS if not h.startswith((".", "*"))}
-    site = (urlsplit(settings.SITE_URL).hostname or "").lower()
-    return host if domain in literal or domain == site else None
+    return domain in literal or domain == (urlsplit(settings.SITE_URL).hostname or "").lower()
+
+
+def page_url(request) -> str:
+    """The request's scheme and path on SITE_URL's host: what a page's copies are counted by."""
+    return f"{request.scheme}://{urlsplit(settings.SITE_URL).netloc.lower()}{request.path}"
 
 
 def cache_key(request) -> str | None:
     """The cache key of a request, or None when it must not be cached (see the module doc)."""
-    query, host = canonical_query(request), cached_host(request)
-    if query is None or host is None:
+    query = canonical_query(request)
+    if query is None or not is_cached_host(request):
         return None
     varying = "|".join(request.META.get(header, "") for header in VARY_HEADERS)
-    raw = f"{request.scheme}://{host}{request.path}?{query}|{varying}"
+    raw = f"{page_url(request)}?{query}|{varying}"
     digest = hashlib.sha256(raw.encode()).hexdigest()
     return f"podindex:page:{content_version()}:{request.method}:{digest}"
 
@@ -119,7 +123,7 @@ def is_variant(request) -> bool:
 
 def take_variant_slot(request) -> bool:
     """Count one more cached variant of this path; False once the path has used its share."""
-    path = hashlib.sha256(f"{request.scheme}://{request.get_host()}{request.path}".encode())
+    path = hashlib.sha256(page_url(request).encode())
     key = f"podindex:variants:{content_version()}:{path.hexdigest()}"
     cache.add(key, 0, settings.PODINDEX_PAGE_CACHE_SECONDS)
     try:
