@@ -66,7 +66,7 @@ def main():
         sys.exit("bench/catalogue.py needs PostgreSQL (set DATABASE_URL).")
     if Show.objects.filter(feed_url__startswith=FEED_PREFIX).exists():
         sys.exit("Bench data is already loaded here; use a fresh database.")
-    rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
+    rubric = Rubric.objects.active().prefetch_related("dimensions").first()
     if rubric is None:
         sys.exit("No active rubric: run migrate first.")
     Catalogue(random.Random(args.seed)).load(args, rubric)

@@ -32,7 +32,7 @@ def main():
     body = REFERENCE.read_text(encoding="utf-8")
     body = body.split("Transcribed and scored by The B2B Podcast Index.", 1)[1]
     text = "\n".join(line for line in body.splitlines() if re.match(r"Speaker [A-Z]: ", line))
-    rubric = Rubric.objects.prefetch_related("dimensions").get(is_active=True)
+    rubric = Rubric.objects.active().prefetch_related("dimensions").get()
     context = EpisodeContext(
         title="FinOps and AI",
         show_title="Next in Tech",

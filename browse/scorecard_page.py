@@ -16,9 +16,7 @@ def scorecard_page_episodes():
     """Public episodes with everything their page needs prefetched."""
     # A new score held for an editor's review (scoring.outliers): the page says so, and shows
     # none of its figures. An annotation, so the page's query count does not grow.
-    held = Scorecard.objects.filter(
-        episode=OuterRef("pk"), hold=Scorecard.Hold.HELD, rubric__is_active=True
-    )
+    held = Scorecard.objects.held().filter(episode=OuterRef("pk"))
     return (
         Episode.objects.listed()
         .annotate(score_held=Exists(held))
@@ -28,7 +26,7 @@ def scorecard_page_episodes():
             "topics",
             Prefetch(
                 "scorecards",
-                queryset=Scorecard.objects.filter(is_current=True, rubric__is_active=True)
+                queryset=Scorecard.objects.current()
                 .select_related("rubric")
                 .prefetch_related(
                     Prefetch(
@@ -40,9 +38,7 @@ def scorecard_page_episodes():
             ),
             Prefetch(
                 "overrides",
-                queryset=EditorialOverride.objects.filter(is_active=True).select_related(
-                    "dimension"
-                ),
+                queryset=EditorialOverride.objects.current().select_related("dimension"),
                 to_attr="active_overrides",
             ),
         )

@@ -40,7 +40,7 @@ from core.text import xml_safe
 from episodes.models import Episode, Topic
 from scoring.effective import band
 from scoring.models import Scorecard
-from shows.models import Category, Show, ShowCategory
+from shows.models import Category, Show, ShowCategory, active_show_q
 
 FEED_ITEMS = 50
 # What an item is made from (item_key digests these, so a changed value builds it anew).
@@ -136,9 +136,7 @@ class FeedSpec:
     @cached_property
     def items(self) -> list:
         """The feed's episodes, evaluated once for the ETag, Last-Modified and the body."""
-        summary = Scorecard.objects.filter(
-            episode=OuterRef("pk"), is_current=True, rubric__is_active=True
-        ).values("summary")[:1]
+        summary = Scorecard.objects.current().filter(episode=OuterRef("pk")).values("summary")[:1]
         return list(
             self.episodes.select_related("show")
             .only(*ITEM_FIELDS)
@@ -443,7 +441,9 @@ def opml(request, slug=None):
     if slug:
         category = get_object_or_404(Category, slug=slug)
         placements = (
-            ShowCategory.objects.filter(category=category, rank__isnull=False, show__active=True)
+            ShowCategory.objects.filter(
+                active_show_q("show__"), category=category, rank__isnull=False
+            )
             .select_related("show")
             .only("rank", "show__title", "show__slug", "show__feed_url")
             .order_by("rank", "show__title")

@@ -203,7 +203,7 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
         if key == TOTAL_KEY:
             dimension, maximum = None, 100
         else:
-            dimension = RubricDimension.objects.filter(rubric__is_active=True, key=key).first()
+            dimension = RubricDimension.objects.active().filter(key=key).first()
             if dimension is None:
                 messages.error(request, "Nothing was saved: that score is not in the rubric.")
                 return redirect(review_url(episode.pk))
@@ -260,7 +260,7 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
                 f"Released: {scorecard.total} / 100 is now the public score"
                 + (
                     " (the editors' corrections still apply)."
-                    if episode.overrides.filter(is_active=True).exists()
+                    if episode.overrides.current().exists()
                     else "."
                 ),
             )
@@ -317,7 +317,7 @@ def _int(value) -> int:
 def release_held_scores(modeladmin, request, queryset):
     """Publish each selected scorecard held for review (scoring.outliers), logged per episode."""
     released = 0
-    held = queryset.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+    held = queryset.held()
     for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
         try:
             scorecard = outliers.release(episode, request.user)

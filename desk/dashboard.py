@@ -12,7 +12,8 @@ from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus
 from scoring import budget
-from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
+from scoring.models import DimensionScore, Scorecard, ScoringRun
+from scoring.services import waiting_to_be_scored
 from shows.admin import FAILED_STATUSES, PARKED_AFTER, fetch_status_label, next_poll_label
 from shows.models import Show
 
@@ -79,20 +80,10 @@ def feed_health() -> dict:
 
 
 def scoring_health(since) -> dict:
-    rubric = Rubric.objects.filter(is_active=True).first()
-    current = Scorecard.objects.filter(episode=OuterRef("pk"), is_current=True, rubric=rubric)
-    decided = Scorecard.objects.filter(
-        episode=OuterRef("pk"),
-        rubric=rubric,
-        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
-    )
     failed = ScoringRun.objects.filter(started_at__gte=since, outcome=ScoringRun.Outcome.FAILED)
     return {
-        "waiting": Episode.objects.filter(transcript__isnull=False, hidden=False)
-        .exclude(Exists(current))
-        .exclude(Exists(decided))
-        .count(),
-        "held": Scorecard.objects.filter(rubric=rubric, hold=Scorecard.Hold.HELD).count(),
+        "waiting": waiting_to_be_scored().count(),
+        "held": Scorecard.objects.held().count(),
         "failed_count": failed.count(),
         "failed": list(failed.select_related("episode").order_by("-started_at")[:5]),
         "budget_skipped": ScoringRun.objects.filter(
@@ -144,20 +135,12 @@ def flagged_scorecards() -> dict:
         Q(effective_score__gte=F("score") + F("dimension__max_score") * LARGE_GAP_SHARE)
         | Q(effective_score__lte=F("score") - F("dimension__max_score") * LARGE_GAP_SHARE)
     )
-    flagged = (
-        Scorecard.objects.filter(rubric__is_active=True)
-        .annotate(large_gap=Exists(gap_dimensions))
-        .filter(
-            # A score held for review is not current (not public): it waits here first.
-            Q(hold=Scorecard.Hold.HELD)
-            | Q(is_current=True)
-            & (
-                Q(needs_review=True)
-                | Q(large_gap=True)
-                | Q(episode__score__gte=F("total") + LARGE_TOTAL_GAP)
-                | Q(episode__score__lte=F("total") - LARGE_TOTAL_GAP)
-            )
-        )
+    # A score held for review is not current (not public): it waits here first.
+    flagged = Scorecard.objects.held() | Scorecard.objects.current().filter(
+        Q(needs_review=True)
+        | Exists(gap_dimensions)
+        | Q(episode__score__gte=F("total") + LARGE_TOTAL_GAP)
+        | Q(episode__score__lte=F("total") - LARGE_TOTAL_GAP)
     )
     rows = []
     page = (

@@ -43,8 +43,8 @@ def review_episodes():
     return Episode.objects.select_related("show", "transcript").prefetch_related(
         Prefetch(
             "scorecards",
-            # The scorecard readers see: the current one under the active rubric.
-            queryset=Scorecard.objects.filter(is_current=True, rubric__is_active=True)
+            # The scorecard readers see.
+            queryset=Scorecard.objects.current()
             .select_related("rubric")
             .prefetch_related(
                 Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
@@ -151,7 +151,8 @@ def review_data(episode) -> dict:
 def held_data(episode) -> dict | None:
     """The score held for the editor's review (scoring.outliers), as the model gave it."""
     held = (
-        Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD, rubric__is_active=True)
+        Scorecard.objects.held()
+        .filter(episode=episode)
         .prefetch_related(
             Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
         )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from core.search import Searchable
 from episodes.signals import visibility_changed
 from episodes.transcripts.analysis import refresh_transcript_derivatives
+from shows.models import active_show_q
 
 
 class Topic(models.Model):
@@ -30,13 +31,7 @@ class Topic(models.Model):
 def listed_q(prefix: str = "") -> Q:
     """The one rule for which episodes the public sees: not hidden, from an active show that
     is not a duplicate of another. `prefix` reaches the episode from a related model."""
-    return Q(
-        **{
-            f"{prefix}hidden": False,
-            f"{prefix}show__active": True,
-            f"{prefix}show__canonical__isnull": True,
-        }
-    )
+    return Q(**{f"{prefix}hidden": False}) & active_show_q(f"{prefix}show__")
 
 
 class EpisodeQuerySet(Searchable, models.QuerySet):

@@ -2,7 +2,14 @@
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+
+class RubricQuerySet(models.QuerySet):
+    def active(self):
+        """The rubric new scores are made with (at most one: a constraint)."""
+        return self.filter(is_active=True)
 
 
 class Rubric(models.Model):
@@ -13,6 +20,8 @@ class Rubric(models.Model):
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=False)
     published_at = models.DateTimeField(auto_now_add=True)
+
+    objects = RubricQuerySet.as_manager()
 
     class Meta:
         ordering = ["-version"]
@@ -30,6 +39,12 @@ class Rubric(models.Model):
         return sum(d.max_score for d in self.dimensions.all())
 
 
+class RubricDimensionQuerySet(models.QuerySet):
+    def active(self):
+        """The dimensions of the active rubric (Rubric.objects.active)."""
+        return self.filter(rubric__in=Rubric.objects.active())
+
+
 class RubricDimension(models.Model):
     """One scored dimension of a rubric, e.g. Insight Density, 0–20."""
 
@@ -40,6 +55,8 @@ class RubricDimension(models.Model):
     max_score = models.PositiveSmallIntegerField(default=20)
     position = models.PositiveSmallIntegerField(default=0)
 
+    objects = RubricDimensionQuerySet.as_manager()
+
     class Meta:
         ordering = ["rubric", "position"]
         constraints = [
@@ -48,6 +65,33 @@ class RubricDimension(models.Model):
 
     def __str__(self):
         return self.name
+
+
+class ScorecardQuerySet(models.QuerySet):
+    def current(self):
+        """Each episode's public scorecard: the active rubric's current one or, until the
+        episode is scored under it, the current one of the newest rubric it was scored under.
+
+        A rubric change so leaves every score in place (lists, pages and the desk all show the
+        old rubric's card) while the sweep re-scores episodes under the new one.
+        """
+        better = Scorecard.objects.filter(
+            Q(rubric__is_active=True) | Q(rubric__version__gt=OuterRef("rubric__version")),
+            episode=OuterRef("episode"),
+            is_current=True,
+        )
+        return self.filter(Q(rubric__is_active=True) | ~Exists(better), is_current=True)
+
+    def held(self):
+        """Scores under the active rubric held for an editor's review (not public yet)."""
+        return self.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+
+    def decided(self):
+        """Scores under the active rubric an editor must decide or has refused (held,
+        rejected): the answer stands until the transcript changes."""
+        return self.filter(
+            hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED], rubric__is_active=True
+        )
 
 
 class Scorecard(models.Model):
@@ -105,6 +149,8 @@ class Scorecard(models.Model):
     hold_decided_by_name = models.CharField(max_length=300, blank=True)
     hold_decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScorecardQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
@@ -323,13 +369,9 @@ class EditorialOverrideQuerySet(models.QuerySet):
 
     def _model_score(self, episode, dimension) -> int:
         """The current scorecard's own score for the dimension (or its total)."""
-        scorecard = (
-            Scorecard.objects.filter(episode=episode, is_current=True, rubric__is_active=True)
-            .order_by("-created_at")
-            .first()
-        )
+        scorecard = Scorecard.objects.current().filter(episode=episode).first()
         if scorecard is None:
-            if Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD).exists():
+            if Scorecard.objects.held().filter(episode=episode).exists():
                 raise OverrideRefused(
                     "This episode's score is held for review and it has no public score yet: "
                     "release the held score, then correct it."

@@ -98,11 +98,7 @@ class HoldRefused(Exception):
 
 def held_scorecard(episode) -> Scorecard | None:
     """The episode's scorecard waiting for an editor, under the active rubric, if any."""
-    return (
-        Scorecard.objects.filter(episode=episode, hold=Scorecard.Hold.HELD, rubric__is_active=True)
-        .order_by("-created_at", "-pk")
-        .first()
-    )
+    return Scorecard.objects.held().filter(episode=episode).order_by("-created_at", "-pk").first()
 
 
 def release(episode, editor) -> Scorecard:

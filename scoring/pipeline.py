@@ -37,7 +37,7 @@ MIN_WORDS = 50
 def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     """Score an episode with the configured engine and record the run; never raises on bad input."""
     episode = Episode.objects.select_related("show").get(pk=episode_id)
-    rubric = Rubric.objects.prefetch_related("dimensions").filter(is_active=True).first()
+    rubric = Rubric.objects.active().prefetch_related("dimensions").first()
     if rubric is None:
         raise ImproperlyConfigured("No active rubric: publish one in the admin before scoring.")
     engine = get_engine()
@@ -57,12 +57,7 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     current = Scorecard.objects.filter(episode=episode, rubric=rubric, is_current=True).first()
     # A score held for review (or rejected) is an answer to the same question too: asking
     # again would pay for it again, and a worker retrying pending episodes would loop.
-    decided = Scorecard.objects.filter(
-        episode=episode,
-        rubric=rubric,
-        is_current=False,
-        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
-    )
+    decided = Scorecard.objects.decided().filter(episode=episode, is_current=False)
     if current is not None:
         decided = decided.filter(created_at__gt=current.created_at)
     decided = decided.order_by("-created_at", "-pk").first()

@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from core.page_cache import bump_content_version
 from episodes.models import Episode
-from scoring.models import DimensionScore
+from scoring.models import DimensionScore, Scorecard
 from shows.models import Category, Show, ShowCategory
 
 BATCH_SIZE = 500
@@ -312,8 +312,7 @@ def _dimension_averages(show_ids: list[int]) -> dict[int, dict[str, float]]:
             scorecard__episode__show_id__in=show_ids,
             scorecard__episode__hidden=False,
             scorecard__episode__score__isnull=False,
-            scorecard__is_current=True,
-            scorecard__rubric__is_active=True,
+            scorecard__in=Scorecard.objects.current(),
         )
         .values("scorecard__episode__show_id", "dimension__key")
         .annotate(average=Avg(Cast(Coalesce("effective_score", "score"), FloatField())))

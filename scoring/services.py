@@ -9,19 +9,19 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from episodes.models import Episode
 from scoring.effective import EffectiveScore, apply_overrides
-from scoring.models import DimensionScore, EditorialOverride, Rubric, Scorecard
+from scoring.models import DimensionScore, EditorialOverride, Scorecard
 from scoring.ranking import refresh_show
 
 
 def current_scorecard(episode) -> Scorecard | None:
-    """The episode's current scorecard, the active rubric's first, with dimensions prefetched."""
+    """The episode's current scorecard (Scorecard.objects.current), dimensions prefetched."""
     return (
-        Scorecard.objects.filter(episode=episode, is_current=True)
+        Scorecard.objects.current()
+        .filter(episode=episode)
         .select_related("rubric")
         .prefetch_related(
             Prefetch("dimensions", DimensionScore.objects.select_related("dimension"))
         )
-        .order_by("-rubric__is_active", "-rubric__version", "-created_at")
         .first()
     )
 
@@ -31,8 +31,8 @@ def effective_score(episode, scorecard: Scorecard | None = None) -> EffectiveSco
     scorecard = scorecard or current_scorecard(episode)
     if scorecard is None:
         return None
-    overrides = EditorialOverride.objects.filter(episode=episode, is_active=True).select_related(
-        "dimension"
+    overrides = (
+        EditorialOverride.objects.current().filter(episode=episode).select_related("dimension")
     )
     return apply_overrides(scorecard, overrides)
 
@@ -64,24 +64,25 @@ def scores_changed(episode_ids) -> None:
         refresh_show(show_id)
 
 
+def waiting_to_be_scored():
+    """Episodes waiting to be scored: with a transcript, not hidden, and neither a current
+    scorecard nor an editor's decision (held, rejected) under the active rubric."""
+    current = Scorecard.objects.filter(
+        episode=OuterRef("pk"), is_current=True, rubric__is_active=True
+    )
+    decided = Scorecard.objects.decided().filter(episode=OuterRef("pk"))
+    return (
+        Episode.objects.filter(transcript__isnull=False, hidden=False)
+        .exclude(Exists(current))
+        .exclude(Exists(decided))
+    )
+
+
 def pending_episode_ids(limit: int | None = None) -> list[int]:
-    """Episodes with a transcript and no current scorecard under the active rubric, oldest first.
+    """Episodes waiting to be scored (waiting_to_be_scored), oldest first.
 
     An episode whose score is held for an editor (or was rejected by one) is not pending: the
     editor decides, and a new transcript queues it again.
     """
-    rubric = Rubric.objects.filter(is_active=True).first()
-    current = Scorecard.objects.filter(episode=OuterRef("pk"), is_current=True, rubric=rubric)
-    decided = Scorecard.objects.filter(
-        episode=OuterRef("pk"),
-        rubric=rubric,
-        hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED],
-    )
-    ids = (
-        Episode.objects.filter(transcript__isnull=False, hidden=False)
-        .exclude(Exists(current))
-        .exclude(Exists(decided))
-        .order_by("published_at", "pk")
-        .values_list("pk", flat=True)
-    )
+    ids = waiting_to_be_scored().order_by("published_at", "pk").values_list("pk", flat=True)
     return list(ids[:limit] if limit else ids)

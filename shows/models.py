@@ -33,12 +33,18 @@ class Category(models.Model):
         return reverse("shows:category", kwargs={"slug": self.slug})
 
 
+def active_show_q(prefix: str = "") -> models.Q:
+    """The one rule for the shows we follow and list: active and not a duplicate of another.
+    `prefix` reaches the show from a related model."""
+    return models.Q(**{f"{prefix}active": True, f"{prefix}canonical__isnull": True})
+
+
 class ShowQuerySet(Searchable, models.QuerySet):
     search_fields = ("title", "author", "description")
 
     def active(self):
-        """Shows we follow and list: active and not a duplicate of another."""
-        return self.filter(active=True, canonical__isnull=True)
+        """Shows we follow and list (active_show_q)."""
+        return self.filter(active_show_q())
 
     def ranked(self):
         """Shows with a rank, best first."""

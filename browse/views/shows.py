@@ -15,7 +15,7 @@ from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
 from scoring.effective import percent
 from scoring.models import RubricDimension
-from shows.models import Category, Show, ShowCategory
+from shows.models import Category, Show, ShowCategory, active_show_q
 
 SHOWS_PER_PAGE = 50
 EPISODES_PER_PAGE = 20
@@ -148,7 +148,7 @@ def _ranked_count(category):
     """How many shows are ranked (over the rank indexes: at most a few thousand rows)."""
     if category:
         return ShowCategory.objects.filter(
-            category=category, rank__isnull=False, show__active=True
+            active_show_q("show__"), category=category, rank__isnull=False
         ).count()
     return Show.objects.ranked().count()
 
@@ -219,11 +219,7 @@ def _dimension_rows(show):
 
 def _active_dimensions() -> list[tuple]:
     """(key, name, max_score) of the active rubric's dimensions, in rubric order."""
-    return list(
-        RubricDimension.objects.filter(rubric__is_active=True).values_list(
-            "key", "name", "max_score"
-        )
-    )
+    return list(RubricDimension.objects.active().values_list("key", "name", "max_score"))
 
 
 def show_jsonld(request, show, placements) -> dict:

@@ -21,7 +21,7 @@ from core.page_cache import cached_by_version, public_page
 from core.pagination import MAX_PAGE, page_number
 from episodes.models import Episode
 from scoring.models import Rubric
-from shows.models import Show, ShowCategory
+from shows.models import Show, ShowCategory, active_show_q
 
 HOME_SHOWS = 10
 HOME_EPISODES = 8
@@ -82,7 +82,7 @@ def _best_recent() -> list:
 def _ranked_per_category() -> dict[int, int]:
     """How many active shows each category ranks, by category id."""
     return dict(
-        ShowCategory.objects.filter(rank__isnull=False, show__active=True)
+        ShowCategory.objects.filter(active_show_q("show__"), rank__isnull=False)
         .values("category")
         .annotate(n=Count("pk"))
         .values_list("category", "n")
@@ -121,7 +121,7 @@ def search(request):
 @require_GET
 def methodology(request):
     """Publish the active rubric and explain how it is applied."""
-    rubric = Rubric.objects.filter(is_active=True).prefetch_related("dimensions").first()
+    rubric = Rubric.objects.active().prefetch_related("dimensions").first()
     return render(
         request,
         "methodology.html",

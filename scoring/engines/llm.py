@@ -5,14 +5,13 @@ otherwise fetches prices over the network and takes seconds). Our retry policy i
 the OpenAI SDK's own retries and litellm's are switched off.
 """
 
-import logging
 import time
 from decimal import Decimal
 
 from django.conf import settings
 from django.utils import timezone
 
-from core.llm import describe_error, is_retryable, load_litellm, retry_wait
+from core.llm import GaveUp, call_with_retries, load_litellm, retry_wait
 from scoring import budget, prompt
 from scoring.engines.base import (
     BudgetExceeded,
@@ -24,8 +23,6 @@ from scoring.engines.base import (
 )
 from scoring.quotes import TranscriptIndex, verify_quotes
 from scoring.validation import AnswerError, check_answer
-
-logger = logging.getLogger(__name__)
 
 ENGINE = "llm"
 DEFAULT_CONTEXT_TOKENS = 8192
@@ -208,11 +205,12 @@ class LLMEngine:
 
     def complete(self, litellm, messages, context, usage: Usage) -> str:
         """One chat completion, retried with backoff on 429/5xx/timeouts/dropped connections."""
-        for attempt in range(self.max_retries + 1):
+
+        def complete_once():
             usage.attempts += 1
             started = time.monotonic()
             try:
-                response = litellm.completion(
+                return litellm.completion(
                     model=self.model,
                     messages=messages,
                     api_base=self.api_base,
@@ -226,28 +224,30 @@ class LLMEngine:
                     max_retries=0,
                     num_retries=0,
                 )
-            except Exception as exc:
+            finally:
                 usage.latency_ms += round(1000 * (time.monotonic() - started))
-                reason = describe_error(exc)
-                if not is_retryable(exc) or attempt == self.max_retries:
-                    raise ScoringError(
-                        f"{reason} (after {attempt + 1} attempt{'s' if attempt else ''})", usage
-                    ) from exc
-                wait = self.wait_before_retry(attempt, exc)
-                usage.retries.append({"attempt": attempt + 1, "error": reason, "wait": wait})
-                logger.info("Scoring call failed (%s); retrying in %.1fs", reason, wait)
-                time.sleep(wait)
-                continue
-            usage.latency_ms += round(1000 * (time.monotonic() - started))
-            tokens = getattr(response, "usage", None)
-            prompt_tokens = getattr(tokens, "prompt_tokens", 0) or 0
-            completion_tokens = getattr(tokens, "completion_tokens", 0) or 0
-            usage.prompt_tokens += prompt_tokens
-            usage.completion_tokens += completion_tokens
-            usage.cost_usd += self._response_cost(prompt_tokens, completion_tokens, usage)
-            choices = getattr(response, "choices", None) or []
-            return (choices[0].message.content or "") if choices else ""
-        raise AssertionError("unreachable")  # the loop returns or raises
+
+        def note_retry(attempt: int, reason: str, wait: float) -> None:
+            usage.retries.append({"attempt": attempt + 1, "error": reason, "wait": wait})
+
+        try:
+            response = call_with_retries(
+                complete_once,
+                max_retries=self.max_retries,
+                wait_before_retry=self.wait_before_retry,
+                what="Scoring call",
+                on_retry=note_retry,
+            )
+        except GaveUp as gave_up:
+            raise ScoringError(str(gave_up), usage) from gave_up.error
+        tokens = getattr(response, "usage", None)
+        prompt_tokens = getattr(tokens, "prompt_tokens", 0) or 0
+        completion_tokens = getattr(tokens, "completion_tokens", 0) or 0
+        usage.prompt_tokens += prompt_tokens
+        usage.completion_tokens += completion_tokens
+        usage.cost_usd += self._response_cost(prompt_tokens, completion_tokens, usage)
+        choices = getattr(response, "choices", None) or []
+        return (choices[0].message.content or "") if choices else ""
 
     def wait_before_retry(self, attempt: int, exc: Exception) -> float:
         """Retry-After when the server says, else exponential backoff with jitter; capped."""

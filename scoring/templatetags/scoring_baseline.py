@@ -11,7 +11,7 @@ register = template.Library()
 @register.simple_tag
 def baseline_formulas() -> list[dict]:
     """Each dimension's formula as base, terms (feature, weight, cap) and feature meanings."""
-    names = dict(RubricDimension.objects.filter(rubric__is_active=True).values_list("key", "name"))
+    names = dict(RubricDimension.objects.active().values_list("key", "name"))
     return [
         {
             "key": formula.dimension,

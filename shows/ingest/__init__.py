@@ -262,7 +262,8 @@ def claim_due_shows(limit: int) -> list[int]:
     with transaction.atomic():
         # SKIP LOCKED lets several dispatchers run at once without claiming the same shows.
         ids = list(
-            Show.objects.filter(active=True, canonical__isnull=True, next_poll_at__lte=now)
+            Show.objects.active()
+            .filter(next_poll_at__lte=now)
             .order_by("next_poll_at")
             .select_for_update(skip_locked=True)
             .values_list("pk", flat=True)[:limit]

@@ -12,21 +12,17 @@ and offline mode, as scoring does: importing it otherwise fetches prices over th
 """
 
 import itertools
-import logging
 import re
-import time
 from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
 from django.conf import settings
 
-from core.llm import describe_error, is_retryable, is_timeout, load_litellm, retry_wait
+from core.llm import GaveUp, call_with_retries, is_timeout, load_litellm, retry_wait
 from episodes.asr import audio
 from episodes.asr.engines.base import Progress, Segment, Transcription, Word
 from episodes.asr.errors import NoSpeech, ProviderError, ProviderTimeout, TooLarge
-
-logger = logging.getLogger(__name__)
 
 ENGINE = "api"
 # 32 kb/s mono MP3: 4 kB a second, 25 MB is 100 minutes; transcription does not suffer.
@@ -156,9 +152,10 @@ class ApiEngine:
         )
         if len(upload) > self.max_chunk_bytes:
             raise PieceTooLarge
-        for attempt in range(self.max_retries + 1):
+
+        def transcribe():
             try:
-                response = litellm.transcription(
+                return litellm.transcription(
                     model=self.model,
                     file=("audio.mp3", upload, "audio/mpeg"),
                     api_base=self.api_base,
@@ -171,20 +168,23 @@ class ApiEngine:
                     max_retries=0,
                     num_retries=0,
                 )
-                return response, first, last - first
             except Exception as exc:
                 if getattr(exc, "status_code", None) == 413:
                     raise PieceTooLarge from exc
-                reason = describe_error(exc)
-                if not is_retryable(exc) or attempt == self.max_retries:
-                    error = ProviderTimeout if is_timeout(exc) else ProviderError
-                    raise error(
-                        f"{reason} (after {attempt + 1} attempt{'s' if attempt else ''})"
-                    ) from exc
-                wait = self.wait_before_retry(attempt, exc)
-                logger.info("Transcription call failed (%s); retrying in %.1fs", reason, wait)
-                time.sleep(wait)
-        raise AssertionError("unreachable")  # the loop returns or raises
+                raise
+
+        try:
+            response = call_with_retries(
+                transcribe,
+                max_retries=self.max_retries,
+                wait_before_retry=self.wait_before_retry,
+                what="Transcription call",
+                raise_as_is=(PieceTooLarge,),
+            )
+        except GaveUp as gave_up:
+            error = ProviderTimeout if is_timeout(gave_up.error) else ProviderError
+            raise error(str(gave_up)) from gave_up.error
+        return response, first, last - first
 
     def wait_before_retry(self, attempt: int, exc: Exception) -> float:
         """Retry-After when the server says, else exponential backoff with jitter; capped."""
