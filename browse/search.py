@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from core.pagination import Pager
 from core.search import (
     CANDIDATES,
@@ -122,11 +123,8 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
             Episode.objects.listed()
             .search(query, tier=TOP_TIER)
             .select_related("show")
-            .only(
-                "title", "slug", "published_at", "duration_seconds", "score", "show__title",
-                "show__slug",
-            )[offset : offset + per_page + 1]
-        )  # fmt: skip
+            .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + per_page + 1]
+        )
         transcripts = list(
             search_queryset(
                 Transcript.objects.listed(),

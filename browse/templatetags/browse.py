@@ -10,6 +10,13 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
+from browse.rows import (
+    EPISODE_ROW,
+    EPISODE_ROW_SHOW,
+    RANKING_ROW,
+    RANKING_ROW_ANNOTATIONS,
+    row_values,
+)
 from scoring.effective import band
 
 register = template.Library()
@@ -37,21 +44,6 @@ def ranking_settings():
 # burst only the rows whose figures changed are rendered again. An hour bounds the memory a
 # crawler walking every show page can take (about 0.5 kB per row).
 FRAGMENT_SECONDS = 3600
-# What a ranking row shows (shows/_ranking_row.html).
-RANKING_ROW_VALUES = (
-    "pk",
-    "position",
-    "title",
-    "slug",
-    "author",
-    "artwork_url",
-    "score",
-    "scored_episode_count",
-    "score_trend",
-)
-# What an episode row shows (shows/_episode_row.html); the show's values are read from
-# episode.show when the row names it.
-EPISODE_ROW_VALUES = ("pk", "title", "slug", "published_at", "duration_seconds", "score")
 
 
 def _digest(value) -> str:
@@ -74,18 +66,14 @@ def fragment_salt(row_template, *extra) -> str:
 
 def ranking_row_key(show, salt: str) -> str:
     """The cache key of one rendered ranking row: a digest of everything the row shows."""
-    return "podindex:ranking-row:" + _digest(
-        ([getattr(show, name, None) for name in RANKING_ROW_VALUES], salt)
-    )
+    values = row_values(show, ("pk", *RANKING_ROW_ANNOTATIONS, *RANKING_ROW))
+    return "podindex:ranking-row:" + _digest((values, salt))
 
 
 def episode_row_key(episode, with_show, salt: str) -> str:
     """The cache key of one rendered episode row: a digest of everything the row shows."""
-    show = episode.show
-    values = [getattr(episode, name, None) for name in EPISODE_ROW_VALUES]
-    return "podindex:episode-row:" + _digest(
-        (values, show.slug, show.title if with_show else None, bool(with_show), salt)
-    )
+    values = row_values(episode, ("pk", *EPISODE_ROW, *EPISODE_ROW_SHOW))
+    return "podindex:episode-row:" + _digest((values, bool(with_show), salt))
 
 
 def render_cached(template_name: str, items: list, key, context) -> str:

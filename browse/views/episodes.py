@@ -1,11 +1,12 @@
 """Episode scorecard pages and topic pages."""
 
 from django.db.models import F
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from browse.scorecard_page import scorecard_page_context, scorecard_page_episodes
-from browse.views.shows import EPISODE_ROW_FIELDS
+from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
 from episodes.models import Episode, Topic
@@ -18,7 +19,9 @@ TOPIC_EPISODES_PER_PAGE = 20
 def episode_detail(request, show_slug, slug):
     """The scorecard page of one episode (mirrors reference/seed-episode-page.txt)."""
     episode = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
-    return render(request, "episodes/episode_detail.html", scorecard_page_context(request, episode))
+    return render_page(
+        request, "episodes/episode_detail.html", scorecard_page_context(request, episode)
+    )
 
 
 @public_page
@@ -33,11 +36,11 @@ def topic_detail(request, slug):
     rows = (
         Episode.objects.listed()
         .select_related("show")
-        .only(*EPISODE_ROW_FIELDS)
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
         .in_bulk(page.object_list)
     )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
-    return render(request, "episodes/topic_detail.html", {"topic": topic, "page_obj": page})
+    return render_page(request, "episodes/topic_detail.html", {"topic": topic, "page_obj": page})
 
 
 def _topic_order(topic) -> list[int]:

@@ -9,6 +9,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
+from browse.rows import EPISODE_ROW, RANKING_ROW
 from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
@@ -24,42 +25,7 @@ SORTS = {
     "recent": "Most recent episode",
     "episodes": "Most episodes",
 }
-# What an episode row shows, when listed with its show (home, topic and search pages).
-EPISODE_ROW_FIELDS = (
-    "title",
-    "slug",
-    "published_at",
-    "duration_seconds",
-    "score",
-    "scored_at",
-    "show__title",
-    "show__slug",
-)
-# The same, on the show's own page (the show is already at hand).
-SHOW_EPISODE_ROW_FIELDS = (
-    "show_id",
-    "title",
-    "slug",
-    "published_at",
-    "duration_seconds",
-    "score",
-    "scored_at",
-)
 EPISODE_SORTS = {"date": "Newest", "score": "Best score"}
-# What a ranking row shows; the description and search vector stay in the database.
-ROW_FIELDS = (
-    "title",
-    "slug",
-    "author",
-    "artwork_url",
-    "language",
-    "score",
-    "rank",
-    "scored_episode_count",
-    "episode_count",
-    "latest_episode_at",
-    "score_trend",
-)
 
 
 @public_page
@@ -83,7 +49,7 @@ def _ranking(request, category, filter_category):
     sort = request.GET.get("sort", "")
     if sort not in SORTS:
         sort = "score"
-    shows = Show.objects.active().only(*ROW_FIELDS)
+    shows = Show.objects.active().only(*RANKING_ROW)
     if category:
         # The join that filters also supplies the rank within the category.
         shows = shows.filter(showcategory__category=category).annotate(
@@ -166,8 +132,8 @@ def show_detail(request, slug):
     sort = request.GET.get("sort", "")
     if sort not in EPISODE_SORTS:
         sort = "date"
-    # What an episode row shows (shows/_episode_row.html), and no more.
-    episodes = show.episodes.listed().only(*SHOW_EPISODE_ROW_FIELDS)
+    # What an episode row shows, and no more: its show is the one at hand.
+    episodes = show.episodes.listed().only("show_id", *EPISODE_ROW)
     if sort == "score":
         episodes = episodes.order_by(
             F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"

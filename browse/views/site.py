@@ -5,16 +5,14 @@ from datetime import timedelta
 from django.conf import settings
 from django.db.models import Count, F
 from django.http import Http404, HttpResponse
-from django.shortcuts import render
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW
 from browse.search import search as run_search
 from browse.views import shows as shows_views
-from browse.views.shows import EPISODE_ROW_FIELDS, ROW_FIELDS
 from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
@@ -39,7 +37,7 @@ def home(request):
     top_shows = list(
         Show.objects.ranked()
         .annotate(position=F("rank"))
-        .only(*ROW_FIELDS)
+        .only(*RANKING_ROW)
         .order_by("rank", "title")[:HOME_SHOWS]
     )
     # Shared aggregates, kept until the content changes (core.page_cache.cached_by_version).
@@ -48,7 +46,7 @@ def home(request):
     categories = shows_views.categories()
     for category in categories:
         category.ranked_count = ranked_per_category.get(category.pk, 0)
-    return TemplateResponse(
+    return render_page(
         request,
         "home.html",
         {
@@ -66,7 +64,7 @@ def _best_recent() -> list:
     best = list(
         recent.filter(scored_at__gte=timezone.now() - RECENT_WINDOW)
         .select_related("show")
-        .only(*EPISODE_ROW_FIELDS)
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
         .order_by("-score", "-scored_at", "-pk")[:HOME_EPISODES]
     )
     if best:
@@ -74,7 +72,7 @@ def _best_recent() -> list:
     # A quiet month: the latest scorecards, whatever their score.
     return list(
         recent.select_related("show")
-        .only(*EPISODE_ROW_FIELDS)
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
         .order_by("-scored_at", "-pk")[:HOME_EPISODES]
     )
 
@@ -122,7 +120,7 @@ def search(request):
 def methodology(request):
     """Publish the active rubric and explain how it is applied."""
     rubric = Rubric.objects.active().prefetch_related("dimensions").first()
-    return render(
+    return render_page(
         request,
         "methodology.html",
         {

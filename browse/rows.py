@@ -1,0 +1,32 @@
+"""What a listed row shows, written once: the views load it, the row cache keys on it.
+
+Ranking and episode rows (shows/_ranking_row.html, shows/_episode_row.html) are rendered once
+and cached under a digest of the values they show (browse.templatetags.browse). The views'
+`.only()` and that digest both read the tuples here, so a field a row template starts to show
+is added here and is then loaded and keyed alike; tests/browse/test_rows.py renders each row
+from rows loaded with these fields and fails if the template reads anything else.
+"""
+
+from operator import attrgetter
+
+# A show in a ranking: its own columns, and its place in the list the view annotates
+# (the overall rank or the rank within a category).
+RANKING_ROW = (
+    "title",
+    "slug",
+    "author",
+    "artwork_url",
+    "score",
+    "scored_episode_count",
+    "score_trend",
+)
+RANKING_ROW_ANNOTATIONS = ("position",)
+# An episode in a list; the show's columns are read through episode.show (a select_related
+# where the row names its show, the page's own show on a show page).
+EPISODE_ROW = ("title", "slug", "published_at", "duration_seconds", "score")
+EPISODE_ROW_SHOW = ("show__title", "show__slug")
+
+
+def row_values(obj, fields) -> list:
+    """The values of `fields` on `obj`, following `a__b` through related objects."""
+    return [attrgetter(name.replace("__", "."))(obj) for name in fields]

@@ -1,0 +1,105 @@
+"""A row's shown fields are written once (browse/rows.py): loaded with only those fields the
+row templates need no other, and the row cache's key changes with each of them, so a cached
+row cannot go stale on a value it shows."""
+
+import pytest
+from django.db import connection
+from django.db.models import F
+from django.template import Context, Template
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+
+from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW, RANKING_ROW_ANNOTATIONS
+from browse.templatetags.browse import episode_row_key, ranking_row_key
+from episodes.models import Episode
+from scoring.ranking import recompute_all
+from shows.models import Show
+from tests.factories.browse import show_with_scores
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def show(settings):
+    """A ranked show with artwork and three scored episodes."""
+    settings.PODINDEX_RANKING_PRIOR_WEIGHT = 0
+    show = show_with_scores(80, 70, 60, title="Alpha", artwork_url="https://cdn.example/a.png")
+    recompute_all()
+    return show
+
+
+def ranking_row(show):
+    """The show as the ranking pages load it."""
+    return Show.objects.annotate(position=F("rank")).only(*RANKING_ROW).get(pk=show.pk)
+
+
+def listed_episode(show):
+    """An episode as the pages that name its show load it."""
+    return (
+        Episode.objects.filter(show=show)
+        .select_related("show")
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
+        .first()
+    )
+
+
+def rendered_without_queries(template_name, context) -> str:
+    with CaptureQueriesContext(connection) as queries:
+        html = render_to_string(template_name, context)
+    # A field the template reads but the row does not declare is loaded on first use: a query.
+    assert [q["sql"] for q in queries.captured_queries] == []
+    return html
+
+
+def test_it_renders_a_ranking_row_from_the_declared_fields_alone(show):
+    row = ranking_row(show)
+
+    html = rendered_without_queries("shows/_ranking_row.html", {"show": row, "min_episodes": 3})
+
+    assert "Alpha" in html and "https://cdn.example/a.png" in html and show.author in html
+
+
+@pytest.mark.parametrize("with_show", [True, False])
+def test_it_renders_an_episode_row_from_the_declared_fields_alone(show, with_show):
+    if with_show:
+        episode = listed_episode(show)
+    else:  # the show page: the page's own show is at hand
+        episode = show.episodes.only("show_id", *EPISODE_ROW).first()
+        episode.show = show
+
+    html = rendered_without_queries(
+        "shows/_episode_row.html", {"episode": episode, "with_show": with_show}
+    )
+
+    assert episode.title in html and f">{episode.score}<" in html
+    assert ("Alpha ·" in html) is with_show
+
+
+def test_it_would_notice_a_template_reading_an_undeclared_field(show):
+    row = ranking_row(show)
+
+    with CaptureQueriesContext(connection) as queries:
+        Template("{{ show.description }}").render(Context({"show": row}))
+
+    assert len(queries.captured_queries) == 1
+
+
+@pytest.mark.parametrize("name", ("pk", *RANKING_ROW_ANNOTATIONS, *RANKING_ROW))
+def test_a_ranking_row_key_changes_with_every_value_the_row_shows(show, name):
+    row = ranking_row(show)
+    before = ranking_row_key(row, "salt")
+
+    setattr(row, name, "changed")
+
+    assert ranking_row_key(row, "salt") != before
+
+
+@pytest.mark.parametrize("name", ("pk", *EPISODE_ROW, *EPISODE_ROW_SHOW))
+def test_an_episode_row_key_changes_with_every_value_the_row_shows(show, name):
+    episode = listed_episode(show)
+    before = episode_row_key(episode, True, "salt")
+
+    owner, _, attribute = name.rpartition("__")
+    setattr(getattr(episode, owner) if owner else episode, attribute, "changed")
+
+    assert episode_row_key(episode, True, "salt") != before
