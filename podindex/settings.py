@@ -216,6 +216,13 @@ LOGGING = {
 # Public pages are cached whole until content changes (core/page_cache.py); 0 turns it off.
 PODINDEX_PAGE_CACHE_SECONDS = env_int("PODINDEX_PAGE_CACHE_SECONDS", 300)
 
+# Failed sign-ins (core/logins.py): past a limit within the window, sign-ins are refused until
+# the window ends. Per address and account, per address (any account), per account (any address).
+PODINDEX_LOGIN_WINDOW_SECONDS = env_int("PODINDEX_LOGIN_WINDOW_SECONDS", 300)
+PODINDEX_LOGIN_FAILURES_PER_PAIR = env_int("PODINDEX_LOGIN_FAILURES_PER_PAIR", 5)
+PODINDEX_LOGIN_FAILURES_PER_ADDRESS = env_int("PODINDEX_LOGIN_FAILURES_PER_ADDRESS", 20)
+PODINDEX_LOGIN_FAILURES_PER_ACCOUNT = env_int("PODINDEX_LOGIN_FAILURES_PER_ACCOUNT", 50)
+
 # --- Celery ------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (refused by check --deploy).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
