@@ -3,6 +3,7 @@
 from desk.models import Activity
 from episodes.models import Episode
 from scoring.models import EditorialOverride, editor_label
+from shows.admin import PARKED_AFTER
 from shows.models import Show
 
 Action = Activity.Action
@@ -38,6 +39,21 @@ def record_episodes(action: str, editor, episode_ids, detail: str = "") -> list[
             detail=detail,
         )
         for episode in episodes.order_by("pk")
+    )
+
+
+def record_edit(action: str, editor, episode, detail: str, *, before="", after="") -> Activity:
+    """Log one change of an episode or its transcript, with what it was before and after."""
+    return Activity.objects.create(
+        action=action,
+        editor=editor,
+        editor_name=editor_label(editor),
+        episode_id=episode.pk,
+        show_id=episode.show_id,
+        subject=episode.title[:1000],
+        detail=detail,
+        before=before,
+        after=after,
     )
 
 
@@ -86,6 +102,9 @@ def episode_ids_of(queryset) -> list[int]:
 
 def targets_of(action: str, queryset) -> list[int]:
     """Before an admin action runs: the ids it may change (shows or episodes)."""
+    if action == Action.POLL:
+        # Demo shows are never polled (shows.admin.ShowAdmin.poll_now): nothing to log.
+        return list(queryset.exclude(next_poll_at__gte=PARKED_AFTER).values_list("pk", flat=True))
     if action in SHOW_ACTIONS:
         return list(queryset.values_list("pk", flat=True))
     ids = episode_ids_of(queryset)
@@ -98,15 +117,15 @@ def targets_of(action: str, queryset) -> list[int]:
     return ids
 
 
-def record_admin_action(action: str, editor, ids) -> None:
-    """After an admin action ran: log what it changed."""
+def record_admin_action(action: str, editor, ids, detail: str = "") -> None:
+    """After an admin action ran: log what it changed (and why, when the editor said)."""
     if action in SHOW_ACTIONS:
-        record_shows(action, editor, ids)
+        record_shows(action, editor, ids, detail)
         return
     if action in (Action.HIDE, Action.UNHIDE):
         hidden = action == Action.HIDE
         ids = Episode.objects.filter(pk__in=ids, hidden=hidden).values_list("pk", flat=True)
-    record_episodes(action, editor, ids)
+    record_episodes(action, editor, ids, detail)
 
 
 def record_hold_decision(action: str, editor, scorecard) -> list[Activity]:

@@ -1,32 +1,39 @@
 """The editors' desk in the admin: the review screen, the activity log and the dashboard.
 
-The desk is the top of the admin: it takes over the episode, scorecard, run, override and show
-admins of the layers below (subclassing them), adds the review screen and its links, and logs
-what their actions change (hide, unhide, re-score, poll now, merges, deletions) in one
-activity log. Score corrections reach that log from the override log (desk.receivers).
+The desk is the top of the admin: it registers the episode, transcript, scorecard, run,
+override and show admins of the layers below (each model once, extending their classes), adds
+the review screen and its links, and logs what editors change (hide with a reason, unhide,
+re-score, poll now, merges, deletions, field and speaker edits, corrections of the words) in
+one activity log. Score corrections reach that log from the override log (desk.receivers).
 """
 
 import dataclasses
 import functools
+import json
 import logging
 
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import RelatedOnlyFieldListFilter
+from django.contrib.admin import RelatedOnlyFieldListFilter, helpers
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
+from django.db.models import QuerySet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
+from django_htmx.http import HttpResponseClientRedirect
 
-from desk import activity
+from desk import activity, transcript_edits
 from desk.dashboard import dashboard_data
-from desk.forms import OverrideForm
+from desk.forms import CorrectSegmentForm, MergeSpeakersForm, OverrideForm, RenameSpeakerForm
 from desk.models import Activity, Dashboard
-from desk.review import TOTAL_KEY, review_data, review_episodes
-from episodes.models import Episode, listed_q
+from desk.review import TOTAL_KEY, review_data, review_episodes, speaker_rows
+from desk.transcript_edits import EditRefused, speaker_labels
+from episodes.admin import EpisodeForm, TranscriptAdmin
+from episodes.models import Episode, Transcript, listed_q
 from scoring import outliers
 from scoring.admin import (
     EditorialOverrideAdmin,
@@ -48,6 +55,8 @@ from shows.models import Show
 
 logger = logging.getLogger(__name__)
 BUSY = "The database was busy and nothing was saved: try again."
+MAX_REASON_CHARS = 2000
+HIDE_NEEDS_REASON = "Say why it is hidden: the reason goes in the activity log."
 
 
 def review_url(episode_id: int) -> str:
@@ -58,8 +67,21 @@ def review_link(episode_id: int, label: str = "Review"):
     return format_html('<a class="review-link" href="{}">{}</a>', review_url(episode_id), label)
 
 
+class ReasonActionForm(helpers.ActionForm):
+    """The action bar, with the reason a hide must give (it goes in the activity log)."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON_CHARS,
+        label="Reason (to hide)",
+        widget=forms.TextInput(attrs={"size": 30}),
+    )
+
+
 class LoggedActions:
     """Logs what the admin actions named in activity.LOGGED_ADMIN_ACTIONS change."""
+
+    action_form = ReasonActionForm
 
     def get_actions(self, request, action_location=ActionLocation.CHANGE_LIST):
         actions = super().get_actions(request, action_location=action_location)
@@ -74,23 +96,62 @@ def _logged(func, name):
 
     @functools.wraps(func)
     def run(modeladmin, request, queryset):
+        reason = " ".join(request.POST.get("reason", "").split())[:MAX_REASON_CHARS]
+        if action == Activity.Action.HIDE and not reason:
+            modeladmin.message_user(request, f"Nothing hidden. {HIDE_NEEDS_REASON}", messages.ERROR)
+            return None
         targets = activity.targets_of(action, queryset)
         response = func(modeladmin, request, queryset)
-        activity.record_admin_action(action, request.user, targets)
+        activity.record_admin_action(action, request.user, targets, reason)
         return response
 
     return run
 
 
-def reregister(model, admin_class) -> None:
-    admin.site.unregister(model)
-    admin.site.register(model, admin_class)
+def field_changes(form, exclude=()) -> tuple[str, str, str] | None:
+    """What a saved admin form changed, for the log: (which fields, before, after)."""
+    names = [name for name in form.changed_data if name not in exclude]
+    if not names:
+        return None
+    labels = [str(form.fields[name].label or name) for name in names]
+    before = "\n".join(f"{name}: {_shown(form.initial.get(name))}" for name in names)
+    after = "\n".join(f"{name}: {_shown(form.cleaned_data.get(name))}" for name in names)
+    return "Changed " + ", ".join(labels) + ".", before, after
+
+
+def _shown(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple, QuerySet)):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+class DeskEpisodeForm(EpisodeForm):
+    """The episode form, with the reason a hide must give."""
+
+    hide_reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON_CHARS,
+        label="Why hide it",
+        help_text="Required to hide the episode; it goes in the activity log.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        hiding = "hidden" in self.changed_data and data.get("hidden")
+        if hiding and not (data.get("hide_reason") or "").strip():
+            self.add_error("hide_reason", HIDE_NEEDS_REASON)
+        return data
 
 
 class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
     """Episodes, with the review screen: the whole job of judging and correcting a score."""
 
     list_display = [*ScoredEpisodeAdmin.list_display, "review"]
+    form = DeskEpisodeForm
 
     def get_urls(self):
         review = path(
@@ -105,7 +166,33 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
         if obj is None:
             return fieldsets
         (name, options), *rest = fieldsets
+        rest = [
+            (title, {**opts, "fields": _after(opts["fields"], "hidden", "hide_reason")})
+            for title, opts in rest
+        ]
         return [(name, {**options, "fields": [*options["fields"], "review"]}), *rest]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            return
+        if "hidden" in form.changed_data:
+            action = Activity.Action.HIDE if obj.hidden else Activity.Action.UNHIDE
+            reason = " ".join((form.cleaned_data.get("hide_reason") or "").split())
+            activity.record_episodes(action, request.user, [obj.pk], reason)
+        changes = field_changes(form, exclude=("hidden", "hide_reason"))
+        if changes:
+            detail, before, after = changes
+            activity.record_edit(
+                Activity.Action.EDIT_EPISODE, request.user, obj, detail, before=before, after=after
+            )
+
+    def save_formset(self, request, form, formset, change):
+        super().save_formset(request, form, formset, change)
+        for inline in formset.initial_forms:
+            changes = field_changes(inline) if inline.instance.pk else None
+            if changes and isinstance(inline.instance, Transcript):
+                log_transcript_edit(request.user, inline.instance, changes, inline.changed_data)
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "review"]
@@ -124,30 +211,47 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             raise PermissionDenied
         can_correct = request.user.has_perm("scoring.add_editorialoverride")
         can_change = self.has_change_permission(request, episode)
+        can_edit_transcript = request.user.has_perm("episodes.change_transcript")
         bound = {}
+        edits = {"editing": _int(request.GET.get("edit"))}
+        partial = ""
         status = 200
         if request.method == "POST":
             op = request.POST.get("op", "")
             if op in ("hide", "unhide", "rescore"):
                 if not can_change:
                     raise PermissionDenied
-                return self._episode_action(request, episode, op)
-            if op in (RELEASE_HOLD, REJECT_HOLD):
+                response = self._episode_action(request, episode, op)
+                if not isinstance(response, str):
+                    return response
+                edits["hide_error"] = response
+            elif op in TRANSCRIPT_OPS:
+                if not can_edit_transcript:
+                    raise PermissionDenied
+                response = self._edit_transcript(request, episode, op)
+                if not isinstance(response, dict):
+                    return response
+                edits.update(response)
+                partial = "segment" if op == CORRECT_TEXT else "speakers"
+            elif op in (RELEASE_HOLD, REJECT_HOLD):
                 # Publishing a score (or keeping it off the site) is a judgement of the score:
                 # the same permission as correcting one.
                 if not can_correct:
                     raise PermissionDenied
                 return self._decide_hold(request, episode, op)
-            if op not in (OverrideForm.SAVE, OverrideForm.REVERT):
+            elif op not in (OverrideForm.SAVE, OverrideForm.REVERT):
                 messages.error(request, "Nothing was saved: the form was not understood.")
                 return redirect(review_url(episode.pk))
-            if not can_correct:
-                raise PermissionDenied
-            response = self._save_override(request, episode, op)
-            if not isinstance(response, OverrideForm):
-                return response
-            bound[request.POST.get("target")] = response
-            status = 409 if getattr(response, "conflict", None) else 200
+            else:
+                if not can_correct:
+                    raise PermissionDenied
+                response = self._save_override(request, episode, op)
+                if not isinstance(response, OverrideForm):
+                    return response
+                bound[request.POST.get("target")] = response
+                status = 409 if getattr(response, "conflict", None) else 200
+        elif edits["editing"] and _htmx_target(request) == f"seg-{edits['editing']}":
+            partial = "segment"
         data = review_data(episode)
         for target in data["targets"]:
             target.form = bound.get(target.key) or OverrideForm(
@@ -161,6 +265,7 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
         context = {
             **self.admin_site.each_context(request),
             **data,
+            **self._edit_forms(data, edits),
             "opts": self.opts,
             "title": f"Review: {episode.title}",
             "subtitle": None,
@@ -170,6 +275,8 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             "show": episode.show,
             "can_correct": can_correct,
             "can_change": can_change,
+            "can_edit_transcript": can_edit_transcript and data["transcript"] is not None,
+            "review_path": review_url(episode.pk),
             "public_url": (
                 episode.get_absolute_url()
                 if Episode.objects.filter(listed_q(), pk=episode.pk).exists()
@@ -178,7 +285,134 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             "links": self._links(episode, data),
         }
         request.current_app = self.admin_site.name
-        return TemplateResponse(request, "admin/desk/review.html", context, status=status)
+        template = "admin/desk/review.html"
+        if partial == "segment" and context["edited_segment"] is None:
+            partial = ""  # no such segment: the whole page, with the error above the transcript
+        if partial and _htmx_target(request):
+            # An htmx swap of the part that was edited: the speakers, or one segment.
+            template += f"#{partial}"
+            if partial == "segment":
+                context["segment"] = context["edited_segment"]
+        return TemplateResponse(request, template, context, status=status)
+
+    def _edit_forms(self, data, edits) -> dict:
+        """The transcript's correction forms: bound (with their errors) where one failed."""
+        editing = edits.get("editing") or 0
+        segments = data["segments"]
+        edited = segments[editing - 1] if 0 < editing <= len(segments) else None
+        version = data["transcript_version"]
+        rename = edits.get("rename")
+        placed = False
+        for row in data["speakers"]:
+            if rename is not None and rename.prefix == f"speaker-{row['number']}":
+                row["form"], placed = rename, True
+            else:
+                row["form"] = RenameSpeakerForm(
+                    prefix=f"speaker-{row['number']}",
+                    initial={"version": version, "label": row["label"]},
+                )
+        segment_form = edits.get("segment_form")
+        if edited is not None:
+            edited["editing"] = True
+            edited["form"] = segment_form or CorrectSegmentForm(
+                prefix="segment",
+                initial={"version": version, "number": editing, "text": edited["text"]},
+            )
+        # A form that has no place on the screen (its row or segment is not there) says why
+        # above the transcript.
+        unplaced = (rename if rename is not None and not placed else None) or (
+            segment_form if segment_form is not None and edited is None else None
+        )
+        return {
+            "merge_form": edits.get("merge_form")
+            or MergeSpeakersForm(
+                prefix="merge",
+                labels=_speaker_choices(data["speakers"]),
+                initial={"version": version},
+            ),
+            "edited_segment": edited,
+            "hide_error": edits.get("hide_error", ""),
+            "transcript_error": " ".join(
+                message for errors in unplaced.errors.values() for message in errors
+            )
+            if unplaced is not None
+            else "",
+        }
+
+    def _edit_transcript(self, request, episode, op):
+        """Make one correction of the transcript; the bound forms when it was not made."""
+        transcript = getattr(episode, "transcript", None)
+        if transcript is None:
+            messages.error(request, "Nothing was saved: this episode has no transcript.")
+            return redirect(review_url(episode.pk))
+        if op == RENAME_SPEAKER:
+            # Each speaker's row has its own form, named by the row's number.
+            rows = range(len(speaker_labels(transcript)) + 1)
+            number = next((n for n in rows if f"speaker-{n}-label" in request.POST), 0)
+            form = RenameSpeakerForm(request.POST, prefix=f"speaker-{number}")
+            key, place = "rename", "#speakers"
+        elif op == MERGE_SPEAKERS:
+            form = MergeSpeakersForm(
+                request.POST, prefix="merge", labels=_speaker_choices(speaker_rows(transcript))
+            )
+            key, place = "merge_form", "#speakers"
+        else:
+            form = CorrectSegmentForm(request.POST, prefix="segment")
+            key, place = "segment_form", ""
+        if not form.is_valid():
+            return self._refused(form, key, request)
+        data = form.cleaned_data
+        try:
+            if op == RENAME_SPEAKER:
+                if data["label"] not in speaker_labels(transcript):
+                    raise EditRefused("That speaker is not in this transcript: reload the page.")
+                done = transcript_edits.rename_speaker(
+                    episode,
+                    request.user,
+                    version=data["version"],
+                    label=data["label"],
+                    name=data["name"],
+                )
+            elif op == MERGE_SPEAKERS:
+                done = transcript_edits.merge_speakers(
+                    episode,
+                    request.user,
+                    version=data["version"],
+                    label=data["label"],
+                    into=data["into"],
+                )
+            else:
+                done = transcript_edits.correct_segment(
+                    episode,
+                    request.user,
+                    version=data["version"],
+                    number=data["number"],
+                    text=data["text"],
+                )
+                place = f"#seg-{data['number']}"
+        except EditRefused as exc:
+            form.add_error(None, str(exc))
+            return self._refused(form, key, request)
+        except OperationalError:
+            logger.exception("Correcting the transcript of episode %s failed", episode.pk)
+            form.add_error(None, BUSY)
+            return self._refused(form, key, request)
+        messages.success(
+            request,
+            f"{done.get_action_display()}: {done.detail} The conversation analysis is updated; "
+            "the episode is being re-scored.",
+        )
+        url = review_url(episode.pk) + place
+        if _htmx_target(request):
+            # The score, the analysis and the quotes may all have changed: load the page.
+            return HttpResponseClientRedirect(url)
+        return redirect(url)
+
+    def _refused(self, form, key, request) -> dict:
+        edits = {key: form}
+        if key == "segment_form":
+            edits["editing"] = _int(form.data.get("segment-number"))
+        return edits
 
     def _links(self, episode, data) -> dict:
         by_episode = urlencode({"episode__id__exact": episode.pk})
@@ -191,6 +425,10 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             + "?"
             + urlencode({"episode": episode.pk}),
         }
+        if data["transcript"] is not None:
+            links["transcript"] = reverse(
+                "admin:episodes_transcript_change", args=[data["transcript"].pk]
+            )
         if data["scorecard"] is not None:
             links["scorecard"] = reverse(
                 "admin:scoring_scorecard_change", args=[data["scorecard"].pk]
@@ -270,10 +508,14 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
         return redirect(review_url(episode.pk))
 
     def _episode_action(self, request, episode, op):
-        """Hide, unhide or re-score the episode from its review screen (logged)."""
+        """Hide, unhide or re-score the episode from its review screen (logged); the error to
+        show when a hide gives no reason."""
         user = request.user
         if op in ("hide", "unhide"):
             hidden = op == "hide"
+            reason = " ".join(request.POST.get("reason", "").split())[:MAX_REASON_CHARS]
+            if hidden and not episode.hidden and not reason:
+                return HIDE_NEEDS_REASON
             try:
                 changed = Episode.objects.filter(pk=episode.pk).set_hidden(hidden)
             except OperationalError:
@@ -281,7 +523,7 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
                 return redirect(review_url(episode.pk))
             if changed:
                 action = Activity.Action.HIDE if hidden else Activity.Action.UNHIDE
-                activity.record_episodes(action, user, [episode.pk])
+                activity.record_episodes(action, user, [episode.pk], reason)
             messages.success(
                 request,
                 ("Hidden from the public site." if hidden else "Shown on the public site again.")
@@ -302,6 +544,39 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
 
 RELEASE_HOLD = "release_hold"
 REJECT_HOLD = "reject_hold"
+RENAME_SPEAKER, MERGE_SPEAKERS, CORRECT_TEXT = "rename_speaker", "merge_speakers", "correct_text"
+TRANSCRIPT_OPS = (RENAME_SPEAKER, MERGE_SPEAKERS, CORRECT_TEXT)
+
+
+def _htmx_target(request) -> str:
+    """The element an htmx request will swap ("" for a plain request or a history restore)."""
+    htmx = getattr(request, "htmx", None)
+    if not htmx or htmx.history_restore_request:
+        return ""
+    return htmx.target or ""
+
+
+def _speaker_choices(rows) -> list[tuple[str, str]]:
+    return [(row["label"], f"{row['name']} ({row['label']})") for row in rows]
+
+
+def _after(fields, anchor, name) -> list:
+    """`fields` with `name` placed right after `anchor` (when the anchor is there)."""
+    if anchor not in fields:
+        return list(fields)
+    at = fields.index(anchor) + 1
+    return [*fields[:at], name, *fields[at:]]
+
+
+def log_transcript_edit(editor, transcript, changes, changed: list[str]) -> None:
+    """Log an edit of a transcript's fields; new words or names are scored again."""
+    detail, before, after = changes
+    episode = Episode.objects.only("pk", "title", "show_id").get(pk=transcript.episode_id)
+    activity.record_edit(
+        Activity.Action.EDIT_TRANSCRIPT, editor, episode, detail, before=before, after=after
+    )
+    if "segments" in changed or "speaker_names" in changed:
+        transcript_edits.rescore_on_commit(episode.pk, force="speaker_names" in changed)
 
 
 def _int(value) -> int:
@@ -334,12 +609,36 @@ def release_held_scores(modeladmin, request, queryset):
     )
 
 
+@admin.action(
+    description="Reject the selected held scores (keep them off the site)", permissions=["correct"]
+)
+def reject_held_scores(modeladmin, request, queryset):
+    """Keep each selected scorecard held for review off the site, logged per episode."""
+    rejected = 0
+    held = queryset.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+    for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
+        try:
+            scorecard = outliers.reject(episode, request.user)
+        except outliers.HoldRefused:
+            continue  # decided by someone else meanwhile
+        activity.record_hold_decision(Activity.Action.REJECT_HOLD, request.user, scorecard)
+        rejected += 1
+    skipped = queryset.count() - rejected
+    modeladmin.message_user(
+        request,
+        f"Rejected {rejected} held score(s)"
+        + (f"; {skipped} selected were not held." if skipped else "."),
+        messages.SUCCESS if rejected else messages.WARNING,
+    )
+
+
 class DeskScorecardAdmin(LoggedActions, ScorecardAdmin):
     list_display = [*ScorecardAdmin.list_display, "review"]
-    actions = [*ScorecardAdmin.actions, release_held_scores]
+    actions = [*ScorecardAdmin.actions, release_held_scores, reject_held_scores]
 
     def has_correct_permission(self, request):
-        """Releasing a held score is a judgement of the score, like correcting one."""
+        """Releasing or rejecting a held score is a judgement of the score, like correcting
+        one."""
         return request.user.has_perm("scoring.add_editorialoverride")
 
     @admin.display(description="Review")
@@ -382,11 +681,23 @@ class DeskShowAdmin(LoggedActions, ShowAdmin):
         super().delete_queryset(request, queryset)
 
 
-reregister(Episode, DeskEpisodeAdmin)
-reregister(Scorecard, DeskScorecardAdmin)
-reregister(ScoringRun, DeskScoringRunAdmin)
-reregister(EditorialOverride, DeskEditorialOverrideAdmin)
-reregister(Show, DeskShowAdmin)
+class DeskTranscriptAdmin(TranscriptAdmin):
+    """Transcripts, with edits of their fields (speaker names above all) in the activity log."""
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        changes = field_changes(form) if change else None
+        if changes:
+            log_transcript_edit(request.user, obj, changes, form.changed_data)
+
+
+# Each model's one admin: the classes of the layers below, extended by the desk.
+admin.site.register(Episode, DeskEpisodeAdmin)
+admin.site.register(Transcript, DeskTranscriptAdmin)
+admin.site.register(Scorecard, DeskScorecardAdmin)
+admin.site.register(ScoringRun, DeskScoringRunAdmin)
+admin.site.register(EditorialOverride, DeskEditorialOverrideAdmin)
+admin.site.register(Show, DeskShowAdmin)
 
 
 class EpisodeFilter(admin.SimpleListFilter):

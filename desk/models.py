@@ -6,7 +6,8 @@ from django.db import models
 
 class Activity(models.Model):
     """One thing an editor did: hide, unhide, re-score, poll now, merge, delete, correct a score,
-    release or reject a score held for review.
+    release or reject a score held for review, rename or merge speakers, correct the words,
+    edit an episode's or a transcript's details (with what it was before and after).
 
     Append-only, like the override log it mirrors: rows are written by desk.activity and never
     edited. Episode and show links survive as text (`subject`) when the row they point at goes.
@@ -25,6 +26,11 @@ class Activity(models.Model):
         OVERRIDE_REVERT = "override_revert", "Reverted a score"
         RELEASE_HOLD = "release_hold", "Released a held score"
         REJECT_HOLD = "reject_hold", "Rejected a held score"
+        RENAME_SPEAKER = "rename_speaker", "Renamed a speaker"
+        MERGE_SPEAKERS = "merge_speakers", "Merged two speakers"
+        CORRECT_TEXT = "correct_text", "Corrected the words"
+        EDIT_EPISODE = "edit_episode", "Edited an episode"
+        EDIT_TRANSCRIPT = "edit_transcript", "Edited a transcript"
 
     action = models.CharField(max_length=20, choices=Action)
     editor = models.ForeignKey(
@@ -46,6 +52,8 @@ class Activity(models.Model):
     )
     subject = models.CharField(max_length=1000, blank=True, help_text="What was acted on.")
     detail = models.TextField(blank=True)
+    before = models.TextField(blank=True, help_text="What the change replaced.")
+    after = models.TextField(blank=True, help_text="What the change made.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

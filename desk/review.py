@@ -1,14 +1,17 @@
 """What the review screen shows: the scorecard as the public sees it, each score's evidence,
 log and form, and the transcript with the quoted passages marked."""
 
+from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Prefetch
 
+from desk.transcript_edits import speaker_labels, transcript_version
 from episodes.models import Episode
+from episodes.transcripts.analysis import count_words
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard, ScoringRun
-from scoring.quotes import TranscriptIndex
+from scoring.quotes import TranscriptIndex, split_quotes
 
 TOTAL_KEY = "total"
 RECENT_RUNS = 5
@@ -26,6 +29,8 @@ class ReviewTarget:
     dimension: object | None = None
     rationale: str = ""
     quotes: list[dict] = field(default_factory=list)
+    # Quotes the transcript no longer holds (corrected since): kept off the public page.
+    stale_quotes: list[dict] = field(default_factory=list)
     needs_review: bool = False
     clamped: bool = False
     current: EditorialOverride | None = None
@@ -78,19 +83,13 @@ def review_data(episode) -> dict:
     if scorecard is not None:
         rows = {row.dimension_id: row for row in scorecard.dimensions.all()}
         for row, shown in zip(scorecard.dimensions.all(), effective.dimensions, strict=True):
+            found, stale = split_quotes(index, shown.quotes)
             quotes = []
-            for number, quote in enumerate(shown.quotes, start=1):
+            for number, quote in enumerate(found, start=1):
                 anchor = f"quote-{row.dimension.key}-{number}"
-                segment = _locate(index, quote) if index else None
-                if segment is not None:
-                    marks.setdefault(segment, []).append((quote.get("text") or "", anchor))
+                marks.setdefault(quote["segment"], []).append((quote["text"], anchor))
                 quotes.append(
-                    {
-                        **quote,
-                        "anchor": anchor,
-                        "segment": segment,
-                        "speaker_name": speaker(quote.get("speaker") or ""),
-                    }
+                    {**quote, "anchor": anchor, "speaker_name": speaker(quote["speaker"])}
                 )
             targets.append(
                 ReviewTarget(
@@ -102,6 +101,7 @@ def review_data(episode) -> dict:
                     dimension=row.dimension,
                     rationale=row.rationale,
                     quotes=quotes,
+                    stale_quotes=stale,
                     needs_review=row.needs_review,
                     clamped=row.clamped,
                     current=shown.override,
@@ -131,11 +131,14 @@ def review_data(episode) -> dict:
         "targets": targets,
         "other_log": orphans,
         "transcript": transcript,
+        "transcript_version": transcript_version(transcript) if transcript else "",
+        "speakers": speaker_rows(transcript) if transcript else [],
         "segments": [
             {
                 "number": number,
                 "start": segment.get("start"),
                 "speaker": speaker(segment.get("speaker") or ""),
+                "text": segment.get("text") or "",
                 "parts": _marked(segment.get("text") or "", marks.get(number - 1, [])),
                 "quoted": number - 1 in marks,
             }
@@ -146,6 +149,24 @@ def review_data(episode) -> dict:
         ),
         "held": held_data(episode),
     }
+
+
+def speaker_rows(transcript) -> list[dict]:
+    """One row per speaker label: how it is shown, and how many words it has."""
+    words = Counter()
+    for segment in transcript.segments:
+        words[segment.get("speaker") or ""] += count_words(segment.get("text") or "")
+    names = transcript.names
+    return [
+        {
+            "number": number,
+            "label": label,
+            "name": transcript.display_name(label),
+            "named": label in names,
+            "words": words[label],
+        }
+        for number, label in enumerate(speaker_labels(transcript), start=1)
+    ]
 
 
 def held_data(episode) -> dict | None:
@@ -175,12 +196,6 @@ def held_data(episode) -> dict | None:
             for row in held.dimensions.all()
         ],
     }
-
-
-def _locate(index: TranscriptIndex, quote: dict) -> int | None:
-    """The transcript segment (0-based) a stored quote starts in."""
-    match = index.find(quote.get("text") or "")
-    return match.segment if match else None
 
 
 def _marked(text: str, quotes: list[tuple[str, str]]) -> list[dict]:

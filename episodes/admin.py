@@ -1,14 +1,38 @@
+"""The episodes' admin classes. The editors' desk registers them (desk.admin), extended with
+its review screen and activity log, so each model has one admin."""
+
+from datetime import timedelta
+
+from django import forms
 from django.contrib import admin
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
+from episodes.transcripts.names import validate_speaker_names
 
-# What identifies an episode to its feed and to listeners' links: set by ingestion, editable
-# only by administrators (an editor's slip would orphan links or duplicate the episode).
-EPISODE_IDENTITY_FIELDS = ["show", "guid", "slug", "audio_url"]
+# What identifies an episode to its feed and to listeners' links, and when it came out (the
+# home page and the feeds order by it): set by ingestion, editable only by administrators (an
+# editor's slip would orphan links, duplicate the episode or pin it to the top for years).
+EPISODE_IDENTITY_FIELDS = ["show", "guid", "slug", "audio_url", "published_at"]
+# A publish date may run ahead of our clock by a time zone or a scheduled release, not more.
+FUTURE_PUBLISH_TOLERANCE = timedelta(days=1)
 # The stored words and where they came from: re-fetched, never typed in by hand.
 TRANSCRIPT_RAW_FIELDS = ["segments", "source_url", "content_hash"]
+# What made a transcript and what it cost: a record of what happened, not an opinion.
+TRANSCRIPT_PROVENANCE_FIELDS = [
+    "source",
+    "source_url",
+    "format",
+    "language",
+    "engine",
+    "model",
+    "audio_seconds",
+    "wall_seconds",
+    "cpu_seconds",
+    "cost_usd",
+]
 
 
 @admin.register(Topic)
@@ -35,11 +59,25 @@ class TranscriptInline(admin.StackedInline):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
-            fields += [f for f in TRANSCRIPT_RAW_FIELDS if f in self.fields and f not in fields]
+            locked = [*TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
+            fields += [f for f in locked if f in self.fields and f not in fields]
         return fields
 
 
-@admin.register(Episode)
+class EpisodeForm(forms.ModelForm):
+    """Refuses a publish date far in the future (it would top every "latest" list until then)."""
+
+    def clean_published_at(self):
+        published_at = self.cleaned_data.get("published_at")
+        if "published_at" not in self.changed_data:
+            return published_at  # a stored date from the feed does not block other edits
+        if published_at and published_at > timezone.now() + FUTURE_PUBLISH_TOLERANCE:
+            raise forms.ValidationError(
+                "That date is in the future: an episode is listed from when it came out."
+            )
+        return published_at
+
+
 class EpisodeAdmin(admin.ModelAdmin):
     list_display = [
         "title",
@@ -58,6 +96,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     filter_horizontal = ["topics"]
     date_hierarchy = "published_at"
     readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
+    form = EpisodeForm
     inlines = [TranscriptInline]
     actions = ["hide", "unhide"]
     fieldsets = [
@@ -95,6 +134,16 @@ class EpisodeAdmin(admin.ModelAdmin):
             fields += [f for f in EPISODE_IDENTITY_FIELDS if f not in fields]
         return fields
 
+    def save_model(self, request, obj, form, change):
+        if not (change and "hidden" in form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # Through set_hidden, like every other path, so the show's figures and ranks follow.
+        hidden, obj.hidden = obj.hidden, not obj.hidden
+        super().save_model(request, obj, form, change)
+        Episode.objects.filter(pk=obj.pk).set_hidden(hidden)
+        obj.hidden = hidden
+
     @admin.display(description="Public page")
     def public_link(self, obj):
         if not obj.pk:
@@ -110,7 +159,15 @@ class EpisodeAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unhid {queryset.set_hidden(False)} episode(s).")
 
 
-@admin.register(Transcript)
+class TranscriptForm(forms.ModelForm):
+    """Speaker names must be {label: name}: anything else would name nobody on the pages."""
+
+    def clean_speaker_names(self):
+        names = self.cleaned_data.get("speaker_names")
+        validate_speaker_names(names)
+        return names
+
+
 class TranscriptAdmin(admin.ModelAdmin):
     list_display = ["episode", "source", "format", "language", "word_count", "updated_at"]
     list_filter = ["source", "format", "language"]
@@ -118,9 +175,11 @@ class TranscriptAdmin(admin.ModelAdmin):
     list_select_related = ["episode", "episode__show"]
     readonly_fields = ["content_hash", "word_count", "analysis", "created_at", "updated_at"]
     raw_id_fields = ["episode"]
+    form = TranscriptForm
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.is_superuser:
-            fields += ["episode", *(f for f in TRANSCRIPT_RAW_FIELDS if f not in fields)]
+            locked = ["episode", *TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
+            fields += [f for f in locked if f not in fields]
         return fields

@@ -9,6 +9,7 @@ from django.urls import reverse
 from core.search import Searchable
 from episodes.signals import visibility_changed
 from episodes.transcripts.analysis import refresh_transcript_derivatives
+from episodes.transcripts.names import display_name, usable_names
 from shows.models import active_show_q
 
 
@@ -186,5 +187,11 @@ class Transcript(models.Model):
             return self.audio_seconds / self.wall_seconds
         return None
 
-    def display_name(self, label):
-        return self.speaker_names.get(label) or (f"Speaker {label}" if len(label) <= 2 else label)
+    @property
+    def names(self) -> dict[str, str]:
+        """Label → name, leaving out whatever in speaker_names is not a usable name."""
+        return usable_names(self.speaker_names)
+
+    def display_name(self, label) -> str:
+        """How the speaker with this label is shown."""
+        return display_name(self.names, label)

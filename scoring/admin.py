@@ -1,4 +1,8 @@
-"""Editors' and operators' view of scoring: rubrics, scorecards, runs and spend, overrides."""
+"""Editors' and operators' view of scoring: rubrics, scorecards, runs and spend, overrides.
+
+Rubrics are registered here; the episode, scorecard, run and override admins are registered
+once, by the editors' desk (desk.admin), which extends them with its review screen and log.
+"""
 
 import logging
 from datetime import timedelta
@@ -15,10 +19,8 @@ from episodes.models import Episode
 from scoring import budget
 from scoring.models import (
     DimensionScore,
-    EditorialOverride,
     Rubric,
     RubricDimension,
-    Scorecard,
     ScoringRun,
 )
 from scoring.tasks import score_episode
@@ -97,7 +99,6 @@ class DimensionScoreInline(admin.TabularInline):
         return False
 
 
-@admin.register(Scorecard)
 class ScorecardAdmin(EpisodeActionPermissions, admin.ModelAdmin):
     list_display = [
         "episode",
@@ -187,7 +188,6 @@ class CostFilter(admin.SimpleListFilter):
         return queryset.filter(bucket[1]) if bucket else queryset
 
 
-@admin.register(ScoringRun)
 class ScoringRunAdmin(EpisodeActionPermissions, admin.ModelAdmin):
     list_display = [
         "episode",
@@ -241,17 +241,12 @@ class ScoringRunAdmin(EpisodeActionPermissions, admin.ModelAdmin):
         return super().changelist_view(request, extra_context=context)
 
 
-admin.site.unregister(Episode)
-
-
-@admin.register(Episode)
 class ScoredEpisodeAdmin(EpisodeActionPermissions, EpisodeAdmin):
     """The episode's admin page with a re-score action (corrections: the review screen)."""
 
     actions = [*EpisodeAdmin.actions, rescore_episodes]
 
 
-@admin.register(EditorialOverride)
 class EditorialOverrideAdmin(EpisodeActionPermissions, admin.ModelAdmin):
     """The override log: read only. Scores are corrected on an episode's review screen, where
     each change is appended through EditorialOverride.objects.record()."""

@@ -129,7 +129,7 @@ def build_context(episode: Episode, transcript: Transcript, rubric: Rubric) -> E
         notes=html.unescape(strip_tags(episode.notes_html or "")).strip(),
         guests=guests,
         hosts=hosts,
-        speaker_names=transcript.speaker_names or {},
+        speaker_names=transcript.names,
         duration_seconds=episode.duration_seconds,
     )
 

@@ -151,3 +151,24 @@ def verify_quotes(index: TranscriptIndex, quotes: list[str], limit: int = 2):
         if len(verified) < limit:
             verified.append(match.as_dict())
     return verified, dropped
+
+
+def current_quotes(index: TranscriptIndex | None, quotes: list[dict]) -> list[dict]:
+    """Stored quotes as the transcript stands now (see split_quotes); the stale ones left out."""
+    return split_quotes(index, quotes)[0]
+
+
+def split_quotes(index: TranscriptIndex | None, quotes: list[dict]) -> tuple[list, list]:
+    """Stored quotes found again in the transcript, each with its words, speaker and time as
+    they are today, and those it no longer holds (an editor corrected the words): no page
+    shows words nobody said, nor a speaker an editor has renamed or merged away."""
+    found, stale = [], []
+    for quote in quotes:
+        match = index.find(quote.get("text") or "") if index is not None else None
+        if match is None:
+            stale.append(quote)
+        else:
+            # A transcript without times keeps the time the quote was stored with.
+            start = match.start if match.start is not None else quote.get("start")
+            found.append({**quote, **match.as_dict(), "start": start, "segment": match.segment})
+    return found, stale

@@ -113,8 +113,9 @@ class AddShowForm(forms.ModelForm):
         }
 
 
-@admin.register(Show)
 class ShowAdmin(admin.ModelAdmin):
+    """Shows and their feed health; the editors' desk registers it (desk.admin), with its log."""
+
     list_display = [
         "title_or_url",
         "active",
@@ -278,13 +279,24 @@ class ShowAdmin(admin.ModelAdmin):
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
         # Queued, never fetched in the request: the results appear on each show's page.
-        ids = list(queryset.values_list("pk", flat=True))
-        queue_polls(ids, force=True)
-        self.message_user(
-            request,
-            f"Polling {len(ids)} show(s) in the background: see Feed health on each show.",
-            messages.SUCCESS,
-        )
+        shows = list(queryset.only("pk", "title", "feed_url", "next_poll_at"))
+        demo = [show for show in shows if is_parked(show)]
+        ids = [show.pk for show in shows if not is_parked(show)]
+        if ids:
+            queue_polls(ids, force=True)
+            self.message_user(
+                request,
+                f"Polling {len(ids)} show(s) in the background: see Feed health on each show.",
+                messages.SUCCESS,
+            )
+        if demo:
+            # Their example.com feeds do not exist: a poll would only mark them failing.
+            self.message_user(
+                request,
+                f"Not polled: {', '.join(str(show) for show in demo)} "
+                f"{'is a demo show' if len(demo) == 1 else 'are demo shows'}, never polled.",
+                messages.WARNING,
+            )
 
 
 @admin.register(FeedFetch)

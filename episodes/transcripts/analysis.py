@@ -8,6 +8,8 @@ import json
 import re
 from collections import Counter
 
+from episodes.transcripts.names import display_name, usable_names
+
 # Each filler word and the spellings counted under it; matched case-insensitively as whole
 # words or phrases. "er" also counts the hesitations "ah" and "erm".
 FILLERS: dict[str, tuple[str, ...]] = {
@@ -49,21 +51,34 @@ def count_words(text: str) -> int:
     return sum(1 for _ in _WORD.finditer(text))
 
 
-def speaker_shares(segments: list[dict]) -> list[dict]:
-    """Whole-percent share of words per speaker, largest first (ties by first appearance)."""
+def speaker_shares(segments: list[dict], names: dict[str, str] | None = None) -> list[dict]:
+    """Whole-percent share of words per speaker, largest first (ties by first appearance).
+
+    Labels that `names` gives the same name are one person (the speaker recognition split
+    them, or an editor said so), so they count as one row under the first label.
+    """
+    names = names or {}
     words: Counter[str] = Counter()
+    labels: dict[str, list[str]] = {}
     for segment in segments:
-        words[segment.get("speaker") or "?"] += count_words(segment.get("text", ""))
+        label = segment.get("speaker") or "?"
+        person = display_name(names, label).casefold()
+        if label not in labels.setdefault(person, []):
+            labels[person].append(label)
+        words[person] += count_words(segment.get("text", ""))
     total = sum(words.values())
     if not total:
         return []
-    order = {label: i for i, label in enumerate(words)}
+    order = {person: i for i, person in enumerate(words)}
     ranked = sorted(words.items(), key=lambda item: (-item[1], order[item[0]]))
-    return [
-        {"label": label, "words": count, "share": round(100 * count / total)}
-        for label, count in ranked
-        if count
-    ]
+    rows = []
+    for person, count in ranked:
+        if count:
+            row = {"label": labels[person][0], "words": count, "share": round(100 * count / total)}
+            if len(labels[person]) > 1:
+                row["labels"] = labels[person]
+            rows.append(row)
+    return rows
 
 
 def filler_counts(segments: list[dict]) -> list[dict]:
@@ -78,9 +93,9 @@ def filler_counts(segments: list[dict]) -> list[dict]:
     return [{"word": FILLER_LABELS.get(word, word), "count": n} for word, n in ranked if n]
 
 
-def analyze(segments: list[dict]) -> dict:
-    """The full conversation analysis of a transcript's segments."""
-    return {"speakers": speaker_shares(segments), "fillers": filler_counts(segments)}
+def analyze(segments: list[dict], names: dict[str, str] | None = None) -> dict:
+    """The full conversation analysis of a transcript's segments, speakers merged by name."""
+    return {"speakers": speaker_shares(segments, names), "fillers": filler_counts(segments)}
 
 
 def segments_hash(segments: list[dict]) -> str:
@@ -90,10 +105,14 @@ def segments_hash(segments: list[dict]) -> str:
 
 
 def refresh_transcript_derivatives(transcript) -> None:
-    """Recompute a transcript's hash, word count and analysis when its segments changed."""
+    """Recompute a transcript's hash, word count and analysis when its segments or its
+    speakers' names changed."""
     digest = segments_hash(transcript.segments)
-    if digest == transcript.content_hash and transcript.analysis:
+    names = usable_names(transcript.speaker_names)
+    analysis = transcript.analysis if isinstance(transcript.analysis, dict) else {}
+    if digest == transcript.content_hash and analysis and analysis.get("names", {}) == names:
         return
     transcript.content_hash = digest
     transcript.word_count = sum(count_words(s.get("text", "")) for s in transcript.segments)
-    transcript.analysis = analyze(transcript.segments)
+    # With the names its speaker rows were grouped by: a rename makes the analysis stale.
+    transcript.analysis = {**analyze(transcript.segments, names), "names": names}

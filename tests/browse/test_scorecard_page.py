@@ -239,15 +239,17 @@ def test_it_refuses_an_episode_of_another_show(client):
 
 def build_episode(siblings, topics, segments, quotes):
     show = ShowFactory(categories=[CategoryFactory(slug="finance", name="Finance")])
+    # Quotes are shown only while the transcript still holds them: these are its segments'.
+    said = [f"so we grew {n} accounts" if n < quotes else "so we grew" for n in range(segments)]
     quote_list = [
-        {"text": f"quote {n}", "speaker": "A", "start": float(n), "verified": True}
+        {"text": said[n], "speaker": "AB"[n % 2], "start": n * 5.0, "verified": True}
         for n in range(quotes)
     ]
     episode = scored_episode(show=show, quotes=quote_list)
     TranscriptFactory(
         episode=episode,
         segments=[
-            {"speaker": "AB"[n % 2], "start": n * 5.0, "end": n * 5.0 + 5, "text": "so we grew"}
+            {"speaker": "AB"[n % 2], "start": n * 5.0, "end": n * 5.0 + 5, "text": said[n]}
             for n in range(segments)
         ],
     )

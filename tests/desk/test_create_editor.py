@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
-from browse.editors import EDITORS_GROUP
+from desk.editors import EDITORS_GROUP
 from desk.management.commands import create_editor
 
 pytestmark = pytest.mark.django_db

@@ -105,7 +105,7 @@ def test_correcting_a_score_on_the_review_screen(client, visitors, world, kind):
 def test_episode_actions_on_the_review_screen(client, visitors, world, kind, op):
     episode = world["episode"]
     url = reverse("admin:episodes_episode_review", args=[episode.pk])
-    response = as_(client, visitors[kind]).post(url, {"op": op})
+    response = as_(client, visitors[kind]).post(url, {"op": op, "reason": "A duplicate."})
     logged = Activity.objects.filter(action=op).exists()
     allowed = kind in ("editor", "superuser")
     assert outcome(response) == {"anonymous": "login", "staff": 403}.get(kind, 302)
@@ -139,7 +139,7 @@ def test_every_admin_action(client, visitors, world, kind, changelist, action, s
         Episode.objects.filter(pk=world["episode"].pk).set_hidden(True)
     response = as_(client, visitors[kind]).post(
         reverse(f"admin:{changelist}_changelist"),
-        {"action": action, "_selected_action": [world[selection].pk]},
+        {"action": action, "_selected_action": [world[selection].pk], "reason": "Off topic."},
     )
     done = Activity.objects.filter(action=LOGGED[action]).exists()
     if kind in ("editor", "superuser"):

@@ -220,7 +220,7 @@ def test_a_busy_database_is_a_message_not_a_500(editor_client, interview, monkey
 
 def test_hide_unhide_and_rescore_from_the_review_screen_are_logged(editor_client, interview):
     for op in ("hide", "unhide", "rescore"):
-        response = editor_client.post(review(interview), {"op": op})
+        response = editor_client.post(review(interview), {"op": op, "reason": "Off topic."})
         assert response.status_code == 302
     assert list(Activity.objects.order_by("pk").values_list("action", "editor_name")) == [
         ("hide", "Dana Reyes"),

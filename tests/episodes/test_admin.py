@@ -3,7 +3,7 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from browse.editors import EDITORS_GROUP
+from desk.editors import EDITORS_GROUP
 from episodes.models import Episode
 from scoring.models import EditorialOverride, RubricDimension, Scorecard
 from scoring.ranking import refresh_show
@@ -40,7 +40,7 @@ def test_hiding_an_episode_removes_it_from_the_site_and_the_show_score(
     weak = ranked_show.episodes.get(score=20)
     response = admin_client.post(
         reverse("admin:episodes_episode_changelist"),
-        {"action": "hide", "_selected_action": [weak.pk]},
+        {"action": "hide", "_selected_action": [weak.pk], "reason": "A trailer."},
         follow=True,
     )
     assert "Hid 1 episode(s)." in response.content.decode()

@@ -109,7 +109,10 @@ def test_it_rescores_and_hides_episodes_from_the_scorecard_list(
     changelist = reverse("admin:scoring_scorecard_changelist")
 
     client.post(changelist, {"action": "rescore_episodes", "_selected_action": [first.pk]})
-    client.post(changelist, {"action": "hide_episodes", "_selected_action": [first.pk]})
+    client.post(
+        changelist,
+        {"action": "hide_episodes", "_selected_action": [first.pk], "reason": "Off topic."},
+    )
 
     runs = ScoringRun.objects.filter(episode=interview_episode).order_by("started_at")
     assert [r.outcome for r in runs] == [ScoringRun.Outcome.OK, ScoringRun.Outcome.OK]

@@ -10,9 +10,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-# The group browse.editors keeps up to date after every migrate (browse and the desk sit side
-# by side and do not import each other; tests/desk checks the names agree).
-EDITORS_GROUP = "Editors"
+from desk.editors import EDITORS_GROUP
+
 PASSWORD_ENV = "PODINDEX_EDITOR_PASSWORD"  # noqa: S105 - the variable's name, not a password
 
 

@@ -30,7 +30,7 @@ class Command(BaseCommand):
             transcript = parse_transcript(body, format=options["format"])
         except TranscriptError as exc:
             raise CommandError(f"Cannot parse {path}: {exc}") from exc
-        result = analyze(transcript.segments)
+        result = analyze(transcript.segments, transcript.speaker_names)
         names = transcript.speaker_names
         if options["json"]:
             speakers = [{"label": s["label"], "share": s["share"]} for s in result["speakers"]]

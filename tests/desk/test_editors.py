@@ -2,7 +2,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.urls import reverse
 
-from browse.editors import EDITOR_PERMISSIONS, EDITORS_GROUP, ensure_editors_group
+from desk.editors import EDITOR_PERMISSIONS, EDITORS_GROUP, ensure_editors_group
 from tests.factories import ShowFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
