@@ -615,7 +615,7 @@ def release_held_scores(modeladmin, request, queryset):
 def reject_held_scores(modeladmin, request, queryset):
     """Keep each selected scorecard held for review off the site, logged per episode."""
     rejected = 0
-    held = queryset.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+    held = queryset.held()
     for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
         try:
             scorecard = outliers.reject(episode, request.user)
