@@ -1,14 +1,13 @@
 """The episode page in a real browser: layout, no console errors, timestamps that seek."""
 
 import io
-import threading
 import wave
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 
 from episodes.models import Episode
+from tests.factories.http import LocalServer
 
 pytestmark = [
     pytest.mark.browser,
@@ -30,34 +29,9 @@ def silent_wav(seconds: int = 1800, rate: int = 4000) -> bytes:
 @pytest.fixture
 def audio_url():
     """Serve a silent WAV on 127.0.0.1 with range support, like a podcast CDN."""
-    body = silent_wav()
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            start, end = 0, len(body) - 1
-            range_header = self.headers.get("Range")
-            if range_header and range_header.startswith("bytes="):
-                first, _, last = range_header[6:].partition("-")
-                start = int(first or 0)
-                end = int(last) if last else end
-                self.send_response(206)
-                self.send_header("Content-Range", f"bytes {start}-{end}/{len(body)}")
-            else:
-                self.send_response(200)
-            self.send_header("Content-Type", "audio/wav")
-            self.send_header("Accept-Ranges", "bytes")
-            self.send_header("Content-Length", str(end - start + 1))
-            self.end_headers()
-            self.wfile.write(body[start : end + 1])
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/episode.wav"
-    server.shutdown()
+    server = LocalServer().start()
+    yield server.serve("/episode.wav", silent_wav(), content_type="audio/wav", ranges=True)
+    server.stop()
 
 
 @pytest.fixture

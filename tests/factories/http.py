@@ -1,7 +1,13 @@
-"""A real HTTP server on 127.0.0.1 for tests: routes serve bytes, honour conditional GET."""
+"""The one real HTTP server on 127.0.0.1 for tests, that every fake server builds on.
+
+A route serves bytes (honouring conditional GET and byte ranges) or hands the request to a
+function: feeds and audio are routes with bytes; the fake LLM (tests/scoring/fake_llm.py) and
+the fake speech-to-text API (tests/episodes/asr/fake_asr_server.py) are routes with handlers.
+"""
 
 import contextlib
 import gzip
+import json
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,7 +25,10 @@ class Route:
     gzip: bool = False
     # Sleep this long before answering (slow server).
     delay: float = 0.0
-    # Called with the handler instead of serving `body` (streams, trickles, loops).
+    # Answer `Range: bytes=a-b` with 206 and that piece, as a podcast CDN does for players.
+    ranges: bool = False
+    # Called with the request handler instead of serving `body` (streams, trickles, loops,
+    # APIs); the request's body is in `request.body`.
     handler: object = None
 
 
@@ -30,11 +39,18 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        self._dispatch()
+
+    def do_POST(self):
+        self._dispatch()
+
+    def _dispatch(self):
         server = self.server.owner
+        self.body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         server.requests.append({"path": self.path, "headers": dict(self.headers.items())})
         route = server.routes.get(self.path.split("?", 1)[0])
         if route is None:
-            self._send(404, b"not found", {"Content-Type": "text/plain"})
+            self.send(404, b"not found", {"Content-Type": "text/plain"})
             return
         if route.delay:
             time.sleep(route.delay)
@@ -50,23 +66,51 @@ class _Handler(BaseHTTPRequestHandler):
             route.last_modified and self.headers.get("If-Modified-Since") == route.last_modified
         )
         if not_modified:
-            self._send(304, b"", headers)
+            self.send(304, b"", headers)
             return
         body = route.body
         if route.gzip:
             body = gzip.compress(body)
             headers["Content-Encoding"] = "gzip"
-        self._send(route.status, body, headers)
+        if route.ranges:
+            self._send_range(body, headers)
+            return
+        self.send(route.status, body, headers)
 
-    def _send(self, status, body, headers):
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if body:
-            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+    def _send_range(self, body, headers):
+        headers["Accept-Ranges"] = "bytes"
+        requested = self.headers.get("Range", "")
+        if not requested.startswith("bytes="):
+            self.send(200, body, headers)
+            return
+        first, _, last = requested.removeprefix("bytes=").partition("-")
+        start, end = int(first or 0), int(last) if last else len(body) - 1
+        headers["Content-Range"] = f"bytes {start}-{end}/{len(body)}"
+        self.send(206, body[start : end + 1], headers)
+
+    def send(self, status, body: bytes, headers: dict):
+        """Answer `status` with `body`; a client that hung up meanwhile is no error here."""
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if body:
                 self.wfile.write(body)
+
+    def send_json(self, status, payload, headers: dict | None = None):
+        """Answer `status` with `payload` as JSON, as the APIs we call do."""
+        self.send(
+            status,
+            json.dumps(payload).encode(),
+            {**(headers or {}), "Content-Type": "application/json"},
+        )
+
+    def drop(self):
+        """Close the connection without any answer."""
+        self.close_connection = True
+        self.connection.close()
 
 
 class LocalServer:

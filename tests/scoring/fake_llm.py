@@ -4,7 +4,8 @@ import json
 import threading
 import time
 from collections import deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.factories.http import LocalServer
 
 
 class FakeLLM:
@@ -16,13 +17,12 @@ class FakeLLM:
         self.prompt_tokens = 1000
         self.completion_tokens = 300
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LocalServer()
+        self._server.serve("/v1/chat/completions", handler=self._chat)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v1"
+        return self._server.url("/v1")
 
     def answer(self, content: str | dict) -> None:
         """Queue a 200 answer whose message content is `content` (a dict becomes JSON)."""
@@ -48,58 +48,28 @@ class FakeLLM:
         return next(m["content"] for m in self.requests[n]["messages"] if m["role"] == "system")
 
     def start(self):
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     def _next(self):
         with self._lock:
             return self.script.popleft() if self.script else ("fail", 500, {})
 
-    def _handler(self):
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.rstrip("/") != "/v1/chat/completions":
-                    self._send(404, {"error": {"message": "not found"}})
-                    return
-                fake.requests.append(json.loads(body))
-                action = fake._next()
-                if action[0] == "drop":
-                    self.close_connection = True
-                    self.connection.close()
-                elif action[0] == "hang":
-                    time.sleep(action[1])
-                    self._send(200, fake._completion("{}"))
-                elif action[0] == "fail":
-                    self._send(
-                        action[1], {"error": {"message": "scripted failure"}}, headers=action[2]
-                    )
-                else:
-                    self._send(200, fake._completion(action[1]))
-
-            def _send(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout): nothing to answer
-
-        return Handler
+    def _chat(self, request):
+        self.requests.append(json.loads(request.body))
+        action = self._next()
+        if action[0] == "drop":
+            request.drop()
+        elif action[0] == "hang":
+            time.sleep(action[1])
+            request.send_json(200, self._completion("{}"))
+        elif action[0] == "fail":
+            request.send_json(action[1], {"error": {"message": "scripted failure"}}, action[2])
+        else:
+            request.send_json(200, self._completion(action[1]))
 
     def _completion(self, content: str) -> dict:
         return {

@@ -134,7 +134,7 @@ def test_a_batch_keeps_to_the_per_host_limit(feed_server):
         with lock:
             state["now"] -= 1
         body = rss([item(1)]).encode()
-        request._send(200, body, {"Content-Type": "application/rss+xml"})
+        request.send(200, body, {"Content-Type": "application/rss+xml"})
 
     ids = [
         ShowFactory(feed_url=feed_server.serve(f"/{n}.xml", handler=counted)).pk for n in range(8)

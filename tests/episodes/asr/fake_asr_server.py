@@ -6,20 +6,19 @@ that fall inside it, timed from the piece's start, as verbose_json: what a provi
 without a model. It can be told to fail: 413, 429, 500, a hang past the client's timeout.
 """
 
-import json
 import tempfile
 import threading
 import time
 from collections import deque
 from email.parser import BytesParser
 from email.policy import HTTP
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import numpy as np
 from scipy.signal import correlate
 
 from episodes.asr.audio import SAMPLE_RATE, load_audio
+from tests.factories.http import LocalServer
 
 # Seconds of an upload matched against the recording to place it.
 PROBE_SECONDS = 4.0
@@ -38,13 +37,12 @@ class FakeTranscriber:
         # False: answer the text alone, as providers without timestamps do.
         self.timestamps = True
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._server = LocalServer()
+        self._server.serve("/v1/audio/transcriptions", handler=self._transcribe)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}/v1"
+        return self._server.url("/v1")
 
     def fail(self, status: int, headers: dict | None = None) -> None:
         """Queue an HTTP error for the next request."""
@@ -55,12 +53,11 @@ class FakeTranscriber:
         self.script.append(("hang", seconds))
 
     def start(self):
-        self._thread.start()
+        self._server.start()
         return self
 
     def stop(self):
-        self._server.shutdown()
-        self._server.server_close()
+        self._server.stop()
 
     @property
     def answered(self) -> list[dict]:
@@ -121,64 +118,40 @@ class FakeTranscriber:
             "segments": segments,
         }
 
-    def _handler(self):
-        fake = self
+    def _transcribe(self, request):
+        fields, upload = multipart_form(request.headers["Content-Type"], request.body)
+        record = {"fields": fields, "bytes": len(upload), "status": 200}
+        self.requests.append(record)
+        action = self._next()
+        if action[0] == "fail":
+            record["status"] = action[1]
+            request.send_json(action[1], {"error": {"message": "scripted"}}, action[2])
+            return
+        if self.max_upload_bytes and len(upload) > self.max_upload_bytes:
+            record["status"] = 413
+            request.send_json(413, {"error": {"message": "Maximum content size exceeded"}})
+            return
+        if action[0] == "hang":
+            record["status"] = "timeout"
+            time.sleep(action[1])
+        start, duration = self.locate(upload)
+        record.update(start=start, duration=duration)
+        answer = self.transcript(start, duration)
+        if not self.timestamps:
+            answer = {"text": answer["text"]}
+        request.send_json(200, answer)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
 
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if self.path.rstrip("/") != "/v1/audio/transcriptions":
-                    self._send(404, {"error": {"message": "not found"}})
-                    return
-                fields, upload = self._form(body)
-                request = {"fields": fields, "bytes": len(upload), "status": 200}
-                fake.requests.append(request)
-                action = fake._next()
-                if action[0] == "fail":
-                    request["status"] = action[1]
-                    self._send(action[1], {"error": {"message": "scripted"}}, action[2])
-                    return
-                if fake.max_upload_bytes and len(upload) > fake.max_upload_bytes:
-                    request["status"] = 413
-                    self._send(413, {"error": {"message": "Maximum content size exceeded"}})
-                    return
-                if action[0] == "hang":
-                    request["status"] = "timeout"
-                    time.sleep(action[1])
-                start, duration = fake.locate(upload)
-                request.update(start=start, duration=duration)
-                answer = fake.transcript(start, duration)
-                if not fake.timestamps:
-                    answer = {"text": answer["text"]}
-                self._send(200, answer)
-
-            def _form(self, body: bytes) -> tuple[dict, bytes]:
-                head = f"Content-Type: {self.headers['Content-Type']}\r\n\r\n".encode()
-                message = BytesParser(policy=HTTP).parsebytes(head + body)
-                fields, upload = {}, b""
-                for part in message.iter_parts():
-                    name = part.get_param("name", header="content-disposition")
-                    payload = part.get_payload(decode=True) or b""
-                    if part.get_filename():
-                        upload = payload
-                    else:
-                        fields.setdefault(name, []).append(payload.decode())
-                return fields, upload
-
-            def _send(self, status, payload, headers=None):
-                data = json.dumps(payload).encode()
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "application/json")
-                    self.send_header("Content-Length", str(len(data)))
-                    for name, value in (headers or {}).items():
-                        self.send_header(name, value)
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the client gave up (timeout): nothing to answer
-
-        return Handler
+def multipart_form(content_type: str, body: bytes) -> tuple[dict, bytes]:
+    """The text fields (name: [values]) and the uploaded file of a multipart/form-data body."""
+    head = f"Content-Type: {content_type}\r\n\r\n".encode()
+    message = BytesParser(policy=HTTP).parsebytes(head + body)
+    fields, upload = {}, b""
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        payload = part.get_payload(decode=True) or b""
+        if part.get_filename():
+            upload = payload
+        else:
+            fields.setdefault(name, []).append(payload.decode())
+    return fields, upload
