@@ -40,10 +40,10 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from core import http  # noqa: E402
+from episodes import ingest  # noqa: E402
 from episodes.feed_items import fill_search_vectors  # noqa: E402
 from episodes.models import Episode  # noqa: E402
 from podindex.celery import app  # noqa: E402
-from shows import ingest  # noqa: E402
 from shows.ingest.one_pass import FEEDPARSER_STRICT  # noqa: E402
 from shows.ingest.parse import parse_feed  # noqa: E402
 from shows.models import Show  # noqa: E402

@@ -140,7 +140,7 @@ def setup_django():
 
 
 def poll_share(ids, batch, concurrency=None):
-    from shows import ingest
+    from episodes import ingest
 
     if hasattr(ingest, "poll_many"):
         for start in range(0, len(ids), batch):

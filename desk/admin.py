@@ -34,6 +34,7 @@ from desk.review import TOTAL_KEY, review_data, review_episodes, speaker_rows
 from desk.transcript_edits import EditRefused, speaker_labels
 from episodes.admin import EpisodeForm, TranscriptAdmin
 from episodes.models import Episode, Transcript, listed_q
+from episodes.poll_queue import queue_polls
 from scoring import outliers
 from scoring.admin import (
     EditorialOverrideAdmin,
@@ -659,7 +660,13 @@ class DeskEditorialOverrideAdmin(LoggedActions, EditorialOverrideAdmin):
 
 
 class DeskShowAdmin(LoggedActions, ShowAdmin):
-    """Shows, with merges (setting "canonical") and deletions in the activity log."""
+    """Shows, with merges (setting "canonical") and deletions in the activity log, and polls
+    handed to a worker at once."""
+
+    def queue_polls(self, show_ids, *, force: bool) -> None:
+        """Poll the shows outside the request, after commit (a worker, or a background thread
+        without a broker)."""
+        queue_polls(show_ids, force=force)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -1,6 +1,6 @@
 """Storing a feed's items as episodes: an idempotent upsert on the unique (show, guid).
 
-Connected to `shows.signals.feed_items_received`, so it runs inside the poll's transaction
+Called by the poll (episodes.ingest, through shows' store_feed) inside the poll's transaction
 with the show's row locked; new episodes that link a transcript get it fetched after commit.
 
 The write is one bulk statement whatever the feed's length. On PostgreSQL the rows to write are
@@ -14,7 +14,6 @@ commit (episodes migration 0005).
 from celery import shared_task
 from django.conf import settings
 from django.db import connection, transaction
-from django.dispatch import receiver
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
@@ -22,8 +21,8 @@ from core.slugs import unique_slug
 from episodes.models import Episode
 from episodes.tasks import fetch_transcript, queue_transcription
 from episodes.transcripts.fetch import TranscriptStatus
-from shows.ingest.parse import Item
-from shows.signals import ItemChanges, feed_items_received
+from shows.ingest.feed import Item
+from shows.ingest.store import ItemChanges
 
 BATCH_SIZE = 500
 # Search vectors computed per statement by fill_search_vectors.
@@ -56,8 +55,7 @@ FEED_FIELDS = [
 JSON_FIELDS = frozenset({"transcript_links", "people"})
 
 
-@receiver(feed_items_received, dispatch_uid="store-feed-items")
-def store_feed_items(sender, show, items: list[Item], now, **kwargs) -> ItemChanges:
+def store_feed_items(show, items: list[Item], now) -> ItemChanges:
     """Insert new and update changed episodes in one upsert; mark ones gone from the feed."""
     existing = {
         row["guid"]: row

@@ -244,10 +244,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
 }
 CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
+# Task modules autodiscovery (an app's tasks.py) does not find.
+CELERY_IMPORTS = ["episodes.poll_tasks"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
 # Static schedule (no django-celery-beat): one dispatcher enqueues a poll per due show.
 CELERY_BEAT_SCHEDULE = {
-    "poll-due-shows": {"task": "shows.tasks.poll_due_shows", "schedule": 60.0},
+    "poll-due-shows": {"task": "episodes.poll_tasks.poll_due_shows", "schedule": 60.0},
     # refresh_show updates one show against the stored category means; this keeps the means
     # current and moves the shows of a category whose mean drifted.
     "refresh-drifted-shows": {"task": "scoring.tasks.refresh_drifted_shows", "schedule": 60.0},

@@ -9,9 +9,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import format_html
 
-from shows import ingest
+from shows.ingest.store import create_show
 from shows.models import Category, FeedFetch, Show, ShowCategory
-from shows.queue import queue_poll, queue_polls
 
 FETCH_LOG_INLINE_ROWS = 10
 # The demo shows are parked at 9999-01-01 (browse's demo command): their example.com feeds are
@@ -254,10 +253,10 @@ class ShowAdmin(admin.ModelAdmin):
             return
         # The request only creates the show; a worker (or, without a broker, a background
         # thread) fetches the feed after commit: an editor never waits on a slow server.
-        show, _ = ingest.create_show(
+        show, _ = create_show(
             form.cleaned_data["feed_url"], form.cleaned_data["categories"], show=obj
         )
-        queue_poll(show.pk)
+        self.queue_polls([show.pk], force=True)
         self.message_user(
             request,
             f"Fetching {show.feed_url} in the background: its title, episodes and the result "
@@ -276,6 +275,14 @@ class ShowAdmin(admin.ModelAdmin):
     def title_or_url(self, obj):
         return obj.title or obj.feed_url
 
+    def queue_polls(self, show_ids, *, force: bool) -> None:
+        """Have these shows polled soon: made due now, the dispatcher takes them within a minute.
+
+        The poll stores episodes, so it lives above shows (episodes.ingest): the desk's admin,
+        which registers this one, hands the shows to a worker at once instead.
+        """
+        Show.objects.filter(pk__in=list(show_ids)).update(next_poll_at=timezone.now())
+
     @admin.action(description="Poll now", permissions=["change"])
     def poll_now(self, request, queryset):
         # Queued, never fetched in the request: the results appear on each show's page.
@@ -283,7 +290,7 @@ class ShowAdmin(admin.ModelAdmin):
         demo = [show for show in shows if is_parked(show)]
         ids = [show.pk for show in shows if not is_parked(show)]
         if ids:
-            queue_polls(ids, force=True)
+            self.queue_polls(ids, force=True)
             self.message_user(
                 request,
                 f"Polling {len(ids)} show(s) in the background: see Feed health on each show.",

@@ -1,12 +1,14 @@
 """Storing the outcome of a poll: the show's feed fields, its schedule and the fetch log.
 
 One transaction per feed, with the show's row locked, so concurrent polls of one feed queue
-instead of racing. The items themselves are handed to the episodes app through
-`shows.signals.feed_items_received`, inside the same transaction.
+instead of racing. The items themselves are written by the function the poll passes in
+(`store_items`: episodes.feed_items.store_feed_items), inside the same transaction.
 """
 
 import logging
-from datetime import timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from django.db import transaction
@@ -18,8 +20,8 @@ from core.slugs import unique_slug
 from core.text import xml_safe
 from shows import signals
 from shows.ingest import schedule
+from shows.ingest.feed import Feed, Item
 from shows.ingest.fetch import FetchedFeed
-from shows.ingest.parse import Feed
 from shows.models import FeedFetch, Show
 
 logger = logging.getLogger(__name__)
@@ -65,8 +67,31 @@ SHOW_FEED_FIELDS = [
 ]
 
 
-def store_feed(show: Show, fetched: FetchedFeed, feed: Feed, started_at, elapsed, *, force):
-    """Store a parsed feed and its items under the show's row lock; returns the FeedFetch."""
+@dataclass
+class ItemChanges:
+    """What storing a feed's items changed: the FeedFetch records these counts."""
+
+    new: int = 0
+    updated: int = 0
+    left_feed: int = 0
+
+
+# Writes a feed's items for a show (locked, inside the poll's transaction) at a given time.
+StoreItems = Callable[[Show, list[Item], datetime], ItemChanges]
+
+
+def store_feed(
+    show: Show,
+    fetched: FetchedFeed,
+    feed: Feed,
+    started_at,
+    elapsed,
+    *,
+    force: bool,
+    store_items: StoreItems,
+) -> FeedFetch:
+    """Store a parsed feed under the show's row lock, its items through `store_items`, in one
+    transaction; returns the FeedFetch."""
     result = fetched.result
     with transaction.atomic():
         show = Show.objects.select_for_update().get(pk=show.pk)
@@ -86,7 +111,7 @@ def store_feed(show: Show, fetched: FetchedFeed, feed: Feed, started_at, elapsed
             notes.append(f"Feed moved ({why}) from {show.feed_url} to {new_url}.")
             show.feed_url = new_url
             status = Show.FetchStatus.MOVED
-        changes = signals.store_items(show, feed.items, timezone.now())
+        changes = store_items(show, feed.items, timezone.now())
         _apply_feed(show, feed)
         show.body_hash = fetched.body_hash
         _remember_validators(show, fetched)
@@ -110,6 +135,24 @@ def store_feed(show: Show, fetched: FetchedFeed, feed: Feed, started_at, elapsed
             updated_count=changes.updated,
             feed_changed=True,
         )
+
+
+def create_show(url: str, categories=(), *, show: Show | None = None) -> tuple[Show, bool]:
+    """The show for a feed URL: the existing one, or a new one due a poll now."""
+    url = url.strip()
+    existing = Show.objects.filter(feed_url=url).first()
+    created = existing is None
+    if created:
+        show = show or Show()
+        show.feed_url = url
+        show.slug = show.slug or unique_show_slug(slug_source(url))
+        show.next_poll_at = timezone.now()
+        show.save()
+    else:
+        show = existing
+    if categories:
+        show.categories.add(*categories)
+    return show, created
 
 
 def unique_show_slug(title: str, exclude_pk: int | None = None) -> str:

@@ -6,8 +6,8 @@ from django.urls import reverse
 
 from desk import activity
 from desk.models import Activity
+from episodes import ingest
 from scoring.models import EditorialOverride
-from shows import ingest
 from tests.desk.conftest import make_editor
 from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss

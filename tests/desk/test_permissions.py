@@ -6,10 +6,10 @@ from django.contrib import admin
 from django.contrib.auth.models import Permission, User
 from django.urls import reverse
 
+from desk import admin as desk_admin
 from desk.models import Activity
 from episodes.models import Episode
 from scoring.models import EditorialOverride, ScoringRun
-from shows import admin as shows_admin
 from shows.models import Show
 from tests.factories import EpisodeFactory, ShowFactory, TranscriptFactory, scored_episode
 
@@ -29,7 +29,7 @@ def world(db, monkeypatch):
         episode=episode, dimension=None, editor=None, score=50, reason="Set up."
     )
     polled = []
-    monkeypatch.setattr(shows_admin, "queue_polls", lambda ids, force=True: polled.extend(ids))
+    monkeypatch.setattr(desk_admin, "queue_polls", lambda ids, force=True: polled.extend(ids))
     return {
         "episode": episode,
         "scorecard": episode.scorecards.get(is_current=True),

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from episodes import feed_items
+from episodes.feed_items import store_feed_items as store_items
 from episodes.models import Episode
 from episodes.transcripts.fetch import TranscriptStatus
 from shows.ingest.parse import Item
-from shows.signals import store_items
 from tests.factories import EpisodeFactory, ShowFactory
 
 pytestmark = pytest.mark.django_db

@@ -19,7 +19,8 @@ from core.models import QueueHeartbeat
 from episodes.models import Episode
 from episodes.transcripts.parse import parse_plain_text
 from scoring.models import DimensionScore, Scorecard
-from shows import ingest
+from shows.ingest.dispatch import claim_due_shows
+from shows.ingest.store import create_show
 from shows.models import FeedFetch, Show
 from tests.factories import EpisodeFactory, ShowFactory, TranscriptFactory, scored_episode
 from tests.factories.waiting import wait_for
@@ -137,10 +138,10 @@ def test_a_poll_killed_mid_fetch_is_redelivered_and_stores_each_episode_once(
         request.end_headers()
         request.wfile.write(body)
 
-    show, _ = ingest.create_show(feed_server.serve("/fault.xml", handler=first_request_hangs))
+    show, _ = create_show(feed_server.serve("/fault.xml", handler=first_request_hangs))
     first = workers("default")
     sender(private_redis.url + "/0").send_task(
-        "shows.tasks.poll_show", args=[show.pk], queue="default"
+        "episodes.poll_tasks.poll_show", args=[show.pk], queue="default"
     )
     assert wait_for(lambda: len(feed_server.hits("/fault.xml")) == 1, seconds=30)
 
@@ -217,7 +218,7 @@ def test_two_dispatchers_at_once_claim_each_due_show_once():
     def dispatch():
         start.wait()
         try:
-            return ingest.claim_due_shows(limit=200)
+            return claim_due_shows(limit=200)
         finally:
             connections.close_all()
 
@@ -250,7 +251,7 @@ def test_four_workers_and_four_dispatchers_fetch_each_of_500_feeds_once(
 
     # Four beats dispatching at the same moment: each due show is claimed by one of them.
     for _ in range(4):
-        app.send_task("shows.tasks.poll_due_shows", queue="default")
+        app.send_task("episodes.poll_tasks.poll_due_shows", queue="default")
 
     polled = FeedFetch.objects.filter(show__in=shows)
     assert wait_for(lambda: polled.count() >= 500, seconds=180), polled.count()

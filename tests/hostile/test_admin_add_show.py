@@ -12,7 +12,7 @@ import threading
 import pytest
 from django.urls import reverse
 
-from shows import queue
+from episodes import poll_queue as queue
 from shows.models import Show
 from tests.factories.feeds import item, rss
 from tests.factories.http import Route

@@ -10,8 +10,8 @@ from django.db import IntegrityError
 from django.utils import timezone
 
 from core.text import XML_ILLEGAL
+from episodes import ingest
 from episodes.models import Episode
-from shows import ingest
 from shows.ingest import parse as feed_parse
 from shows.ingest.parse import parse_feed
 from shows.models import FeedFetch, Show

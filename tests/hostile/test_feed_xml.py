@@ -7,7 +7,7 @@ and 4.86 GB (peak RSS). After: refused before any parser runs, in about a millis
 
 import pytest
 
-from shows import ingest
+from episodes import ingest
 from shows.ingest.parse import InvalidFeed, parse_feed
 from shows.models import Show
 from tests.factories import ShowFactory

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from core import http
-from shows import ingest
+from episodes import ingest
 from shows.models import Show
 from tests.factories import ShowFactory
 from tests.factories.http import Route

@@ -13,9 +13,9 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from episodes import ingest
 from episodes.models import Episode
 from scoring.ranking import recompute_all
-from shows import ingest
 from shows.models import Show
 from tests.factories import ShowFactory, TopicFactory, scored_episode
 from tests.factories.browse import show_with_scores

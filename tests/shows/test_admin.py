@@ -6,8 +6,9 @@ from bs4 import BeautifulSoup
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from episodes import ingest
+from episodes import poll_queue as queue
 from episodes.models import Episode
-from shows import ingest, queue
 from shows.models import FeedFetch, Show
 from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, scored_episode
 from tests.factories.feeds import item, rss

@@ -13,7 +13,8 @@ import redis
 from django.core.management import call_command
 from django.utils import timezone
 
-from shows import ingest, tasks
+from episodes import ingest
+from episodes import poll_tasks as tasks
 from shows.ingest import schedule
 from shows.models import FeedFetch, Show
 from tests.factories import ShowFactory

@@ -9,10 +9,10 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
+from episodes.poll_tasks import poll_due_shows
 from podindex.celery import app
 from scoring.tasks import recompute_rankings
 from shows.models import Show
-from shows.tasks import poll_due_shows
 from tests.factories import ShowFactory, scored_episode
 from tests.factories.feeds import item, rss
 from tests.factories.waiting import wait_for

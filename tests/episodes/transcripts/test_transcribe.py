@@ -3,11 +3,11 @@
 import pytest
 from django.test import Client
 
+from episodes import ingest
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import fetch_publisher_transcript
 from scoring.models import Scorecard, ScoringRun
-from shows import ingest
 from tests.factories import EpisodeFactory
 from tests.factories.audio import INTERVIEW, render, silence_mp3, tools_missing, truncated
 from tests.factories.feeds import item, rss

@@ -6,11 +6,11 @@ import pytest
 from django.utils import timezone
 
 from core import http
+from episodes import ingest
 from episodes.models import Episode
-from shows import ingest
+from episodes.poll_tasks import poll_due_shows
 from shows.ingest.fetch import status_for
 from shows.models import Show
-from shows.tasks import poll_due_shows
 from tests.factories import ShowFactory
 from tests.factories.feeds import item, rss
 from tests.factories.http import stream_endless

@@ -7,12 +7,13 @@ from django.db import connection
 from django.utils import timezone
 
 from core import http
+from episodes import ingest
+from episodes.ingest import store_feed
 from episodes.models import Episode
-from shows import ingest
 from shows.ingest import schedule as scheduling
+from shows.ingest.dispatch import claim_due_shows
 from shows.ingest.fetch import FetchedFeed
 from shows.ingest.parse import parse_feed
-from shows.ingest.store import store_feed
 from shows.models import FeedFetch, Show
 from tests.factories import CategoryFactory, ShowFactory
 from tests.factories.feeds import item, rss
@@ -352,8 +353,8 @@ def test_it_claims_due_shows_once(feed_server):
     ShowFactory(next_poll_at=timezone.now() + timedelta(hours=1))
     ShowFactory(next_poll_at=timezone.now() - timedelta(minutes=1), active=False)
 
-    assert ingest.claim_due_shows(limit=10) == [due.pk]
-    assert ingest.claim_due_shows(limit=10) == []
+    assert claim_due_shows(limit=10) == [due.pk]
+    assert claim_due_shows(limit=10) == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

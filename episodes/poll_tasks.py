@@ -1,4 +1,9 @@
-"""Celery tasks for feed polling: thin wrappers that take ids and delegate to shows.ingest."""
+"""Celery tasks for feed polling: thin wrappers that take ids and delegate to episodes.ingest.
+
+Their own module, not episodes.tasks: the poll stores episodes (episodes.feed_items), which
+queue transcript tasks from episodes.tasks, so importing the poll there would be a circle.
+Settings' CELERY_IMPORTS loads it in every worker.
+"""
 
 import logging
 from itertools import batched
@@ -7,7 +12,8 @@ from celery import shared_task
 from django.conf import settings
 
 from core.queues import queue_lengths
-from shows import ingest
+from episodes import ingest
+from shows.ingest.dispatch import claim_due_shows
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +35,7 @@ def poll_due_shows() -> int:
     if waiting is not None and waiting >= settings.PODINDEX_DISPATCH_MAX_WAITING:
         logger.warning("Not dispatching polls: %s tasks already wait in %r", waiting, queue)
         return 0
-    show_ids = ingest.claim_due_shows(settings.PODINDEX_DISPATCH_LIMIT)
+    show_ids = claim_due_shows(settings.PODINDEX_DISPATCH_LIMIT)
     for batch in batched(show_ids, POLL_BATCH):
         poll_shows.delay(list(batch))
     return len(show_ids)

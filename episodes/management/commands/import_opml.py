@@ -5,10 +5,10 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.core.management.base import BaseCommand, CommandError
 
-from shows import ingest
+from episodes.management.commands.add_show import categories_from_slugs
+from episodes.poll_tasks import poll_show
 from shows.ingest.cleaning import clean_url
-from shows.management.commands.add_show import categories_from_slugs
-from shows.tasks import poll_show
+from shows.ingest.store import create_show
 
 
 def feed_urls(path: Path) -> list[str]:
@@ -39,7 +39,7 @@ class Command(BaseCommand):
             raise CommandError("The OPML file lists no feed URLs (outline xmlUrl).")
         added = 0
         for n, url in enumerate(urls, 1):
-            show, created = ingest.create_show(url, categories)
+            show, created = create_show(url, categories)
             added += created
             if created:
                 # Eager without a broker (polls right here), otherwise queued for the workers.

@@ -16,18 +16,13 @@ from django.conf import settings
 from django.db import close_old_connections, connections, transaction
 from kombu.exceptions import OperationalError
 
-from shows import ingest
-from shows.tasks import poll_show, poll_shows
+from episodes import ingest
+from episodes.poll_tasks import poll_show, poll_shows
 
 logger = logging.getLogger(__name__)
 
 # Background polls started in eager mode and still running (tests wait on them).
 running: set[threading.Thread] = set()
-
-
-def queue_poll(show_id: int, *, force: bool = True) -> None:
-    """Poll a show outside the request (a show just added), after commit."""
-    queue_polls([show_id], force=force)
 
 
 def queue_polls(show_ids, *, force: bool = True) -> None:

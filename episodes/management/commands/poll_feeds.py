@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from kombu.exceptions import OperationalError
 
-from shows import ingest
+from episodes import ingest
+from episodes.poll_tasks import POLL_BATCH, poll_show, poll_shows
+from shows.ingest.dispatch import claim_due_shows
 from shows.models import Show
-from shows.tasks import POLL_BATCH, poll_show, poll_shows
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ class Command(BaseCommand):
                 raise CommandError(f"No show with slug {options['show']!r}")
             ids = [show.pk]
         else:
-            ids = ingest.claim_due_shows(options["limit"])
+            ids = claim_due_shows(options["limit"])
         if options["enqueue"]:
             try:
                 if force:

@@ -2,7 +2,8 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
-from shows import ingest
+from episodes import ingest
+from shows.ingest.store import INGESTED
 from shows.models import Category
 
 
@@ -64,5 +65,5 @@ class Command(BaseCommand):
             self.stdout.write(f"  duplicate of: {show.canonical}")
         if fetch.error:
             self.stdout.write(f"  note: {fetch.error}")
-        if fetch.status not in ingest.INGESTED:
+        if fetch.status not in INGESTED:
             raise CommandError(f"The feed could not be ingested: {fetch.error}")
