@@ -152,6 +152,12 @@ class Transcript(models.Model):
     wall_seconds = models.FloatField(null=True, blank=True)
     cpu_seconds = models.FloatField(null=True, blank=True)
     cost_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    # Our model doubted its words (noise, a far voice, maybe another language) but did not
+    # refuse them: editors should listen before trusting them. `confidence` holds the figures.
+    low_confidence = models.BooleanField(default=False)
+    confidence = models.JSONField(
+        default=dict, blank=True, help_text="{words, word_probability, …, doubts}"
+    )
     segments = models.JSONField(default=list, help_text="[{speaker, start, end, text}]")
     speaker_names = models.JSONField(
         default=dict, blank=True, help_text="Speaker label → display name."

@@ -31,11 +31,18 @@ class AsrResult:
     cpu_seconds: float  # this process's CPU time, all threads
     cost_usd: float = 0.0  # what the provider charges (api engine, when litellm knows)
     stage_seconds: dict[str, float] = field(default_factory=dict)  # decode, transcribe, diarize
+    # The engine's confidence figures and doubts (Confidence.to_json()); doubts mean an editor
+    # should check the words.
+    confidence: dict = field(default_factory=dict)
 
     @property
     def real_time_factor(self) -> float:
         """Audio seconds transcribed per wall-clock second: 30 means 30 times real time."""
         return self.audio_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+    @property
+    def low_confidence(self) -> bool:
+        return bool(self.confidence.get("doubts"))
 
     @property
     def speakers(self) -> list[str]:
@@ -90,4 +97,5 @@ def transcribe_file(
         cpu_seconds=time.process_time() - cpu_started,
         cost_usd=transcription.cost_usd,
         stage_seconds={stage: round(value, 3) for stage, value in stages.items()},
+        confidence=transcription.confidence.to_json(),
     )

@@ -133,6 +133,9 @@ def _store_publisher_transcript(episode, existing, link, parsed) -> Transcript:
         transcript.language = (link.get("language") or episode.show.language or "")[:20]
         transcript.segments = parsed.segments
         transcript.speaker_names = parsed.speaker_names
+        # Our model's doubts were about our words, which the publisher's replace.
+        transcript.low_confidence = False
+        transcript.confidence = {}
         transcript.save()
         _set_status(episode, TranscriptStatus.FETCHED, "")
         if changed:

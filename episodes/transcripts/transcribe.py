@@ -168,6 +168,8 @@ def _store(episode: Episode, result) -> Transcript:
         transcript.wall_seconds = result.wall_seconds
         transcript.cpu_seconds = result.cpu_seconds
         transcript.cost_usd = Decimal(str(result.cost_usd or 0))
+        transcript.low_confidence = result.low_confidence
+        transcript.confidence = result.confidence
         transcript.save()
         _set_status(episode, DONE, "")
         if changed:

@@ -28,6 +28,31 @@ class Segment:
 
 
 @dataclass
+class Confidence:
+    """What the engine measured of its own certainty; `doubts` are reasons to check the words."""
+
+    words: int = 0
+    word_probability: float | None = None  # mean over the words, 0-1
+    log_probability: float | None = None  # mean over the segments
+    signal_to_noise: float | None = None  # dB, audio.signal_to_noise()
+    doubts: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        """The figures and doubts, rounded, for the transcript's record."""
+        return {
+            "words": self.words,
+            "word_probability": rounded(self.word_probability),
+            "log_probability": rounded(self.log_probability),
+            "signal_to_noise": self.signal_to_noise,
+            "doubts": list(self.doubts),
+        }
+
+
+def rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 2)
+
+
+@dataclass
 class Transcription:
     """An engine's answer: the language it heard and timed segments, no speakers yet."""
 
@@ -35,6 +60,7 @@ class Transcription:
     segments: list[Segment]
     model: str
     cost_usd: float = 0.0
+    confidence: Confidence = field(default_factory=Confidence)
 
     @property
     def words(self) -> list[Word]:

@@ -43,6 +43,9 @@ class Command(BaseCommand):
                 )
             except AsrError as exc:
                 raise CommandError(f"{exc.status}: {exc}") from exc
+        # On stderr, so --json stays exactly what the pipeline stores.
+        for doubt in result.confidence.get("doubts", []):
+            self.stderr.write(f"Low confidence: {doubt}")
         if options["json"]:
             self.stdout.write(json.dumps(result.to_json(), ensure_ascii=False))
             return
