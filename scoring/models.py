@@ -341,6 +341,9 @@ class EditorialOverrideQuerySet(models.QuerySet):
                     maximum = dimension.max_score if dimension is not None else 100
                     if score is None or not 0 <= score <= maximum:
                         raise OverrideRefused(f"Give a whole number from 0 to {maximum}.")
+                    if score == before:
+                        # Logged, it would label the page "adjusted by our editors" for nothing.
+                        raise OverrideRefused(f"It is {before} already: nothing to change.")
                     action = self.model.Action.CHANGE if current else self.model.Action.SET
                     after = score
                 if current is not None:

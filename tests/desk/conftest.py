@@ -5,10 +5,13 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group, User
 
+from episodes.models import Episode
 from episodes.transcripts.parse import parse_plain_text
-from scoring.models import RubricDimension
+from scoring.models import RubricDimension, Scorecard
 from scoring.pipeline import run_scoring
 from tests.factories import EpisodeFactory, ShowFactory, TranscriptFactory
+from tests.scoring.conftest import answer
+from tests.scoring.fake_llm import FakeLLM
 
 INTERVIEW = Path(__file__).resolve().parent.parent / "scoring" / "data" / "operator_interview.txt"
 PASSWORD = "a-long-passphrase-for-tests"
@@ -86,3 +89,35 @@ def interview(db):
 @pytest.fixture
 def insight():
     return RubricDimension.objects.get(rubric__is_active=True, key="insight_density")
+
+
+ALL_MAX = (20, 20, 20, 20, 20)
+
+
+@pytest.fixture
+def obedient(settings):
+    """An OpenAI-compatible server on 127.0.0.1 whose model gives 20/20 on every dimension."""
+    server = FakeLLM().start()
+    settings.PODINDEX_SCORING_MODEL = "openai/fake-scorer"
+    settings.PODINDEX_SCORING_API_BASE = server.url
+    settings.PODINDEX_SCORING_API_KEY = "test-key"
+    settings.PODINDEX_SCORING_MAX_RETRIES = 0
+    settings.PODINDEX_SCORING_CONTEXT_TOKENS = 0
+    settings.PODINDEX_SCORING_PRICE_INPUT_PER_MTOK = 1.0
+    settings.PODINDEX_SCORING_PRICE_OUTPUT_PER_MTOK = 4.0
+    for _ in range(5):
+        server.answer(answer(scores=ALL_MAX))
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def held(obedient):
+    """A new episode whose first score, 100/100, is held: it has no public score."""
+    episode = EpisodeFactory(title="The obedient model episode")
+    TranscriptFactory(
+        episode=episode, segments=parse_plain_text(INTERVIEW.read_text(encoding="utf-8"))
+    )
+    run = run_scoring(episode.pk)
+    assert run.scorecard.hold == Scorecard.Hold.HELD
+    return Episode.objects.get(pk=episode.pk)
