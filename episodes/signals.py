@@ -6,7 +6,10 @@ do so on commit.
 
 from django.dispatch import Signal
 
-# sender=Transcript, episode_id=int: the words of an episode changed (scoring re-scores it).
+# sender=Transcript, episode_id=int: a fetch or our speech-to-text wrote new words. Only a
+# shortcut: scoring's every-minute sweep finds every transcript whose words differ from its
+# scorecard's in the database (scoring.services.waiting_to_be_scored); this lets scoring
+# start on commit (at once when tasks run inline, without a broker).
 transcript_changed = Signal()
 # sender=Episode, episode_ids=list[int]: episodes were hidden or shown again (rankings change).
 visibility_changed = Signal()

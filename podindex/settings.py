@@ -255,6 +255,11 @@ CELERY_BEAT_SCHEDULE = {
     "refresh-drifted-shows": {"task": "scoring.tasks.refresh_drifted_shows", "schedule": 60.0},
     # Episodes skipped while the daily LLM budget was spent are picked up again here.
     "score-pending": {"task": "scoring.tasks.score_pending", "schedule": crontab(minute=5)},
+    # Transcripts written since their last scoring, whoever wrote them.
+    "score-changed-transcripts": {
+        "task": "scoring.tasks.score_changed_transcripts",
+        "schedule": 60.0,
+    },
     # The ingest fills new episodes' search vectors after commit, in a task; should that task
     # be lost (a broker restart), this sweep fills whatever is still empty.
     "fill-search-vectors": {

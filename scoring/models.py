@@ -13,7 +13,7 @@ class RubricQuerySet(models.QuerySet):
 
 
 class Rubric(models.Model):
-    """A published, versioned rubric; version 1 is SPEC §4 (loaded by a data migration)."""
+    """A published, versioned rubric; version 1, five dimensions of 20, is a data migration."""
 
     version = models.PositiveSmallIntegerField(unique=True)
     name = models.CharField(max_length=200)
@@ -85,6 +85,14 @@ class ScorecardQuerySet(models.QuerySet):
     def held(self):
         """Scores under the active rubric held for an editor's review (not public yet)."""
         return self.filter(hold=Scorecard.Hold.HELD, rubric__is_active=True)
+
+    def standing(self):
+        """Scores under the active rubric that stand until the episode's words change: the
+        current one, and one an editor must decide or refused (held, rejected)."""
+        return self.filter(
+            Q(is_current=True) | Q(hold__in=[Scorecard.Hold.HELD, Scorecard.Hold.REJECTED]),
+            rubric__is_active=True,
+        )
 
     def decided(self):
         """Scores under the active rubric an editor must decide or has refused (held,

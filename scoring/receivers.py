@@ -12,8 +12,9 @@ from scoring.tasks import score_episode
 
 @receiver(transcript_changed, dispatch_uid="score-changed-transcript")
 def score_changed_transcript(sender, episode_id: int, **kwargs) -> None:
-    """Queue scoring once the new transcript is committed."""
-    # robust: a broker outage must not undo the stored transcript; score_pending retries.
+    """Queue scoring once the new transcript is committed (score_changed_transcripts would
+    find it within a minute; this is sooner)."""
+    # robust: a broker outage must not undo the stored transcript; the sweep picks it up.
     transaction.on_commit(lambda: score_episode.delay(episode_id), robust=True)
 
 

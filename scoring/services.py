@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef, Prefetch
 
 from episodes.models import Episode
 from scoring.effective import EffectiveScore, apply_overrides
-from scoring.models import DimensionScore, EditorialOverride, Scorecard
+from scoring.models import DimensionScore, EditorialOverride, Scorecard, ScoringRun
 from scoring.ranking import refresh_show
 
 
@@ -65,24 +65,45 @@ def scores_changed(episode_ids) -> None:
 
 
 def waiting_to_be_scored():
-    """Episodes waiting to be scored: with a transcript, not hidden, and neither a current
-    scorecard nor an editor's decision (held, rejected) under the active rubric."""
-    current = Scorecard.objects.filter(
-        episode=OuterRef("pk"), is_current=True, rubric__is_active=True
+    """Episodes due for scoring: with a transcript, not hidden, and no standing scorecard
+    (Scorecard.objects.standing) made from the transcript's words as they are now.
+
+    Whatever wrote the words (a fetch, our speech-to-text, an editor, the admin, a shell),
+    a transcript whose content hash differs from its scorecard's is due: the database says
+    so, not the writer.
+    """
+    same_words = Scorecard.objects.standing().filter(
+        episode=OuterRef("pk"), transcript_hash=OuterRef("transcript__content_hash")
     )
-    decided = Scorecard.objects.decided().filter(episode=OuterRef("pk"))
-    return (
-        Episode.objects.filter(transcript__isnull=False, hidden=False)
-        .exclude(Exists(current))
-        .exclude(Exists(decided))
+    return Episode.objects.filter(transcript__isnull=False, hidden=False).exclude(
+        Exists(same_words)
     )
+
+
+def changed_since_scoring_ids(limit: int | None = None) -> list[int]:
+    """Episodes waiting to be scored whose transcript was written after their latest scoring
+    attempt (or never tried), oldest first: what the every-minute sweep queues.
+
+    One that was tried since (and failed: too few words, the model down) waits for the
+    hourly sweep, so a failing episode costs one attempt an hour, not one a minute.
+    """
+    tried = ScoringRun.objects.filter(
+        episode=OuterRef("pk"), started_at__gte=OuterRef("transcript__updated_at")
+    )
+    ids = (
+        waiting_to_be_scored()
+        .exclude(Exists(tried))
+        .order_by("transcript__updated_at", "pk")
+        .values_list("pk", flat=True)
+    )
+    return list(ids[:limit] if limit else ids)
 
 
 def pending_episode_ids(limit: int | None = None) -> list[int]:
-    """Episodes waiting to be scored (waiting_to_be_scored), oldest first.
+    """Episodes waiting to be scored (waiting_to_be_scored), oldest first: the hourly sweep.
 
     An episode whose score is held for an editor (or was rejected by one) is not pending: the
-    editor decides, and a new transcript queues it again.
+    editor decides, and new words queue it again.
     """
     ids = waiting_to_be_scored().order_by("published_at", "pk").values_list("pk", flat=True)
     return list(ids[:limit] if limit else ids)

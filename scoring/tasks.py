@@ -6,11 +6,15 @@ from celery import shared_task
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 
+from core.queues import queue_lengths
 from episodes.models import Episode
 from scoring import budget, pipeline, ranking
-from scoring.services import pending_episode_ids
+from scoring.services import changed_since_scoring_ids, pending_episode_ids
 
 logger = logging.getLogger(__name__)
+
+# Where settings.CELERY_TASK_ROUTES sends this module's tasks.
+SCORING_QUEUE = "scoring"
 
 
 @shared_task(
@@ -37,6 +41,26 @@ def score_pending(limit: int = 200) -> int:
     if settings.PODINDEX_SCORING_MODEL and not budget.allows():
         return 0
     ids = pending_episode_ids(limit)
+    for episode_id in ids:
+        score_episode.delay(episode_id)
+    return len(ids)
+
+
+@shared_task
+def score_changed_transcripts(limit: int = 200) -> int:
+    """Enqueue episodes whose words changed since they were last scored (every minute).
+
+    The database carries the hand-off: any writer of a transcript (a fetch, our
+    speech-to-text, an editor, the admin, a shell) leaves a hash that differs from the
+    scorecard's, and this sweep finds it. The on-commit nudges only make it sooner. While
+    scorings still wait in the queue it adds none: those may be the very episodes it would
+    find (a run is recorded only when it starts).
+    """
+    if settings.PODINDEX_SCORING_MODEL and not budget.allows():
+        return 0
+    if queue_lengths().counts.get(SCORING_QUEUE):
+        return 0
+    ids = changed_since_scoring_ids(limit)
     for episode_id in ids:
         score_episode.delay(episode_id)
     return len(ids)
