@@ -24,7 +24,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.http import urlencode
-from django_htmx.http import HttpResponseClientRedirect
+from django_htmx.http import HttpResponseClientRefresh
 
 from desk import activity, transcript_edits
 from desk.dashboard import dashboard_data
@@ -403,11 +403,11 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             f"{done.get_action_display()}: {done.detail} The conversation analysis is updated; "
             "the episode is being re-scored.",
         )
-        url = review_url(episode.pk) + place
         if _htmx_target(request):
-            # The score, the analysis and the quotes may all have changed: load the page.
-            return HttpResponseClientRedirect(url)
-        return redirect(url)
+            # The score, the analysis and the quotes may all have changed: load the page again
+            # (a redirect to the same page with an anchor would only scroll).
+            return HttpResponseClientRefresh()
+        return redirect(review_url(episode.pk) + place)
 
     def _refused(self, form, key, request) -> dict:
         edits = {key: form}
@@ -580,6 +580,10 @@ def log_transcript_edit(editor, transcript, changes, changed: list[str]) -> None
         transcript_edits.rescore_on_commit(episode.pk, force="speaker_names" in changed)
 
 
+def _clip(text: str, limit: int = 300) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _int(value) -> int:
     try:
         return int(value)
@@ -739,7 +743,15 @@ class ShowFilter(admin.SimpleListFilter):
 class ActivityAdmin(admin.ModelAdmin):
     """One log of what editors did, filterable by episode, show, editor and action."""
 
-    list_display = ["created_at", "editor_label", "action", "episode_link", "show_link", "detail"]
+    list_display = [
+        "created_at",
+        "editor_label",
+        "action",
+        "episode_link",
+        "show_link",
+        "detail",
+        "before_and_after",
+    ]
     list_filter = ["action", ("editor", RelatedOnlyFieldListFilter), EpisodeFilter, ShowFilter]
     search_fields = ["subject", "detail", "editor_name"]
     date_hierarchy = "created_at"
@@ -763,6 +775,16 @@ class ActivityAdmin(admin.ModelAdmin):
                 review_link(obj.episode_id),
             )
         return obj.subject if not obj.show_id else "-"
+
+    @admin.display(description="Before → after")
+    def before_and_after(self, obj):
+        if not (obj.before or obj.after):
+            return "-"
+        return format_html(
+            '<del class="before">{}</del> → <ins class="after">{}</ins>',
+            _clip(obj.before),
+            _clip(obj.after),
+        )
 
     @admin.display(description="Show")
     def show_link(self, obj):
