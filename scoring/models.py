@@ -67,20 +67,28 @@ class RubricDimension(models.Model):
         return self.name
 
 
+def current_scorecard_q(prefix: str = "") -> Q:
+    """The one rule for each episode's public scorecard: the active rubric's current one or,
+    until the episode is scored under it, the current one of the newest rubric it was scored
+    under. `prefix` reaches the scorecard from a related model.
+
+    A rubric change so leaves every score in place (lists, pages and the desk all show the
+    old rubric's card) while the sweeps re-score episodes under the new one.
+    """
+    better = Scorecard.objects.filter(
+        Q(rubric__is_active=True) | Q(rubric__version__gt=OuterRef(f"{prefix}rubric__version")),
+        episode=OuterRef(f"{prefix}episode"),
+        is_current=True,
+    )
+    return Q(**{f"{prefix}is_current": True}) & (
+        Q(**{f"{prefix}rubric__is_active": True}) | ~Exists(better)
+    )
+
+
 class ScorecardQuerySet(models.QuerySet):
     def current(self):
-        """Each episode's public scorecard: the active rubric's current one or, until the
-        episode is scored under it, the current one of the newest rubric it was scored under.
-
-        A rubric change so leaves every score in place (lists, pages and the desk all show the
-        old rubric's card) while the sweep re-scores episodes under the new one.
-        """
-        better = Scorecard.objects.filter(
-            Q(rubric__is_active=True) | Q(rubric__version__gt=OuterRef("rubric__version")),
-            episode=OuterRef("episode"),
-            is_current=True,
-        )
-        return self.filter(Q(rubric__is_active=True) | ~Exists(better), is_current=True)
+        """Each episode's public scorecard (current_scorecard_q)."""
+        return self.filter(current_scorecard_q())
 
     def held(self):
         """Scores under the active rubric held for an editor's review (not public yet)."""

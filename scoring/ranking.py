@@ -37,7 +37,7 @@ from django.utils import timezone
 
 from core.page_cache import bump_content_version
 from episodes.models import Episode
-from scoring.models import DimensionScore, Scorecard
+from scoring.models import DimensionScore, current_scorecard_q
 from shows.models import Category, Show, ShowCategory
 
 BATCH_SIZE = 500
@@ -306,13 +306,13 @@ def _refresh_batch(show_ids: list[int], means: dict[int | None, float]) -> None:
 
 
 def _dimension_averages(show_ids: list[int]) -> dict[int, dict[str, float]]:
-    """Average effective score per rubric dimension (current scorecards, active rubric)."""
+    """Average effective score per rubric dimension (the episodes' current scorecards)."""
     rows = (
         DimensionScore.objects.filter(
+            current_scorecard_q("scorecard__"),
             scorecard__episode__show_id__in=show_ids,
             scorecard__episode__hidden=False,
             scorecard__episode__score__isnull=False,
-            scorecard__in=Scorecard.objects.current(),
         )
         .values("scorecard__episode__show_id", "dimension__key")
         .annotate(average=Avg(Cast(Coalesce("effective_score", "score"), FloatField())))

@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 from django.urls import reverse
 
 from scoring.models import Rubric, RubricDimension, Scorecard
+from scoring.ranking import refresh_show
 from scoring.services import pending_episode_ids
 from tests.factories import score_episode
 
@@ -59,6 +60,12 @@ def test_it_shows_the_old_rubrics_score_everywhere_until_the_new_one_scores(
     assert shown_scores(client, editor_client, interview) == dict.fromkeys(
         ["Episode.score", "list", "page", "desk"], before
     )
+    # The show's figures are worked out from the same scorecards.
+    before_averages = interview.show.dimension_averages
+    assert before_averages
+    refresh_show(interview.show_id)
+    interview.show.refresh_from_db()
+    assert interview.show.dimension_averages == before_averages
     # The episode is waiting to be scored under the new rubric all the same.
     assert interview.pk in pending_episode_ids()
 
