@@ -16,7 +16,8 @@ logger = logging.getLogger(__name__)
 
 # What each of our queues carries, for the dashboard.
 QUEUE_LABELS = {
-    "default": "Feed polls, publisher transcripts and heartbeats",
+    "default": "Feed polls and heartbeats",
+    "fetches": "Publisher transcripts",
     "scoring": "Scoring",
     "transcripts": "Transcription",
 }

@@ -19,7 +19,8 @@ from psycopg.types.json import Jsonb
 
 from core.slugs import unique_slug
 from episodes.models import Episode
-from episodes.tasks import fetch_transcript, queue_transcription
+from episodes.tasks import dispatch_transcriptions, fetch_transcript
+from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus
 from shows.ingest.feed import Item
 from shows.ingest.store import ItemChanges
@@ -93,9 +94,7 @@ def store_feed_items(show, items: list[Item], now) -> ItemChanges:
             in_feed=False, updated_at=now
         )
     by_guid = {values["guid"]: values for values in to_write}
-    _queue_transcripts(
-        [(pk, by_guid[guid]) for guid, pk in inserted.items()], first_ingest=not existing
-    )
+    _queue_transcripts([(pk, by_guid[guid]) for guid, pk in inserted.items()])
     return ItemChanges(
         new=len(inserted), updated=len(to_write) - len(inserted), left_feed=len(gone)
     )
@@ -280,27 +279,33 @@ def _episode_values(item: Item, row: dict | None, now) -> dict:
     }
 
 
-def _queue_transcripts(new: list[tuple[int, dict]], *, first_ingest: bool) -> None:
-    """After commit, queue the publisher transcripts of new episodes that link one (written
-    with their status pending), and our own transcription of those that do not (on a show's
-    first ingest, only the latest few). `new` is (id, values) of the episodes inserted."""
+def _queue_transcripts(new: list[tuple[int, dict]]) -> None:
+    """Mark the latest few new episodes as wanted for our transcription (waiting for it at
+    once if they link no transcript) and, after commit, queue the publisher transcripts of
+    those that link one (written with their status pending).
+
+    Only the latest PODINDEX_ASR_NEW_SHOW_EPISODES of each poll are wanted, whether it is a
+    show's first ingest or a feed that renamed every GUID: an episode that later needs our
+    transcript (its links all failed) is transcribed only if it was wanted, or on request.
+    `new` is (id, values) of the episodes inserted."""
     latest_first = sorted(
         new,
         key=lambda pair: (pair[1]["published_at"] is not None, pair[1]["published_at"], pair[0]),
         reverse=True,
     )
+    with_audio = [pk for pk, values in latest_first if values["audio_url"]]
+    wanted = with_audio[: settings.PODINDEX_ASR_NEW_SHOW_EPISODES]
     linked = [pk for pk, values in latest_first if values["transcript_links"]]
-    unlinked = [
-        pk for pk, values in latest_first if not values["transcript_links"] and values["audio_url"]
-    ]
-    if first_ingest:
-        unlinked = unlinked[: settings.PODINDEX_ASR_NEW_SHOW_EPISODES]
+    unlinked = set(wanted) - set(linked)
+    if wanted:
+        Episode.objects.filter(pk__in=wanted).update(asr_wanted=True)
+    if unlinked and settings.PODINDEX_ASR_ENABLED:
+        Episode.objects.filter(pk__in=unlinked).update(transcript_status=transcribe.WAITING)
+        transaction.on_commit(dispatch_transcriptions, robust=True)
     if linked:
         # One message; the worker that takes it queues the fetches in chunks. robust: a
         # broker outage must not undo the committed poll; fetch_transcripts retries.
         transaction.on_commit(lambda: queue_transcript_fetches.delay(linked), robust=True)
-    if unlinked and settings.PODINDEX_ASR_ENABLED:
-        transaction.on_commit(lambda: queue_transcription(unlinked), robust=True)
 
 
 @shared_task(ignore_result=True)

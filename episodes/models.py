@@ -88,6 +88,17 @@ class Episode(models.Model):
     in_feed = models.BooleanField(default=True, help_text="Still listed in the show's feed.")
     transcript_status = models.CharField(max_length=20, blank=True)
     transcript_error = models.TextField(blank=True)
+    # Our own transcription (episodes.transcripts.transcribe, episodes.asr_budget). Only
+    # episodes marked wanted are transcribed without being asked: a show's latest few when
+    # they were found, or ones an editor or operator asked for.
+    # Database defaults: the feed's bulk upsert (episodes.feed_items) names its own columns.
+    asr_wanted = models.BooleanField(db_default=False)
+    asr_attempts = models.PositiveSmallIntegerField(db_default=0)
+    # Not tried again before this time (back-off after a failure; a queued task's lease).
+    asr_retry_at = models.DateTimeField(null=True, blank=True)
+    # The audio URL that last answered 404 or 410: a second such answer ends the retries
+    # until the feed names another.
+    audio_gone_url = models.URLField(max_length=2048, blank=True, db_default="")
 
     # Effective substance score of the current scorecard (after editorial overrides),
     # denormalised by scoring.services so lists can sort and filter on it.
@@ -201,3 +212,34 @@ class Transcript(models.Model):
     def display_name(self, label) -> str:
         """How the speaker with this label is shown."""
         return display_name(self.names, label)
+
+
+class TranscriptionCharge(models.Model):
+    """What one attempt at our own transcription took from the day's budget.
+
+    Written when the attempt is handed to a worker (with the estimate from the feed's
+    duration, so that workers running at once cannot overspend) and settled to what the
+    transcript measured when it ends; a failed attempt costs nothing.
+    """
+
+    episode = models.ForeignKey(
+        Episode, on_delete=models.SET_NULL, null=True, related_name="transcription_charges"
+    )
+    show = models.ForeignKey(
+        "shows.Show", on_delete=models.SET_NULL, null=True, related_name="transcription_charges"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    estimated_seconds = models.FloatField(default=0)
+    estimated_usd = models.DecimalField(max_digits=10, decimal_places=6, default=0)
+    audio_seconds = models.FloatField(null=True, blank=True)
+    wall_seconds = models.FloatField(null=True, blank=True)
+    cost_usd = models.DecimalField(max_digits=10, decimal_places=6, null=True, blank=True)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["show", "created_at"], name="charge_show_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"Transcription of episode {self.episode_id} at {self.created_at:%Y-%m-%d %H:%M}"

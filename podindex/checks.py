@@ -77,16 +77,28 @@ def shared_cache_for_page_cache(app_configs, **kwargs):
 
 @register(deploy=True)
 def redis_visibility_outlasts_tasks(app_configs, **kwargs):
-    """Refuse a Redis visibility timeout shorter than the longest task: it would run twice."""
+    """Refuse a Redis visibility timeout shorter than the longest task: it would run twice.
+
+    The longest task is a transcription (its limit follows the episode's length, up to
+    PODINDEX_ASR_MAX_SECONDS) or any other task (CELERY_TASK_TIME_LIMIT).
+    """
+    from episodes.transcripts.transcribe import longest_time_limit
+
     broker = settings.CELERY_BROKER_URL or ""
     timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS.get("visibility_timeout", 3600)
-    if broker.startswith(("redis://", "rediss://")) and timeout <= settings.CELERY_TASK_TIME_LIMIT:
+    longest = [("CELERY_TASK_TIME_LIMIT", settings.CELERY_TASK_TIME_LIMIT)]
+    if settings.PODINDEX_ASR_ENABLED:
+        longest.append(("the longest transcription's time limit", longest_time_limit()))
+    name, limit = max(longest, key=lambda pair: pair[1])
+    if broker.startswith(("redis://", "rediss://")) and timeout <= limit:
         return [
             Error(
-                f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) is not longer than "
-                f"CELERY_TASK_TIME_LIMIT ({settings.CELERY_TASK_TIME_LIMIT} s): Redis would hand "
-                "a task still running to a second worker.",
-                hint="Raise CELERY_VISIBILITY_TIMEOUT (default 3600) above the task time limit.",
+                f"CELERY_VISIBILITY_TIMEOUT ({timeout} s) is not longer than {name} ({limit} s): "
+                "Redis would hand a task still running to a second worker.",
+                hint=(
+                    f"Raise CELERY_VISIBILITY_TIMEOUT above {limit} s, or lower "
+                    "PODINDEX_ASR_MAX_SECONDS."
+                ),
                 id="podindex.E007",
             )
         ]

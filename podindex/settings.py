@@ -236,14 +236,14 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 15 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 14 * 60)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Redis has no broker-side acknowledgement: a task taken by a worker that died comes back after
-# this many seconds. Keep it above the longest task (CELERY_TASK_TIME_LIMIT), or a task still
-# running would be handed to a second worker.
-CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60),
-    # Workers look for such tasks every 10 s × this throttle (kombu's default: 10, so 100 s).
-    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+# CELERY_VISIBILITY_TIMEOUT seconds (set with the transcription settings below, whose longest
+# task it must outlast).
+CELERY_TASK_ROUTES = {
+    "scoring.tasks.*": {"queue": "scoring"},
+    # Publisher transcripts: a feed listing thousands must not hold up the polls in "default".
+    "episodes.tasks.fetch_transcript": {"queue": "fetches"},
+    "episodes.feed_items.queue_transcript_fetches": {"queue": "fetches"},
 }
-CELERY_TASK_ROUTES = {"scoring.tasks.*": {"queue": "scoring"}}
 # Task modules autodiscovery (an app's tasks.py) does not find.
 CELERY_IMPORTS = ["episodes.poll_tasks"]
 CELERY_TASK_DEFAULT_QUEUE = "default"
@@ -286,6 +286,8 @@ PODINDEX_USER_AGENT = env_str(
 PODINDEX_ALLOW_PRIVATE_URLS = env_bool("PODINDEX_ALLOW_PRIVATE_URLS", default=False)
 PODINDEX_FEED_MAX_BYTES = env_int("PODINDEX_FEED_MAX_BYTES", 20 * 1024 * 1024)
 PODINDEX_TRANSCRIPT_MAX_BYTES = env_int("PODINDEX_TRANSCRIPT_MAX_BYTES", 5 * 1024 * 1024)
+# All of an episode's transcript links together are tried within this many seconds.
+PODINDEX_TRANSCRIPT_EPISODE_SECONDS = env_float("PODINDEX_TRANSCRIPT_EPISODE_SECONDS", 30.0)
 PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
 # A body that arrives slower than this many bytes a second, averaged over the given seconds,
 # is given up (0: no minimum; the deadline still applies).
@@ -377,8 +379,34 @@ PODINDEX_ASR_NEW_SHOW_EPISODES = env_int("PODINDEX_ASR_NEW_SHOW_EPISODES", 3)
 PODINDEX_ASR_TMP_DIR = env_str("PODINDEX_ASR_TMP_DIR")
 # The whole audio download, headers and body, must finish within this many seconds.
 PODINDEX_AUDIO_FETCH_SECONDS = env_float("PODINDEX_AUDIO_FETCH_SECONDS", 30 * 60.0)
+# The daily budget (UTC day, kept in the database for every worker): hours of audio for the
+# local engine, provider dollars for the api engine (priced per minute of audio). When it is
+# spent, episodes wait ("waiting for budget") until the next day.
+PODINDEX_DAILY_ASR_AUDIO_HOURS = env_float("PODINDEX_DAILY_ASR_AUDIO_HOURS", 24.0)
+PODINDEX_DAILY_ASR_BUDGET_USD = env_float("PODINDEX_DAILY_ASR_BUDGET_USD", 5.0)
+PODINDEX_ASR_API_USD_PER_MINUTE = env_float("PODINDEX_ASR_API_USD_PER_MINUTE", 0.006)
+# Transcriptions waiting in the broker at once: the order is decided from the database as
+# workers free up, not by the order messages were sent in.
+PODINDEX_ASR_MAX_QUEUED = env_int("PODINDEX_ASR_MAX_QUEUED", 4)
 CELERY_TASK_ROUTES["episodes.tasks.transcribe_episode"] = {"queue": "transcripts"}
 CELERY_BEAT_SCHEDULE["transcribe-pending"] = {
     "task": "episodes.tasks.transcribe_pending",
-    "schedule": crontab(minute=35),
+    "schedule": crontab(minute="*/5"),
 }
+# Above the longest transcription (PODINDEX_ASR_MAX_SECONDS at one second per second of audio)
+# and CELERY_TASK_TIME_LIMIT, or a task still running would be handed to a second worker
+# (`check --deploy` refuses that: podindex.E007).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int(
+        "CELERY_VISIBILITY_TIMEOUT", round(max(PODINDEX_ASR_MAX_SECONDS, 3600) + 3600)
+    ),
+    # Workers look for such tasks every 10 s × this throttle (kombu's default: 10, so 100 s).
+    "unacked_restore_throttle": env_int("CELERY_UNACKED_RESTORE_THROTTLE", 10),
+}
+
+# --- Shares of the daily budgets (transcription and LLM scoring) ---------------------------
+# One show may take at most this fraction of a day's budget, and all shows added in the last
+# PODINDEX_NEW_SHOW_DAYS together this one: one feed cannot use up what the others need.
+PODINDEX_BUDGET_SHOW_SHARE = env_float("PODINDEX_BUDGET_SHOW_SHARE", 0.25)
+PODINDEX_BUDGET_NEW_SHOWS_SHARE = env_float("PODINDEX_BUDGET_NEW_SHOWS_SHARE", 0.5)
+PODINDEX_NEW_SHOW_DAYS = env_int("PODINDEX_NEW_SHOW_DAYS", 7)

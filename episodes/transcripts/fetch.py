@@ -2,11 +2,17 @@
 
 Each link is tried in turn and each one's failure (fetch, parse, a parser crash, a value the
 database refuses) is recorded with its reason before the next is tried; fetching an episode's
-transcript never raises, so one bad file cannot stop a worker or a batch.
+transcript never raises, so one bad file cannot stop a worker or a batch. Only the best
+MAX_LINKS links are tried, all within one deadline per episode
+(PODINDEX_TRANSCRIPT_EPISODE_SECONDS): an item listing a thousand slow links costs what one
+ordinary episode may. Celery's soft time limit is the exception that does get through: the
+worker asked the task to stop.
 """
 
 import logging
+import time
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError, transaction
 
@@ -22,6 +28,8 @@ logger = logging.getLogger(__name__)
 # Best first: JSON and VTT carry speakers and times, SRT times, HTML and text the least.
 PREFERENCE = ("json", "vtt", "srt", "html", "text")
 ACCEPT = "application/json, text/vtt, application/x-subrip, text/html;q=0.8, text/plain;q=0.7"
+# Links of one episode tried at most; publishers link one per format and language.
+MAX_LINKS = 5
 
 
 class TranscriptStatus:
@@ -65,6 +73,8 @@ def fetch_publisher_transcript(episode: Episode) -> Transcript | None:
     """
     try:
         return _fetch_publisher_transcript(episode)
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as exc:
         logger.exception("Fetching the transcript of episode %s failed", episode.pk)
         try:
@@ -79,15 +89,24 @@ def _fetch_publisher_transcript(episode: Episode) -> Transcript | None:
     if existing is not None and existing.source == Transcript.Source.EDITOR:
         _set_status(episode, TranscriptStatus.KEPT, "")
         return existing
-    links = ranked_links(episode.transcript_links, episode.show.language)
+    links = ranked_links(episode.transcript_links, episode.show.language)[:MAX_LINKS]
     if not links:
         _set_status(episode, TranscriptStatus.NONE, "")
         return None
     errors, fetch_failed = [], False
+    deadline = time.monotonic() + settings.PODINDEX_TRANSCRIPT_EPISODE_SECONDS
     for link in links:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            errors.append(f"{link['url']}: not tried: the episode's time for its links ran out")
+            fetch_failed = True
+            break
         try:
             result = http.fetch(
-                link["url"], max_bytes=settings.PODINDEX_TRANSCRIPT_MAX_BYTES, accept=ACCEPT
+                link["url"],
+                max_bytes=settings.PODINDEX_TRANSCRIPT_MAX_BYTES,
+                accept=ACCEPT,
+                total_timeout=left,
             )
         except http.FetchError as exc:
             errors.append(f"{link['url']}: {exc}")
@@ -97,6 +116,8 @@ def _fetch_publisher_transcript(episode: Episode) -> Transcript | None:
             parsed = parse_transcript(
                 result.body, content_type=result.content_type or link.get("type")
             )
+        except SoftTimeLimitExceeded:
+            raise
         except (Exception, RecursionError) as exc:
             # parse_transcript raises only TranscriptError; anything else is still this
             # link's failure, recorded, and the next link is tried.

@@ -4,19 +4,25 @@ Used when the publisher links no transcript or every link failed. The audio is s
 through the HTTP seam (SSRF checks on every hop, PODINDEX_AUDIO_MAX_BYTES) into a temporary
 file that is deleted whatever happens; episodes.asr decodes, transcribes and labels the
 speakers. Every outcome is recorded on the episode: a retryable failure (network, provider)
-as "transcription_failed", a permanent one (no speech, not English for an English-only
-model, too long) as "untranscribable", each with its reason.
+as "transcription_failed" with the time of the next attempt (1 h, 6 h, 24 h, then 3 days
+later), a permanent one (no speech, not English for an English-only model, too long, audio
+over the size cap or at an address we refuse) or the last allowed attempt as
+"untranscribable", each with its reason. Audio that answers 404 or 410 twice is not fetched
+again until the feed names another URL.
 """
 
 import logging
 import re
 import tempfile
 import time
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from core import http
 from episodes.asr.errors import AsrError
@@ -29,10 +35,22 @@ logger = logging.getLogger(__name__)
 
 AUDIO_ACCEPT = "audio/*, video/*;q=0.5, */*;q=0.1"
 # Statuses (Episode.transcript_status) of our own transcription.
+WAITING = "to_transcribe"  # wanted, waiting for its turn
+BUDGET_WAIT = "waiting_for_budget"  # today's budget or the show's share is spent
 QUEUED = "transcribing"
 DONE = "transcribed"
-FAILED = "transcription_failed"  # may work later: `transcribe_episodes` retries these
+FAILED = "transcription_failed"  # may work later: tried again at asr_retry_at
 UNTRANSCRIBABLE = "untranscribable"  # will not work: transcript_error says why
+# Waits before the 2nd, 3rd, ... attempt; after the last one the episode is untranscribable.
+RETRY_WAITS = (
+    timedelta(hours=1),
+    timedelta(hours=6),
+    timedelta(hours=24),
+    timedelta(days=3),
+)
+# Download failures that say something about the audio, not about the moment.
+PERMANENT_DOWNLOAD = (http.TooLarge, http.BlockedURL)
+GONE_STATUSES = (404, 410)
 # ASR errors that say something about the audio, not about the moment: no retry.
 PERMANENT = {
     "unreadable_audio",
@@ -59,6 +77,44 @@ def time_limit(episode: Episode) -> int:
     duration = episode.duration_seconds or settings.PODINDEX_ASR_MAX_SECONDS
     seconds = min(duration, settings.PODINDEX_ASR_MAX_SECONDS) * SECONDS_PER_AUDIO_SECOND
     return max(MIN_TIME_LIMIT, round(seconds))
+
+
+def longest_time_limit() -> int:
+    """The longest any transcription task may run under the current settings."""
+    seconds = settings.PODINDEX_ASR_MAX_SECONDS * SECONDS_PER_AUDIO_SECOND
+    return max(MIN_TIME_LIMIT, round(seconds))
+
+
+def want(episode_ids) -> int:
+    """These episodes need our transcript: the wanted ones among them wait for their turn.
+
+    Whatever path led here (no link in the feed, every link failed, a publisher transcript
+    removed), an episode not marked wanted when it was found is left alone: a new show's back
+    catalogue is transcribed only on request.
+    """
+    return (
+        Episode.objects.filter(pk__in=list(episode_ids), asr_wanted=True, transcript__isnull=True)
+        .exclude(audio_url="")
+        .exclude(transcript_status__in=[QUEUED, UNTRANSCRIBABLE, FAILED, BUDGET_WAIT])
+        .update(transcript_status=WAITING, transcript_error="")
+    )
+
+
+def ask(episodes) -> int:
+    """Someone asked for these episodes' transcription: wanted, with a fresh set of attempts."""
+    return (
+        episodes.filter(transcript__isnull=True)
+        .exclude(audio_url="")
+        .exclude(transcript_status=QUEUED)
+        .update(
+            asr_wanted=True,
+            asr_attempts=0,
+            asr_retry_at=None,
+            audio_gone_url="",
+            transcript_status=WAITING,
+            transcript_error="",
+        )
+    )
 
 
 def speaker_count(episode: Episode) -> int | None:
@@ -112,6 +168,8 @@ def transcribe_episode(episode_id: int, *, force: bool = False, progress=None):
         _set_status(episode, UNTRANSCRIBABLE, "no_audio: the feed gives no audio enclosure")
         return None
     _set_status(episode, QUEUED, "")
+    Episode.objects.filter(pk=episode.pk).update(asr_attempts=F("asr_attempts") + 1)
+    episode.refresh_from_db(fields=["asr_attempts", "audio_gone_url"])
     _remove_stale_audio()
     try:
         with tempfile.NamedTemporaryFile(dir=_audio_dir(), suffix=".audio") as audio:
@@ -124,9 +182,33 @@ def transcribe_episode(episode_id: int, *, force: bool = False, progress=None):
             )
             audio.flush()
             return transcribe_audio(episode, Path(audio.name), progress=progress)
-    except http.FetchError as exc:
-        _set_status(episode, FAILED, f"download: {exc}")
+    except PERMANENT_DOWNLOAD as exc:
+        record_failure(episode, f"download: {exc}", permanent=True)
         return None
+    except http.FetchError as exc:
+        gone = exc.http_status in GONE_STATUSES
+        again = gone and episode.audio_gone_url == episode.audio_url
+        if gone:
+            Episode.objects.filter(pk=episode.pk).update(audio_gone_url=episode.audio_url)
+        reason = "audio_gone: answered 404 or 410 twice; " if again else ""
+        record_failure(episode, f"download: {reason}{exc}", permanent=again)
+        return None
+
+
+def record_failure(episode: Episode, reason: str, *, permanent: bool = False) -> None:
+    """Record a failed attempt: tried again after a longer wait each time, or given up on."""
+    attempts = episode.asr_attempts
+    if permanent or attempts > len(RETRY_WAITS):
+        if not permanent:
+            reason = f"gave up after {attempts} attempts; the last: {reason}"
+        _set_status(episode, UNTRANSCRIBABLE, reason)
+        Episode.objects.filter(pk=episode.pk).update(asr_retry_at=None)
+        return
+    retry_at = timezone.now() + RETRY_WAITS[max(attempts, 1) - 1]
+    _set_status(
+        episode, FAILED, f"{reason} (attempt {attempts}; next after {retry_at:%Y-%m-%d %H:%M} UTC)"
+    )
+    Episode.objects.filter(pk=episode.pk).update(asr_retry_at=retry_at)
 
 
 def transcribe_audio(episode: Episode, path: Path, *, progress=None) -> Transcript | None:
@@ -135,8 +217,7 @@ def transcribe_audio(episode: Episode, path: Path, *, progress=None) -> Transcri
     try:
         result = transcribe_file(path, speakers=speaker_count(episode), progress=progress)
     except AsrError as exc:
-        status = UNTRANSCRIBABLE if exc.status in PERMANENT else FAILED
-        _set_status(episode, status, f"{exc.status}: {exc}")
+        record_failure(episode, f"{exc.status}: {exc}", permanent=exc.status in PERMANENT)
         return None
     logger.info(
         "Transcribed episode %s: %.0f s of audio in %.0f s",

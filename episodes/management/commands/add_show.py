@@ -1,4 +1,6 @@
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import URLValidator
 
@@ -17,6 +19,21 @@ def categories_from_slugs(slugs: list[str]) -> list[Category]:
     return categories
 
 
+def transcribe_after_ingest(command, options) -> None:
+    """Once every feed is in, transcribe what the budget and the priorities allow.
+
+    Only without a broker: with one, the transcription workers take the waiting episodes.
+    The ingest itself never transcribes, so one show's audio cannot hold up the next feed.
+    """
+    if options["no_transcribe"] or not settings.PODINDEX_ASR_ENABLED:
+        return
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        command.stdout.write("Transcriptions are handed to the workers as the budget allows.")
+        return
+    command.stdout.write("Transcribing the waiting episodes, best first, within today's budget:")
+    call_command("transcribe_episodes", stdout=command.stdout, stderr=command.stderr)
+
+
 class Command(BaseCommand):
     help = "Add a show by its feed URL, fetch and ingest it now, and print what was found."
 
@@ -28,6 +45,11 @@ class Command(BaseCommand):
             default=[],
             metavar="SLUG",
             help="File the show under this category (repeatable).",
+        )
+        parser.add_argument(
+            "--no-transcribe",
+            action="store_true",
+            help="Only ingest; leave the waiting episodes to transcribe_episodes or the workers.",
         )
 
     def handle(self, *args, **options):
@@ -67,3 +89,4 @@ class Command(BaseCommand):
             self.stdout.write(f"  note: {fetch.error}")
         if fetch.status not in INGESTED:
             raise CommandError(f"The feed could not be ingested: {fetch.error}")
+        transcribe_after_ingest(self, options)

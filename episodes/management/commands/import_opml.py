@@ -5,7 +5,7 @@ import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 from django.core.management.base import BaseCommand, CommandError
 
-from episodes.management.commands.add_show import categories_from_slugs
+from episodes.management.commands.add_show import categories_from_slugs, transcribe_after_ingest
 from episodes.poll_tasks import poll_show
 from shows.ingest.cleaning import clean_url
 from shows.ingest.store import create_show
@@ -26,11 +26,19 @@ def feed_urls(path: Path) -> list[str]:
 
 
 class Command(BaseCommand):
-    help = "Add every feed of an OPML file and poll each (queued when a broker is configured)."
+    help = (
+        "Add every feed of an OPML file and poll each (queued when a broker is configured); "
+        "then, without a broker, transcribe what today's budget allows."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file", help="An OPML file of podcast feeds.")
         parser.add_argument("--category", action="append", default=[], metavar="SLUG")
+        parser.add_argument(
+            "--no-transcribe",
+            action="store_true",
+            help="Only ingest; leave the waiting episodes to transcribe_episodes or the workers.",
+        )
 
     def handle(self, *args, **options):
         categories = categories_from_slugs(options["category"])
@@ -51,3 +59,4 @@ class Command(BaseCommand):
                 f"[{n}/{len(urls)}] {label}: {url} ({state}, {show.episode_count} episodes)"
             )
         self.stdout.write(f"{added} shows added, {len(urls) - added} already present.")
+        transcribe_after_ingest(self, options)
