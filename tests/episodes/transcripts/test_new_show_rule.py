@@ -48,7 +48,7 @@ def sent_per_show() -> Counter:
 
 
 # Committed for real: each poll's after-commit work runs before the command transcribes.
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_queues_at_most_three_per_new_show_when_every_transcript_link_fails(
     feed_server, asr_on, tmp_path
 ):
