@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from core.queues import queue_lengths
 from desk.models import Activity
+from episodes import asr_budget
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
 from episodes.transcripts.fetch import TranscriptStatus
@@ -31,6 +32,7 @@ def dashboard_data() -> dict:
         "queues": queue_lengths(),
         "scoring": scoring_health(since),
         "transcripts": transcript_health(since),
+        "transcription": transcription_budget(),
         "spend": {
             "spent": budget.spent_today(),
             "budget": budget.daily_budget(),
@@ -103,6 +105,8 @@ def transcript_health(since) -> dict:
             "pk", filter=Q(transcript_status=TranscriptStatus.FAILED, updated_at__gte=since)
         ),
         transcribing=Count("pk", filter=Q(transcript_status=transcribe.QUEUED)),
+        to_transcribe=Count("pk", filter=Q(transcript_status=transcribe.WAITING)),
+        budget_waiting=Count("pk", filter=Q(transcript_status=transcribe.BUDGET_WAIT)),
         transcription_failed=Count("pk", filter=Q(transcript_status=transcribe.FAILED)),
         untranscribable=Count("pk", filter=Q(transcript_status=transcribe.UNTRANSCRIBABLE)),
     )
@@ -125,6 +129,20 @@ def transcript_health(since) -> dict:
             .only("title", "transcript_error", "updated_at", "show__title")
             .order_by("-updated_at")[:5]
         ),
+    }
+
+
+def transcription_budget() -> dict:
+    """Our transcription's queue in audio hours, its spend today and over 7 days against the
+    daily budget, and how long the queue takes to empty at the measured speed."""
+    usage = asr_budget.usage()
+    budget = usage["budget"]
+    return {
+        "queue": asr_budget.queue_summary(),
+        "usage": usage,
+        "in_dollars": asr_budget.in_dollars(),
+        "today_share": (usage["today"] / budget) if budget else None,
+        "week_budget": budget * 7,
     }
 
 

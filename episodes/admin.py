@@ -4,12 +4,16 @@ its review screen and activity log, so each model has one admin."""
 from datetime import timedelta
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.html import format_html
 
 from episodes.models import Episode, Topic, Transcript
+from episodes.tasks import dispatch_transcriptions
+from episodes.transcripts import transcribe
 from episodes.transcripts.names import validate_speaker_names
 
 # What identifies an episode to its feed and to listeners' links, and when it came out (the
@@ -98,7 +102,7 @@ class EpisodeAdmin(admin.ModelAdmin):
     readonly_fields = ["score", "scored_at", "created_at", "updated_at", "public_link"]
     form = EpisodeForm
     inlines = [TranscriptInline]
-    actions = ["hide", "unhide"]
+    actions = ["hide", "unhide", "transcribe_again"]
     fieldsets = [
         (None, {"fields": ["show", "title", "slug", "guid", "published_at", "public_link"]}),
         ("Listing", {"fields": ["hidden", "in_feed", "score", "scored_at", "topics"]}),
@@ -157,6 +161,21 @@ class EpisodeAdmin(admin.ModelAdmin):
     @admin.action(description="Show selected episodes on the site", permissions=["change"])
     def unhide(self, request, queryset):
         self.message_user(request, f"Unhid {queryset.set_hidden(False)} episode(s).")
+
+    @admin.action(
+        description="Transcribe with our speech-to-text (again, with fresh attempts)",
+        permissions=["change"],
+    )
+    def transcribe_again(self, request, queryset):
+        # Queued for the workers, within the budget: never transcribed inside this request.
+        count = transcribe.ask(queryset)
+        transaction.on_commit(dispatch_transcriptions)
+        where = (
+            "run `manage.py transcribe_episodes` to transcribe them"
+            if settings.CELERY_TASK_ALWAYS_EAGER
+            else "the workers take them as the budget allows"
+        )
+        self.message_user(request, f"{count} episode(s) wait for transcription; {where}.")
 
 
 class TranscriptForm(forms.ModelForm):

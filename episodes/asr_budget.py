@@ -289,6 +289,10 @@ def _lock() -> None:
 # --- What it will cost and what it cost -------------------------------------------------
 
 
+def _in_budget_unit(seconds: float) -> float:
+    return float(estimated_usd(seconds)) if in_dollars() else seconds / 3600
+
+
 def estimate(episodes) -> dict:
     """Audio hours and provider cost these episodes would take, in the budget's unit too."""
     seconds = [estimated_seconds(episode) for episode in episodes]
@@ -299,7 +303,7 @@ def estimate(episodes) -> dict:
         "audio_hours": hours,
         "usd": usd,
         "unknown_durations": sum(1 for episode in episodes if not episode.duration_seconds),
-        "budget_amount": float(usd) if in_dollars() else hours,
+        "budget_amount": _in_budget_unit(sum(seconds)),
     }
 
 
@@ -332,7 +336,7 @@ def queue_summary() -> dict:
     ).exclude(audio_url="")
     totals = waiting.aggregate(
         known=Sum("duration_seconds"),
-        unknown=Count("pk", filter=Q(duration_seconds__isnull=True)),
+        unknown=Count("pk", filter=Q(duration_seconds__isnull=True) | Q(duration_seconds=0)),
         count=Count("pk"),
         budget_waiting=Count("pk", filter=Q(transcript_status=transcribe.BUDGET_WAIT)),
     )
@@ -343,7 +347,5 @@ def queue_summary() -> dict:
         "budget_waiting": totals["budget_waiting"],
         "audio_hours": seconds / 3600,
         "hours_to_empty": (seconds / 3600 / factor) if factor else None,
-        "budget_days": (seconds / 3600 / daily_budget())
-        if daily_budget() and not in_dollars()
-        else None,
+        "budget_days": (_in_budget_unit(seconds) / daily_budget()) if daily_budget() else None,
     }

@@ -30,6 +30,8 @@ BATCH_SIZE = 500
 FILL_BATCH = 1000
 # Transcript fetches per queued message on a show's first ingest.
 TRANSCRIPT_CHUNK = 25
+# Their own queue: a feed listing thousands of transcripts must not hold up the polls.
+FETCH_QUEUE = "fetches"
 # /shows/<show>/rss/ is the show's feed: an episode called "RSS" must not hide it.
 RESERVED_EPISODE_SLUGS = frozenset({"rss"})
 # Episode columns the feed owns; compared to decide whether an episode changed.
@@ -316,4 +318,7 @@ def queue_transcript_fetches(episode_ids: list[int]) -> None:
     queued here, in a worker, rather than by the poll that found them (80 messages for 2,000
     episodes cost the poll as much as writing them).
     """
-    fetch_transcript.chunks(((pk,) for pk in episode_ids), TRANSCRIPT_CHUNK).apply_async()
+    # chunks() sends celery.starmap tasks, which the routes of fetch_transcript do not reach.
+    fetch_transcript.chunks(((pk,) for pk in episode_ids), TRANSCRIPT_CHUNK).apply_async(
+        queue=FETCH_QUEUE
+    )

@@ -1,4 +1,9 @@
-"""The daily LLM spend cap: once today's runs have spent it, scoring waits for tomorrow."""
+"""The daily LLM spend cap: once today's runs have spent it, scoring waits for tomorrow.
+
+One show may spend at most PODINDEX_BUDGET_SHOW_SHARE of a day's budget, and all shows added
+in the last PODINDEX_NEW_SHOW_DAYS together PODINDEX_BUDGET_NEW_SHOWS_SHARE: a feed of
+hundreds of new items cannot leave the other shows' new episodes unscored.
+"""
 
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -44,3 +49,21 @@ def allows(estimate: Decimal = Decimal(0)) -> bool:
     """Whether a call expected to cost `estimate` fits in what is left of today's budget."""
     left = remaining()
     return left > 0 and estimate <= left
+
+
+def show_refusal(show) -> str:
+    """Why this show's episodes may not be scored today ("" while its share lasts)."""
+    since = start_of_day()
+    runs = ScoringRun.objects.filter(started_at__gte=since)
+    share = Decimal(str(settings.PODINDEX_BUDGET_SHOW_SHARE)) * daily_budget()
+    spent = runs.filter(episode__show=show).aggregate(s=Sum("cost_usd"))["s"] or Decimal(0)
+    if spent >= share:
+        return f"This show's share of today's LLM budget (${share:.2f}) is spent."
+    new_since = timezone.now() - timedelta(days=settings.PODINDEX_NEW_SHOW_DAYS)
+    if show.created_at >= new_since:
+        share = Decimal(str(settings.PODINDEX_BUDGET_NEW_SHOWS_SHARE)) * daily_budget()
+        new_runs = runs.filter(episode__show__created_at__gte=new_since)
+        spent = new_runs.aggregate(s=Sum("cost_usd"))["s"] or Decimal(0)
+        if spent >= share:
+            return f"New shows' share of today's LLM budget (${share:.2f}) is spent."
+    return ""

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 
 from episodes.models import Episode, Transcript
 from episodes.transcripts.analysis import segments_hash
+from scoring import budget
 from scoring.engines import (
     BudgetExceeded,
     DimensionSpec,
@@ -23,6 +24,7 @@ from scoring.engines import (
     ScoringError,
     get_engine,
 )
+from scoring.engines.llm import ENGINE as LLM_ENGINE
 from scoring.models import DimensionScore, Rubric, Scorecard, ScoringRun
 from scoring.outliers import reasons_to_hold
 from scoring.services import scores_changed
@@ -74,6 +76,10 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
             f"The transcript has {transcript.word_count} words; at least {MIN_WORDS} are needed.",
         )
 
+    # Only a paid model spends the budget; the show's share is checked before the call.
+    refusal = budget.show_refusal(episode.show) if engine.engine == LLM_ENGINE else ""
+    if refusal:
+        return _finish(run, ScoringRun.Outcome.BUDGET, refusal)
     started = time.monotonic()
     try:
         result = engine.score(build_context(episode, transcript, rubric))

@@ -280,13 +280,3 @@ def _remove_stale_audio() -> None:
                 path.unlink()
         except OSError:
             continue
-
-
-def episodes_to_transcribe(statuses=(FAILED,)):
-    """Episodes without a transcript whose transcription is in one of these states."""
-    return (
-        Episode.objects.filter(transcript__isnull=True, transcript_status__in=list(statuses))
-        .exclude(audio_url="")
-        .select_related("show")
-        .order_by("-published_at", "-id")
-    )

@@ -104,17 +104,19 @@ def test_it_writes_new_episodes_with_their_transcript_pending_and_queues_one_mes
 
 
 def test_it_queues_the_transcript_fetches_in_chunks_from_the_worker(monkeypatch):
-    chunked = []
+    chunked, sent = [], []
     monkeypatch.setattr(
         feed_items.fetch_transcript,
         "chunks",
         lambda args, size: (
             chunked.append((list(args), size))
-            or type("Chunks", (), {"apply_async": lambda self: None})()
+            or type("Chunks", (), {"apply_async": lambda self, **options: sent.append(options)})()
         ),
     )
     feed_items.queue_transcript_fetches([3, 2, 1])
     assert chunked == [([(3,), (2,), (1,)], feed_items.TRANSCRIPT_CHUNK)]
+    # On their own queue, not the polls'.
+    assert sent == [{"queue": "fetches"}]
 
 
 def test_it_makes_a_freshly_ingested_episode_findable_by_search(django_capture_on_commit_callbacks):

@@ -119,3 +119,26 @@ def test_it_refuses_a_redis_visibility_timeout_shorter_than_the_longest_task(set
     settings.CELERY_BROKER_URL = "amqp://guest@rabbitmq//"
     settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60}
     assert redis_visibility_outlasts_tasks(None) == []
+
+
+def test_it_refuses_a_visibility_timeout_shorter_than_the_longest_transcription(settings):
+    settings.CELERY_BROKER_URL = "redis://redis:6379/0"
+    settings.CELERY_TASK_TIME_LIMIT = 900
+    settings.PODINDEX_ASR_ENABLED = True
+    settings.PODINDEX_ASR_MAX_SECONDS = 4 * 3600.0
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+
+    (error,) = redis_visibility_outlasts_tasks(None)
+    assert error.id == "podindex.E007" and "14400 s" in error.msg
+
+    settings.CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 4 * 3600 + 1}
+    assert redis_visibility_outlasts_tasks(None) == []
+
+
+def test_its_default_visibility_timeout_outlasts_the_longest_transcription():
+    from django.conf import settings
+
+    from episodes.transcripts.transcribe import longest_time_limit
+
+    timeout = settings.CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"]
+    assert timeout > max(longest_time_limit(), settings.CELERY_TASK_TIME_LIMIT)
