@@ -41,9 +41,10 @@ def broker(settings):
     except redis.RedisError:
         pytest.skip(f"no Redis at {REDIS_URL}")
     client.flushdb()
+    # Saved before the settings change: the app may read them for the first time here.
+    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     settings.CELERY_BROKER_URL = REDIS_URL
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=REDIS_URL, task_always_eager=False)
     reset_connections()
     yield client
