@@ -15,10 +15,10 @@ from django.utils import timezone
 from episodes import tasks
 from episodes.feed_items import queue_transcript_fetches
 from episodes.models import Episode, TranscriptionCharge
+from episodes.poll_tasks import poll_due_shows
 from episodes.transcripts import transcribe
 from podindex.celery import app
 from shows.models import Show
-from shows.tasks import poll_due_shows
 from tests.factories import EpisodeFactory, ShowFactory
 from tests.factories.waiting import wait_for
 

@@ -9,10 +9,10 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
+from episodes import ingest
 from episodes.models import Episode, TranscriptionCharge
 from episodes.tasks import fetch_transcript, queue_transcription
 from episodes.transcripts import transcribe
-from shows import ingest
 from tests.factories import EpisodeFactory
 from tests.factories.feeds import item, rss
 
