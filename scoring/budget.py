@@ -52,18 +52,27 @@ def allows(estimate: Decimal = Decimal(0)) -> bool:
 
 
 def show_refusal(show) -> str:
-    """Why this show's episodes may not be scored today ("" while its share lasts)."""
+    """Why this show's episodes may not be scored today ("" while its share lasts).
+
+    With the whole day's budget spent this says nothing: the engine gives that reason.
+    """
+    if remaining() <= 0:
+        return ""
     since = start_of_day()
     runs = ScoringRun.objects.filter(started_at__gte=since)
     share = Decimal(str(settings.PODINDEX_BUDGET_SHOW_SHARE)) * daily_budget()
     spent = runs.filter(episode__show=show).aggregate(s=Sum("cost_usd"))["s"] or Decimal(0)
     if spent >= share:
-        return f"This show's share of today's LLM budget (${share:.2f}) is spent."
+        return f"This show's share of today's LLM budget (${share:.2f}) is spent.{_resumes()}"
     new_since = timezone.now() - timedelta(days=settings.PODINDEX_NEW_SHOW_DAYS)
     if show.created_at >= new_since:
         share = Decimal(str(settings.PODINDEX_BUDGET_NEW_SHOWS_SHARE)) * daily_budget()
         new_runs = runs.filter(episode__show__created_at__gte=new_since)
         spent = new_runs.aggregate(s=Sum("cost_usd"))["s"] or Decimal(0)
         if spent >= share:
-            return f"New shows' share of today's LLM budget (${share:.2f}) is spent."
+            return f"New shows' share of today's LLM budget (${share:.2f}) is spent.{_resumes()}"
     return ""
+
+
+def _resumes() -> str:
+    return f" Scoring resumes after {timezone.localtime(next_day()):%Y-%m-%d %H:%M %Z}."
