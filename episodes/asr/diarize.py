@@ -1,17 +1,22 @@
 """Who speaks when: speaker labels A, B, C… for timed words, without torch.
 
-The default (`ge2e`) runs the GE2E speaker encoder whose weights ship inside the `resemblyzer`
-package (Apache-2.0, a 3-layer LSTM over 40 mel bands) in numpy: its legacy torch pickle is read
-with a restricted unpickler, never importing resemblyzer (whose package imports torch). Each
-~1.6 s window of speech becomes a 256-number voice print; agglomerative clustering groups the
-prints into speakers (as many as the caller knows, else estimated, 1 to 8); words take the
-speaker of the windows they overlap, and speaker changes move to the nearest sentence end,
-where whisper's rough word timings put them a word early or late. `pyannote` uses
-pyannote.audio where it is installed (torch, a GPU, a hub token); `none` labels everyone A.
+The default (`ge2e`): runs of words are cut where Silero VAD (the ONNX model faster-whisper
+ships) hears a pause, and into pieces of at most two seconds, so a piece rarely holds two
+voices. Each piece's voice print is the mean of one-second GE2E prints (the speaker encoder
+whose weights ship inside the `resemblyzer` package, Apache-2.0, run here in numpy; its legacy
+torch pickle is read with a restricted unpickler, never importing resemblyzer, which imports
+torch), taken on audio scaled to the level the encoder was trained at. Average-linkage
+clustering with a distance threshold groups the pieces into voices; voices with too little
+speech join their nearest, and a speaker count from the caller is an upper bound, never forced.
+Each piece, a short interjection included, then goes to its nearest voice; words take their
+piece's speaker, and changes move to the nearest sentence end, where whisper's rough word
+timings put them a word early or late. `pyannote` uses pyannote.audio where it is installed
+(torch, a GPU, a hub token); `none` labels everyone A.
 """
 
 import ctypes
 import importlib.util
+import itertools
 import os
 import pickle
 import re
@@ -30,26 +35,41 @@ from episodes.asr.engines.base import Segment, Word
 from episodes.asr.errors import EngineUnavailable
 
 SAMPLE_RATE = 16000
-# resemblyzer's hparams: 25 ms windows every 10 ms, 40 mel bands, partials of 160 frames.
+# resemblyzer's hparams: 25 ms windows every 10 ms, 40 mel bands. It embeds partials of 160
+# frames; one second (100 frames) measured better on real recordings: fewer windows hold two
+# voices, and a piece's print is the mean of its windows' prints anyway.
 N_FFT = 400
 HOP = 160
 MEL_BANDS = 40
-WINDOW_FRAMES = 160
+WINDOW_SECONDS = 1.0
+WINDOW_FRAMES = int(WINDOW_SECONDS * SAMPLE_RATE) // HOP
 WINDOW_SAMPLES = WINDOW_FRAMES * HOP
 HIDDEN = 256
 LAYERS = 3
+# GE2E was trained on audio scaled to this level; fed raw levels, quiet speakers sound alike.
+TARGET_DBFS = -30.0
 # Windows step this far through speech; long files step further so that at most MAX_WINDOWS
-# are embedded (about 15 ms of CPU each): a 60-minute episode costs seconds, not minutes.
-HOP_SECONDS = 1.0
-MAX_WINDOWS = 1000
+# are embedded (about 10 ms of CPU each): a 60-minute episode costs seconds, not minutes.
+HOP_SECONDS = 0.5
+MAX_WINDOWS = 1600
 BATCH = 128
-# Words further apart than this start a new stretch of speech, windows never straddle one.
+# Words further apart than this start a new stretch of speech.
 PAUSE_SECONDS = 0.25
+# Silero VAD (32 ms frames): a stretch is also cut where the speech probability stays under
+# VAD_THRESHOLD for VAD_PAUSE_SECONDS; each part longer than PIECE_SECONDS is cut in equal
+# pieces, and each piece is clustered as one voice print.
+VAD_FRAME = 512
+VAD_THRESHOLD = 0.3
+VAD_PAUSE_SECONDS = 0.2
+VAD_PART_SECONDS = 300
+PIECE_SECONDS = 2.0
 MAX_SPEAKERS = 8
-# Estimating the count: clusters whose voice prints are closer than this (cosine distance,
-# average linkage) are one voice; clusters under MIN_SHARE of the windows are absorbed.
-SAME_VOICE_DISTANCE = 0.36
-MIN_SHARE = 0.04
+# Pieces whose voice prints are closer than this (cosine distance, average linkage) are one
+# voice; voices with under MIN_SHARE of the speech are absorbed by their nearest. Measured with
+# bench/diarization.py on real recordings: 0.28-0.30 is the flat part of the error curve (0.25
+# splits one person in two, 0.33 merges the two people of a conversation).
+SAME_VOICE_DISTANCE = 0.30
+MIN_SHARE = 0.05
 # A speaker change this close to a sentence end is moved there.
 SNAP_SECONDS = 1.6
 SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
@@ -276,7 +296,7 @@ def speaker_encoder() -> SpeakerEncoder:
         return _encoder
 
 
-# --- windows, voice prints and clusters -----------------------------------------------------
+# --- speech pieces, voice prints and clusters -------------------------------------------------
 
 
 def speech_stretches(words: list[Word]) -> list[tuple[float, float]]:
@@ -290,35 +310,101 @@ def speech_stretches(words: list[Word]) -> list[tuple[float, float]]:
     return [(start, end) for start, end in stretches]
 
 
-def place_windows(
-    stretches: list[tuple[float, float]], total: float
-) -> list[tuple[float, float, float]]:
-    """(window start, speech start, speech end) per window, MAX_WINDOWS at most.
+def speech_probabilities(samples: np.ndarray, threads: int = 0) -> np.ndarray:
+    """Silero VAD's speech probability per VAD_FRAME samples (the model faster-whisper ships).
 
-    Every stretch gets a window, long ones one per HOP_SECONDS (further apart when the budget
-    is short). More stretches than the budget: an even sample of them gets one each, and the
-    words of the others take their neighbours' speaker.
+    The file goes through in parts of VAD_PART_SECONDS shared among threads (onnxruntime frees
+    the GIL): the model copies its input several times over, and an hour at once took 300 MB.
+    A fresh state at each cut costs a few frames of accuracy.
     """
-    length = WINDOW_SAMPLES / SAMPLE_RATE
-    if len(stretches) > MAX_WINDOWS:
-        chosen = np.linspace(0, len(stretches) - 1, MAX_WINDOWS).round().astype(int)
-        stretches = [stretches[n] for n in chosen]
-    extra = sum(max(end - start - length, 0) for start, end in stretches)
-    hop = max(HOP_SECONDS, extra / max(MAX_WINDOWS - len(stretches), 1))
-    windows = []
+    from faster_whisper.vad import get_vad_model
+
+    model = get_vad_model()
+    padded = np.pad(samples, (0, (-samples.size) % VAD_FRAME)).astype(np.float32, copy=False)
+    step = VAD_PART_SECONDS * SAMPLE_RATE // VAD_FRAME * VAD_FRAME
+    parts = [padded[start : start + step] for start in range(0, padded.size, step)]
+    with ThreadPoolExecutor(max_workers=threads or usable_cores()) as pool:
+        return np.concatenate([part.ravel() for part in pool.map(model, parts)])
+
+
+def split_at_pauses(
+    stretches: list[tuple[float, float]], speech: np.ndarray
+) -> list[tuple[float, float]]:
+    """Stretches cut where the VAD hears a pause whisper's word timings bridged.
+
+    People rarely hand over the word without a breath: a fifth of a second of silence inside a
+    run of words is where a speaker change is likeliest, so no piece of speech straddles one.
+    """
+    frame = VAD_FRAME / SAMPLE_RATE
+    quiet = speech < VAD_THRESHOLD
+    shortest = int(np.ceil(VAD_PAUSE_SECONDS / frame))
+    pieces = []
     for start, end in stretches:
-        count = 1 + int(max(end - start - length, 0) / hop)
+        first, last = int(start / frame), min(int(np.ceil(end / frame)), quiet.size)
+        cuts = [start]
+        run = 0
+        for index in range(first, last + 1):
+            if index < last and quiet[index]:
+                run += 1
+                continue
+            if run >= shortest and index - run > first and index < last:
+                cuts.append((index - run / 2) * frame)
+            run = 0
+        cuts.append(end)
+        pieces.extend((a, b) for a, b in itertools.pairwise(cuts) if b > a)
+    return pieces or list(stretches)
+
+
+def cut_long(pieces: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Pieces longer than PIECE_SECONDS cut into equal parts, so each part is one voice."""
+    result = []
+    for start, end in pieces:
+        parts = max(1, int(np.ceil((end - start) / PIECE_SECONDS)))
+        edges = np.linspace(start, end, parts + 1)
+        result.extend((float(a), float(b)) for a, b in itertools.pairwise(edges))
+    return result
+
+
+def place_windows(pieces: list[tuple[float, float]], total: float) -> list[tuple[float, int]]:
+    """(window start, piece index) per window, MAX_WINDOWS at most.
+
+    Every piece gets a window, long ones one per HOP_SECONDS (fewer when the budget is short).
+    A piece shorter than a window gets one centred on it. More pieces than the budget: an even
+    sample of them gets one each, and the words of the others take their neighbours' speaker.
+    """
+    length = WINDOW_SECONDS
+    chosen = range(len(pieces))
+    if len(pieces) > MAX_WINDOWS:
+        chosen = np.linspace(0, len(pieces) - 1, MAX_WINDOWS).round().astype(int)
+    extra = sum(max(pieces[n][1] - pieces[n][0] - length, 0) for n in chosen)
+    hop = max(HOP_SECONDS, extra / max(MAX_WINDOWS - len(chosen), 1))
+    windows = []
+    for n in chosen:
+        start, end = pieces[n]
+        count = 1 + int(max(end - start - length, 0) / hop + 1e-9)
         if count == 1:
             middle = (start + end) / 2
-            begin = min(max(middle - length / 2, 0), max(total - length, 0))
-            windows.append((begin, max(start, begin), min(end, begin + length)))
+            windows.append((min(max(middle - length / 2, 0), max(total - length, 0)), int(n)))
             continue
-        for begin in np.linspace(start, end - length, count):
-            windows.append((float(begin), float(begin), float(begin) + length))
+        windows.extend((float(begin), int(n)) for begin in np.linspace(start, end - length, count))
     return windows
 
 
-def voice_prints(samples: np.ndarray, starts: list[float], threads: int = 0) -> np.ndarray:
+def level_gain(samples: np.ndarray, pieces: list[tuple[float, float]]) -> float:
+    """The gain that brings the speech to TARGET_DBFS, the level the encoder was trained at."""
+    power, count = 0.0, 0
+    for start, end in pieces:
+        piece = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)].astype(np.float64)
+        power += float(piece @ piece)
+        count += piece.size
+    if not power:
+        return 1.0
+    return 10 ** (TARGET_DBFS / 20) / np.sqrt(power / count)
+
+
+def voice_prints(
+    samples: np.ndarray, starts: list[float], threads: int = 0, gain: float = 1.0
+) -> np.ndarray:
     """One unit voice print per window start, batched over threads (numpy frees the GIL)."""
     encoder = speaker_encoder()
     pad = N_FFT // 2
@@ -328,11 +414,17 @@ def voice_prints(samples: np.ndarray, starts: list[float], threads: int = 0) -> 
         piece = samples[max(first, 0) : first + WINDOW_SAMPLES + N_FFT]
         offset = max(-first, 0)
         padded[row, offset : offset + piece.size] = piece
+    padded *= gain
     batches = [padded[i : i + BATCH] for i in range(0, len(starts), BATCH)]
-    workers = threads or getattr(os, "process_cpu_count", os.cpu_count)() or 1
+    workers = threads or usable_cores()
     with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
         prints = list(pool.map(lambda batch: encoder.embed(encoder.mel(batch)), batches))
     return np.concatenate(prints)
+
+
+def usable_cores() -> int:
+    """Cores this process may run on."""
+    return getattr(os, "process_cpu_count", os.cpu_count)() or 1
 
 
 @contextmanager
@@ -366,51 +458,74 @@ def numpy_openblas():
     return library
 
 
-def cluster(prints: np.ndarray, speakers: int | None) -> np.ndarray:
-    """Cluster ids per voice print: `speakers` clusters when known, else estimated (1–8)."""
+def cluster(prints: np.ndarray, seconds: np.ndarray, speakers: int | None) -> np.ndarray:
+    """A cluster id per voice print (one per piece of speech, `seconds` long).
+
+    Average linkage joins prints closer than SAME_VOICE_DISTANCE; then the smallest voices are
+    absorbed by their nearest neighbour while any holds under MIN_SHARE of the speech or there
+    are more than `speakers` (an upper bound: people listed for an episode may not all speak)
+    or MAX_SPEAKERS. Cutting the tree at a fixed count instead split off odd windows (a laugh,
+    two people at once) as a "speaker" and merged two real voices.
+    """
     if len(prints) < 2:
         return np.zeros(len(prints), dtype=int)
     tree = linkage(prints, method="average", metric="cosine")
-    if speakers:
-        ids = fcluster(tree, min(speakers, len(prints)), criterion="maxclust") - 1
-        return refine(prints, ids)
     ids = fcluster(tree, SAME_VOICE_DISTANCE, criterion="distance") - 1
-    ids = absorb_small_clusters(prints, ids)
-    if len(set(ids)) > MAX_SPEAKERS:
-        ids = fcluster(tree, MAX_SPEAKERS, criterion="maxclust") - 1
-    return refine(prints, ids)
+    limit = min(speakers or MAX_SPEAKERS, MAX_SPEAKERS)
+    ids = absorb_small_voices(prints, seconds, ids, limit)
+    return refine(prints, seconds, ids)
 
 
-def absorb_small_clusters(prints: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Windows in clusters under MIN_SHARE (mixed windows, coughs) join the nearest big one."""
-    counts = np.bincount(ids)
-    big = np.flatnonzero(counts >= max(MIN_SHARE * len(ids), 2))
-    if not big.size:
-        return np.zeros_like(ids)
-    return np.where(np.isin(ids, big), ids, -1)
+def absorb_small_voices(
+    prints: np.ndarray, seconds: np.ndarray, ids: np.ndarray, limit: int
+) -> np.ndarray:
+    """Merge the voice with the least speech into its nearest until all are big and <= limit."""
+    ids = ids.copy()
+    while True:
+        labels = np.unique(ids)
+        shares = np.array([seconds[ids == label].sum() for label in labels]) / seconds.sum()
+        smallest = int(np.argmin(shares))
+        if len(labels) == 1 or (len(labels) <= limit and shares[smallest] >= MIN_SHARE):
+            return ids
+        centres = unit(np.stack([prints[ids == label].mean(axis=0) for label in labels]))
+        closeness = centres @ centres[smallest]
+        closeness[smallest] = -np.inf
+        ids[ids == labels[smallest]] = labels[int(np.argmax(closeness))]
 
 
-def refine(prints: np.ndarray, ids: np.ndarray, rounds: int = 3) -> np.ndarray:
-    """Move every window to its nearest cluster centre (a few k-means steps)."""
+def refine(prints: np.ndarray, seconds: np.ndarray, ids: np.ndarray, rounds: int = 3):
+    """Move every print to its nearest voice's centre (k-means steps weighted by duration)."""
     for _ in range(rounds):
-        labels = [label for label in np.unique(ids) if label >= 0]
-        centres = np.stack([prints[ids == label].mean(axis=0) for label in labels])
-        centres /= np.linalg.norm(centres, axis=1, keepdims=True)
-        new = np.asarray(labels)[np.argmax(prints @ centres.T, axis=1)]
+        labels = np.unique(ids)
+        weighted = [(prints[ids == label] * seconds[ids == label, None]).sum(0) for label in labels]
+        centres = unit(np.stack(weighted))
+        new = labels[np.argmax(prints @ centres.T, axis=1)]
         if np.array_equal(new, ids):
             break
         ids = new
     return ids
 
 
+def unit(vectors: np.ndarray) -> np.ndarray:
+    """Rows scaled to length 1."""
+    return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+
+
 def ge2e_speakers(
     samples: np.ndarray, words: list[Word], *, speakers: int | None, threads: int = 0
 ) -> list[int]:
-    """A speaker id per word from clustered GE2E voice prints."""
-    windows = place_windows(speech_stretches(words), samples.size / SAMPLE_RATE)
-    prints = voice_prints(samples, [begin for begin, _, _ in windows], threads)
-    ids = cluster(prints, speakers)
-    turns = [(start, end, int(i)) for (_, start, end), i in zip(windows, ids, strict=True)]
+    """A speaker id per word from clustered GE2E voice prints of the pieces of speech."""
+    speech = speech_probabilities(samples, threads)
+    pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
+    windows = place_windows(pieces, samples.size / SAMPLE_RATE)
+    gain = level_gain(samples, pieces)
+    prints = voice_prints(samples, [begin for begin, _ in windows], threads, gain)
+    owners = np.array([piece for _, piece in windows])
+    embedded = np.unique(owners)
+    piece_prints = unit(np.stack([prints[owners == n].mean(axis=0) for n in embedded]))
+    seconds = np.array([pieces[n][1] - pieces[n][0] for n in embedded])
+    ids = cluster(piece_prints, np.maximum(seconds, 0.01), speakers)
+    turns = [(*pieces[n], int(i)) for n, i in zip(embedded, ids, strict=True)]
     return assign_words(words, turns)
 
 
@@ -510,7 +625,7 @@ def pyannote_turns(samples: np.ndarray, speakers: int | None) -> list[tuple[floa
         ) from exc
     pipeline = pyannote_pipeline(Pipeline, torch)
     waveform = torch.from_numpy(np.ascontiguousarray(samples)).unsqueeze(0)
-    options = {"num_speakers": speakers} if speakers else {"max_speakers": MAX_SPEAKERS}
+    options = {"max_speakers": min(speakers or MAX_SPEAKERS, MAX_SPEAKERS)}
     annotation = pipeline({"waveform": waveform, "sample_rate": SAMPLE_RATE}, **options)
     annotation = getattr(annotation, "speaker_diarization", annotation)
     names: dict[str, int] = {}

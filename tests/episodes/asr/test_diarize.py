@@ -77,45 +77,108 @@ def test_it_tells_two_voices_apart_and_knows_one_voice_again(interview, intervie
 
 
 def test_it_caps_the_windows_of_a_long_episode():
-    # Three hours of speech in 10-second stretches: more stretches than windows allowed.
-    stretches = [(start, start + 10.0) for start in np.arange(0, 3 * 3600, 10.5)]
-    windows = diarize.place_windows(stretches, 3 * 3600)
+    # Three hours of speech in 2-second pieces: more pieces than windows allowed.
+    pieces = [(start, start + 2.0) for start in np.arange(0, 3 * 3600, 2.5)]
+    windows = diarize.place_windows(pieces, 3 * 3600)
     assert len(windows) <= diarize.MAX_WINDOWS
-    assert windows[0][1] >= 0 and windows[-1][2] <= 3 * 3600
+    assert windows[0][0] >= 0 and windows[-1][0] + diarize.WINDOW_SECONDS <= 3 * 3600
 
 
-def test_it_spreads_windows_over_every_stretch_when_the_budget_allows():
-    # An hour in 30-second stretches: each gets windows, the hop grows to fit the budget.
-    stretches = [(start, start + 30.0) for start in np.arange(0, 3600, 30.5)]
-    windows = diarize.place_windows(stretches, 3600)
+def test_it_spreads_windows_over_every_piece_when_the_budget_allows():
+    # An hour in 10-second pieces: each gets windows, the hop grows to fit the budget.
+    pieces = [(start, start + 10.0) for start in np.arange(0, 3600, 10.5)]
+    windows = diarize.place_windows(pieces, 3600)
     assert len(windows) <= diarize.MAX_WINDOWS
-    covered = {next(n for n, (a, b) in enumerate(stretches) if a <= w[1] < b) for w in windows}
-    assert covered == set(range(len(stretches)))
+    assert {piece for _, piece in windows} == set(range(len(pieces)))
+    for begin, piece in windows:
+        start, end = pieces[piece]
+        assert start <= begin and begin + diarize.WINDOW_SECONDS <= end + 1e-9
 
 
-def test_it_gives_every_stretch_of_speech_a_window_however_short():
-    stretches = [(1.0, 1.4), (3.0, 9.0)]
-    windows = diarize.place_windows(stretches, 10.0)
-    covered = [(start, end) for _, start, end in windows]
-    assert covered[0] == (1.0, 1.4)
-    assert all(start >= 3.0 and end <= 9.0 + 1e-9 for start, end in covered[1:])
+def test_it_gives_every_piece_of_speech_a_window_however_short():
+    windows = diarize.place_windows([(1.0, 1.4), (3.0, 5.0)], 10.0)
+    assert windows[0] == (pytest.approx(0.7), 0)
+    assert [piece for _, piece in windows[1:]] == [1, 1, 1]
 
 
-def test_it_groups_voice_prints_into_the_count_it_is_given():
+def test_it_cuts_a_run_of_words_where_the_vad_hears_a_pause():
+    frame = diarize.VAD_FRAME / diarize.SAMPLE_RATE
+    speech = np.ones(int(10 / frame))
+    speech[int(4.0 / frame) : int(4.5 / frame)] = 0.05  # half a second of silence at 4 s
+    speech[int(7.0 / frame) : int(7.1 / frame)] = 0.05  # a tenth: a breath inside a sentence
+    pieces = diarize.split_at_pauses([(1.0, 9.0)], speech)
+    assert len(pieces) == 2
+    assert pieces[0][0] == 1.0 and pieces[1][1] == 9.0
+    assert 4.0 <= pieces[0][1] == pieces[1][0] <= 4.5
+
+
+def test_it_cuts_long_pieces_into_equal_parts_no_longer_than_a_piece():
+    parts = diarize.cut_long([(0.0, 5.0), (6.0, 7.0)])
+    assert parts == [(0.0, 5 / 3), (5 / 3, 10 / 3), (10 / 3, 5.0), (6.0, 7.0)]
+
+
+def test_it_brings_quiet_and_loud_speech_to_the_same_level():
+    rng = np.random.default_rng(2)
+    loud = (0.3 * rng.standard_normal(16000)).astype(np.float32)
+    quiet = loud / 100
+    target = 10 ** (diarize.TARGET_DBFS / 20)
+    for samples in (loud, quiet):
+        gain = diarize.level_gain(samples, [(0.0, 1.0)])
+        assert np.sqrt(np.mean((samples * gain) ** 2)) == pytest.approx(target, rel=1e-3)
+
+
+def test_it_measures_the_level_on_speech_only():
+    samples = np.zeros(32000, dtype=np.float32)
+    samples[16000:] = 0.1  # a second of silence, then a second of sound
+    gain = diarize.level_gain(samples, [(1.0, 2.0)])
+    assert 0.1 * gain == pytest.approx(10 ** (diarize.TARGET_DBFS / 20))
+
+
+def three_voices(rng, sizes=(20, 20, 20)):
+    """Unit prints around three centres as far apart as real voices' (cosine distance ~0.7)."""
+    centres = rng.random((len(sizes), 256)) ** 6
+    prints = np.concatenate(
+        [
+            centre + 0.02 * rng.standard_normal((size, 256))
+            for centre, size in zip(centres, sizes, strict=True)
+        ]
+    )
+    return prints / np.linalg.norm(prints, axis=1, keepdims=True)
+
+
+def test_it_finds_three_voices_without_being_told():
     rng = np.random.default_rng(0)
-    centres = rng.random((3, 256))
-    prints = np.concatenate([centre + 0.02 * rng.standard_normal((20, 256)) for centre in centres])
-    prints /= np.linalg.norm(prints, axis=1, keepdims=True)
-    ids = diarize.cluster(prints, 3)
+    ids = diarize.cluster(three_voices(rng), np.ones(60), None)
     assert len(set(ids)) == 3
     assert all(len(set(ids[n * 20 : (n + 1) * 20])) == 1 for n in range(3))
+
+
+def test_it_takes_the_count_it_is_given_as_an_upper_bound():
+    rng = np.random.default_rng(0)
+    prints = three_voices(rng)
+    assert len(set(diarize.cluster(prints, np.ones(60), 5))) == 3
+    two = diarize.cluster(prints, np.ones(60), 2)
+    assert len(set(two)) == 2
+    # The voice with the least speech joins another whole: no voice is split between two.
+    assert all(len(set(two[n * 20 : (n + 1) * 20])) == 1 for n in range(3))
+
+
+def test_it_merges_a_voice_with_too_little_speech_into_its_nearest():
+    rng = np.random.default_rng(0)
+    prints = three_voices(rng, sizes=(30, 30, 1))
+    seconds = np.ones(61)
+    ids = diarize.cluster(prints, seconds, None)
+    assert len(set(ids)) == 2
+    # The same single print holding a tenth of the speech is a voice of its own.
+    seconds[-1] = 7.0
+    assert len(set(diarize.cluster(prints, seconds, None))) == 3
 
 
 def test_it_estimates_one_speaker_when_all_prints_are_alike():
     rng = np.random.default_rng(0)
     prints = rng.random(256) + 0.01 * rng.standard_normal((30, 256))
     prints /= np.linalg.norm(prints, axis=1, keepdims=True)
-    assert set(diarize.cluster(prints, None)) == {0}
+    assert set(diarize.cluster(prints, np.ones(30), None)) == {0}
 
 
 def test_it_moves_a_speaker_change_to_the_nearest_sentence_end():

@@ -1,0 +1,79 @@
+"""Speaker labels on real recordings (../shared/realspeech), scored as bench/diarization.py does.
+
+An extra layer over the tests on made-up voices: people are much harder to tell apart than
+espeak-ng voices. It skips where the folder (or pyannote.metrics, a dev dependency) is absent.
+The bounds are loose, well above what the pipeline scores, so that they catch a collapse (every
+recording one speaker, or voices mixed up), not a point of noise: before the level
+normalisation, the VAD and piecewise clustering, the total error was 42% with the count given.
+"""
+
+from pathlib import Path
+
+import pytest
+
+from episodes.asr.pipeline import transcribe_file
+
+metrics = pytest.importorskip("pyannote.metrics.diarization")
+core = pytest.importorskip("pyannote.core")
+
+FOLDER = Path(__file__).resolve().parents[3].parent / "shared" / "realspeech"
+pytestmark = pytest.mark.skipif(not FOLDER.is_dir(), reason=f"{FOLDER} is not here")
+
+
+def reference(name: str):
+    """The RTTM's speaker turns as a pyannote Annotation."""
+    annotation = core.Annotation(uri=name)
+    for number, line in enumerate((FOLDER / f"{name}.rttm").read_text().splitlines()):
+        fields = line.split()
+        start, duration = float(fields[3]), float(fields[4])
+        annotation[core.Segment(start, start + duration), number] = fields[7]
+    return annotation
+
+
+def labelled(name: str, segments: list[dict]):
+    annotation = core.Annotation(uri=name)
+    for number, segment in enumerate(segments):
+        if segment["end"] > segment["start"]:
+            annotation[core.Segment(segment["start"], segment["end"]), number] = segment["speaker"]
+    return annotation
+
+
+@pytest.fixture(scope="module")
+def scored():
+    """{mode: (error with overlap, error without, {name: (error, labels found)})}."""
+    names = sorted(path.stem for path in FOLDER.glob("*.rttm"))
+    results = {}
+    for mode in ("given", "estimated"):
+        with_overlap = metrics.DiarizationErrorRate(collar=0.5)
+        without_overlap = metrics.DiarizationErrorRate(collar=0.5, skip_overlap=True)
+        files = {}
+        for name in names:
+            truth = reference(name)
+            count = len(truth.labels()) if mode == "given" else None
+            result = transcribe_file(FOLDER / f"{name}.wav", speakers=count, engine="local")
+            found = labelled(name, result.segments)
+            uem = core.Timeline([core.Segment(0, result.audio_seconds)])
+            error = with_overlap(truth, found, uem=uem)
+            without_overlap(truth, found, uem=uem)
+            files[name] = (error, len(found.labels()))
+        results[mode] = (abs(with_overlap), abs(without_overlap), files)
+    return results
+
+
+def test_it_keeps_the_error_on_real_meetings_well_under_what_it_was(scored):
+    for mode in ("given", "estimated"):
+        error, error_without_overlap, _ = scored[mode]
+        assert error < 0.30, mode
+        assert error_without_overlap < 0.22, mode
+
+
+def test_it_tells_the_two_people_of_a_real_conversation_apart(scored):
+    for mode in ("given", "estimated"):
+        error, labels = scored[mode][2]["sample"]
+        assert error < 0.25, mode
+        assert labels >= 2, mode
+
+
+def test_it_does_not_call_every_real_recording_one_speaker(scored):
+    files = scored["estimated"][2]
+    assert sum(labels >= 2 for _, labels in files.values()) >= 3
