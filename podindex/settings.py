@@ -314,6 +314,11 @@ PODINDEX_SCORING_RATE_LIMIT = env_str("PODINDEX_SCORING_RATE_LIMIT", "30/m")
 # the maximum on every dimension, waits for an editor before it is public (scoring/outliers.py).
 PODINDEX_HOLD_JUMP_POINTS = env_int("PODINDEX_HOLD_JUMP_POINTS", 30)
 PODINDEX_HOLD_MIN_EPISODES = env_int("PODINDEX_HOLD_MIN_EPISODES", 3)
+# So does any total from this one up, and a newer show's score above its category's usual range
+# (mean + this many standard deviations, once the category has this many scored episodes).
+PODINDEX_HOLD_TOTAL_FROM = env_int("PODINDEX_HOLD_TOTAL_FROM", 90)
+PODINDEX_HOLD_CATEGORY_DEVIATIONS = env_float("PODINDEX_HOLD_CATEGORY_DEVIATIONS", 2.0)
+PODINDEX_HOLD_CATEGORY_MIN_EPISODES = env_int("PODINDEX_HOLD_CATEGORY_MIN_EPISODES", 20)
 # First retry wait in seconds (doubled per retry, with jitter); Retry-After is honoured up to
 # PODINDEX_SCORING_MAX_RETRY_WAIT.
 PODINDEX_SCORING_RETRY_BACKOFF = env_float("PODINDEX_SCORING_RETRY_BACKOFF", 2.0)

@@ -82,7 +82,8 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
         return _finish(run, ScoringRun.Outcome.BUDGET, refusal)
     started = time.monotonic()
     try:
-        result = engine.score(build_context(episode, transcript, rubric))
+        context = build_context(episode, transcript, rubric)
+        result = engine.score(context)
     except BudgetExceeded as exc:
         return _finish(run, ScoringRun.Outcome.BUDGET, str(exc), usage=exc.usage)
     except ScoringError as exc:
@@ -97,7 +98,7 @@ def run_scoring(episode_id: int, *, force: bool = False) -> ScoringRun:
     with transaction.atomic():
         # Serialise concurrent scorings of one episode: one current scorecard at a time.
         Episode.objects.select_for_update().filter(pk=episode.pk).exists()
-        held = reasons_to_hold(episode, rubric, result)
+        held = reasons_to_hold(episode, rubric, engine.engine, result, context)
         if held:
             result.usage.warnings.append("Held for an editor's review: " + " ".join(held))
         scorecard = _write_scorecard(episode, rubric, transcript, engine, result, held=held)

@@ -1,8 +1,9 @@
 """Checking a model's answer (pydantic): shape, types, ranges and sizes.
 
 What can be fixed safely is fixed and said (an out-of-range score is clamped and flagged, extra
-takeaways are cut); what cannot (not JSON, another schema, a score of "high", a missing
-dimension, an empty summary) raises AnswerError so the caller can ask once for a repair.
+takeaways are cut, text the transcript does not support is dropped: scoring.grounding); what
+cannot (not JSON, another schema, a score of "high", a missing dimension, an empty summary)
+raises AnswerError so the caller can ask once for a repair.
 """
 
 import json
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from scoring import grounding
 
 MAX_TAKEAWAYS = 5
 MAX_TOPICS = 8
@@ -154,8 +157,14 @@ def _unique(items: list[str], limit: int, max_chars: int) -> list[str]:
     return kept[:limit]
 
 
-def check_answer(content: str | None, max_scores: dict[str, int]) -> CheckedAnswer:
-    """Validate a model's reply against the rubric; raise AnswerError if it cannot be used."""
+def check_answer(
+    content: str | None, max_scores: dict[str, int], source: str | None = None
+) -> CheckedAnswer:
+    """Validate a model's reply against the rubric; raise AnswerError if it cannot be used.
+
+    With `source` (the transcript, grounding.normalise()d) the free text is kept to what it
+    supports.
+    """
     data = extract_json(content)
     try:
         answer = Answer.model_validate(data)
@@ -188,10 +197,42 @@ def check_answer(content: str | None, max_scores: dict[str, int]) -> CheckedAnsw
         notes.append(
             f"The model gave {len(answer.takeaways)} takeaways; the first {MAX_TAKEAWAYS} are kept."
         )
-    return CheckedAnswer(
+    checked = CheckedAnswer(
         dimensions=dimensions,
         summary=answer.summary,
         takeaways=takeaways,
         topics=_unique(answer.topics, MAX_TOPICS, MAX_TOPIC_CHARS),
         notes=notes,
     )
+    if source is not None:
+        _keep_to_source(checked, source)
+    return checked
+
+
+def _keep_to_source(checked: CheckedAnswer, source: str) -> None:
+    """Drop the links, markup and topics the transcript does not support, saying what went."""
+    summary, dropped = grounding.keep_supported_sentences(checked.summary, source)
+    if not summary:
+        raise AnswerError(
+            "the summary carries links or markup that are not in the transcript; "
+            "summarise the episode in plain sentences"
+        )
+    dropped += [t for t in checked.takeaways if grounding.foreign_bits(t, source)]
+    checked.summary = summary
+    checked.takeaways = [t for t in checked.takeaways if not grounding.foreign_bits(t, source)]
+    for dimension in checked.dimensions.values():
+        dimension.rationale, gone = grounding.keep_supported_sentences(dimension.rationale, source)
+        dropped += gone
+    if dropped:
+        checked.notes.append(
+            f"{len(dropped)} sentence(s) with links or markup that are not in the transcript "
+            "were dropped: " + " | ".join(d[:120] for d in dropped[:3])
+        )
+    stems = grounding.vocabulary(source)
+    unsupported = [t for t in checked.topics if not grounding.topic_is_supported(t, stems)]
+    if unsupported:
+        checked.topics = [t for t in checked.topics if t not in unsupported]
+        checked.notes.append(
+            "Topics not drawn from the transcript's words were dropped: "
+            + ", ".join(repr(t[:60]) for t in unsupported)
+        )

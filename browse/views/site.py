@@ -127,5 +127,8 @@ def methodology(request):
             "rubric": rubric,
             "hold_jump": settings.PODINDEX_HOLD_JUMP_POINTS,
             "hold_min_episodes": settings.PODINDEX_HOLD_MIN_EPISODES,
+            "hold_total_from": settings.PODINDEX_HOLD_TOTAL_FROM,
+            "hold_deviations": settings.PODINDEX_HOLD_CATEGORY_DEVIATIONS,
+            "hold_category_min_episodes": settings.PODINDEX_HOLD_CATEGORY_MIN_EPISODES,
         },
     )

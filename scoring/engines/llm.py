@@ -21,6 +21,7 @@ from scoring.engines.base import (
     ScoringError,
     Usage,
 )
+from scoring.grounding import normalise
 from scoring.quotes import TranscriptIndex, verify_quotes
 from scoring.validation import AnswerError, check_answer
 
@@ -99,9 +100,11 @@ class LLMEngine:
             )
         usage = Usage()
         max_scores = {d.key: d.max_score for d in context.dimensions}
+        # The model's free text is public: kept to what the transcript says (scoring.grounding).
+        source = normalise(" ".join(s.get("text") or "" for s in context.segments))
         answer = self.complete(litellm, messages, context, usage)
         try:
-            checked = check_answer(answer, max_scores)
+            checked = check_answer(answer, max_scores, source)
         except AnswerError as first:
             if not budget.allows():
                 raise BudgetExceeded(
@@ -113,7 +116,7 @@ class LLMEngine:
             )
             answer = self.complete(litellm, repair, context, usage)
             try:
-                checked = check_answer(answer, max_scores)
+                checked = check_answer(answer, max_scores, source)
             except AnswerError as second:
                 raise ScoringError(
                     f"The model's answer was unusable, and so was its repair: {second}", usage

@@ -1,6 +1,7 @@
 """The litellm engine against a real OpenAI-compatible server on 127.0.0.1."""
 
 import json
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -13,7 +14,7 @@ from scoring.models import Scorecard, ScoringRun
 from scoring.pipeline import run_scoring
 from scoring.services import refresh_episode_score
 from tests.factories import EditorialOverrideFactory
-from tests.scoring.conftest import INTERVIEW_QUOTES, answer
+from tests.scoring.conftest import INTERVIEW_QUOTES, answer, transcript_text
 
 pytestmark = pytest.mark.django_db
 
@@ -201,7 +202,9 @@ def test_it_clamps_scores_out_of_range_and_flags_them(llm, interview_episode):
 
 def test_it_keeps_five_of_forty_takeaways(llm, interview_episode):
     takeaways = [f"Takeaway number {n} about pricing." for n in range(40)]
-    llm.answer(answer(takeaways=takeaways, topics=[f"Topic {n}" for n in range(20)]))
+    # Twenty topics the transcript supports: its own longer words.
+    words = sorted(set(re.findall(r"\b[a-z]{7,}\b", transcript_text("operator_interview.txt"))))
+    llm.answer(answer(takeaways=takeaways, topics=words[:20]))
 
     scorecard = run_scoring(interview_episode.pk).scorecard
 

@@ -64,8 +64,8 @@ def test_it_lets_a_jump_of_29_points_pass():
 
 
 def test_it_judges_no_jump_until_the_show_has_three_other_scored_episodes():
-    assert outlier_reasons([(19, 20)] * 5, 95, ShowMean(mean=20.0, episodes=2)) == []
-    assert outlier_reasons([(19, 20)] * 5, 95, ShowMean(mean=None, episodes=0)) == []
+    assert outlier_reasons([(17, 20)] * 5, 85, ShowMean(mean=20.0, episodes=2)) == []
+    assert outlier_reasons([(17, 20)] * 5, 85, ShowMean(mean=None, episodes=0)) == []
 
 
 def test_it_gives_both_reasons_when_both_apply():
@@ -74,8 +74,12 @@ def test_it_gives_both_reasons_when_both_apply():
     assert len(reasons) == 2 and "maximum" in reasons[0] and "60 points above" in reasons[1]
 
 
-def test_it_does_not_call_a_score_one_point_short_of_the_maximum_suspect():
-    assert outlier_reasons([(20, 20)] * 4 + [(19, 20)], 99) == []
+def test_it_calls_a_total_of_90_or_more_suspect_one_point_short_of_the_maximum_too():
+    assert outlier_reasons([(20, 20)] * 4 + [(19, 20)], 99) == [
+        "A total of 99 is 90 or more: checked before it is public."
+    ]
+    assert outlier_reasons([(18, 20)] * 5, 90) != []
+    assert outlier_reasons([(18, 20)] * 4 + [(17, 20)], 89) == []
 
 
 # --- the obedient model ------------------------------------------------------------------
@@ -92,7 +96,8 @@ def test_it_holds_an_obedient_models_100_and_publishes_nothing(llm, make_episode
     assert run.outcome == ScoringRun.Outcome.OK
     assert scorecard.total == 100
     assert scorecard.hold == Scorecard.Hold.HELD and not scorecard.is_current
-    assert scorecard.held_reasons == ["Every dimension is at its maximum (100 / 100)."]
+    assert scorecard.held_reasons[0] == "Every dimension is at its maximum (100 / 100)."
+    assert "ignore previous instructions" in scorecard.held_reasons[1]
     assert scorecard.held_at is not None
     assert any("Held for an editor's review" in w for w in run.warnings)
     assert episode.score is None and episode.scored_at is None
