@@ -12,7 +12,6 @@ from django.conf import settings
 from django.db.models import Sum
 from django.utils import timezone
 
-from episodes.models import Transcript
 from scoring.models import ScoringRun
 
 
@@ -28,12 +27,10 @@ def next_day(now: datetime | None = None) -> datetime:
 
 
 def spent_today() -> Decimal:
-    """USD spent today with providers: scoring runs (failed ones too: they were billed) and
-    our transcriptions through a speech-to-text API."""
-    since = start_of_day()
-    scoring = ScoringRun.objects.filter(started_at__gte=since).aggregate(s=Sum("cost_usd"))
-    listening = Transcript.objects.filter(updated_at__gte=since).aggregate(s=Sum("cost_usd"))
-    return (scoring["s"] or Decimal(0)) + (listening["s"] or Decimal(0))
+    """USD spent today on scoring runs (failed ones too: they were billed). A provider's
+    transcription has its own budget (episodes.asr_budget), so neither can use up the other."""
+    scoring = ScoringRun.objects.filter(started_at__gte=start_of_day()).aggregate(s=Sum("cost_usd"))
+    return scoring["s"] or Decimal(0)
 
 
 def daily_budget() -> Decimal:
