@@ -361,12 +361,10 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             form = CorrectSegmentForm(request.POST, prefix="segment")
             key, place = "segment_form", ""
         if not form.is_valid():
-            return self._refused(form, key, request)
+            return _refused(form, key)
         data = form.cleaned_data
         try:
             if op == RENAME_SPEAKER:
-                if data["label"] not in speaker_labels(transcript):
-                    raise EditRefused("That speaker is not in this transcript: reload the page.")
                 done = transcript_edits.rename_speaker(
                     episode,
                     request.user,
@@ -393,11 +391,11 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
                 place = f"#seg-{data['number']}"
         except EditRefused as exc:
             form.add_error(None, str(exc))
-            return self._refused(form, key, request)
+            return _refused(form, key)
         except OperationalError:
             logger.exception("Correcting the transcript of episode %s failed", episode.pk)
             form.add_error(None, BUSY)
-            return self._refused(form, key, request)
+            return _refused(form, key)
         messages.success(
             request,
             f"{done.get_action_display()}: {done.detail} The conversation analysis is updated; "
@@ -408,12 +406,6 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             # (a redirect to the same page with an anchor would only scroll).
             return HttpResponseClientRefresh()
         return redirect(review_url(episode.pk) + place)
-
-    def _refused(self, form, key, request) -> dict:
-        edits = {key: form}
-        if key == "segment_form":
-            edits["editing"] = _int(form.data.get("segment-number"))
-        return edits
 
     def _links(self, episode, data) -> dict:
         by_episode = urlencode({"episode__id__exact": episode.pk})
@@ -559,6 +551,14 @@ def _htmx_target(request) -> str:
 
 def _speaker_choices(rows) -> list[tuple[str, str]]:
     return [(row["label"], f"{row['name']} ({row['label']})") for row in rows]
+
+
+def _refused(form, key: str) -> dict:
+    """What the screen needs to show a correction that was not made: its form, in place."""
+    edits = {key: form}
+    if key == "segment_form":
+        edits["editing"] = _int(form.data.get("segment-number"))
+    return edits
 
 
 def _after(fields, anchor, name) -> list:

@@ -239,7 +239,7 @@ def test_an_unknown_label_is_refused(editor_client, interview):
         },
     )
     assert response.status_code == 200
-    assert "not in this transcript" in response.content.decode()
+    assert "No speaker is labelled &#x27;Q&#x27; in this transcript." in response.content.decode()
     assert not Activity.objects.exists()
 
 

@@ -236,3 +236,24 @@ def test_an_episode_without_a_transcript_still_saves(editor_client):
     data = form_data(page, "episode_form")
     assert editor_client.post(change_url(episode), data).status_code == 302
     assert not Activity.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("changelist", "action", "selection"),
+    [("episodes_episode", "hide", "episode"), ("scoring_scorecard", "hide_episodes", "card")],
+)
+def test_a_hide_from_a_list_takes_a_reason(editor_client, interview, changelist, action, selection):
+    selected = {"episode": interview.pk, "card": interview.scorecards.get().pk}[selection]
+    url = reverse(f"admin:{changelist}_changelist")
+
+    refused = editor_client.post(
+        url, {"action": action, "_selected_action": [selected]}, follow=True
+    )
+    assert "Nothing hidden. Say why it is hidden" in refused.content.decode()
+    assert not Episode.objects.get(pk=interview.pk).hidden
+
+    editor_client.post(
+        url, {"action": action, "_selected_action": [selected], "reason": "  A  trailer. "}
+    )
+    assert Episode.objects.get(pk=interview.pk).hidden
+    assert Activity.objects.get(action="hide").detail == "A trailer."
