@@ -3,6 +3,8 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from episodes.transcripts.names import display_name, usable_names
+
 
 @dataclass(frozen=True)
 class DimensionSpec:
@@ -30,7 +32,7 @@ class EpisodeContext:
 
     def speaker(self, label: str) -> str:
         """The speaker's display name, as the transcript page shows it."""
-        return self.speaker_names.get(label) or (f"Speaker {label}" if len(label) <= 2 else label)
+        return display_name(usable_names(self.speaker_names), label)
 
 
 @dataclass
