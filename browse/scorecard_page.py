@@ -8,7 +8,7 @@ from core.absolute import absolute_url
 from episodes.models import Episode
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard
-from scoring.quotes import TranscriptIndex, current_quotes
+from scoring.quotes import current_quotes
 
 MORE_FROM_SHOW = 5
 
@@ -52,13 +52,13 @@ def scorecard_page_context(request, episode) -> dict:
     effective = apply_overrides(scorecard, episode.active_overrides) if scorecard else None
     transcript = getattr(episode, "transcript", None)
     speaker = transcript.display_name if transcript else str
-    index = TranscriptIndex(transcript.segments) if transcript and transcript.segments else None
+    segments = transcript.segments if transcript else []
     for dimension in effective.dimensions if effective else []:
         # Found again in the transcript as it stands: an editor's correction may have changed
         # the words or who said them since the scorecard was made.
         dimension.quotes = [
             {**q, "speaker_name": speaker(q["speaker"])}
-            for q in current_quotes(index, dimension.quotes)
+            for q in current_quotes(segments, dimension.quotes)
         ]
     analysis = transcript.analysis if transcript else {}
     categories = list(episode.show.categories.all())

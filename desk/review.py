@@ -11,7 +11,7 @@ from episodes.models import Episode
 from episodes.transcripts.analysis import count_words
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard, ScoringRun
-from scoring.quotes import TranscriptIndex, split_quotes
+from scoring.quotes import split_quotes
 
 TOTAL_KEY = "total"
 RECENT_RUNS = 5
@@ -76,14 +76,13 @@ def review_data(episode) -> dict:
     transcript = getattr(episode, "transcript", None)
     speaker = transcript.display_name if transcript else str
     segments = transcript.segments if transcript else []
-    index = TranscriptIndex(segments) if segments else None
     marks: dict[int, list[tuple[str, str]]] = {}
 
     targets = []
     if scorecard is not None:
         rows = {row.dimension_id: row for row in scorecard.dimensions.all()}
         for row, shown in zip(scorecard.dimensions.all(), effective.dimensions, strict=True):
-            found, stale = split_quotes(index, shown.quotes)
+            found, stale = split_quotes(segments, shown.quotes)
             quotes = []
             for number, quote in enumerate(found, start=1):
                 anchor = f"quote-{row.dimension.key}-{number}"

@@ -153,22 +153,50 @@ def verify_quotes(index: TranscriptIndex, quotes: list[str], limit: int = 2):
     return verified, dropped
 
 
-def current_quotes(index: TranscriptIndex | None, quotes: list[dict]) -> list[dict]:
+def current_quotes(segments: list[dict], quotes: list[dict]) -> list[dict]:
     """Stored quotes as the transcript stands now (see split_quotes); the stale ones left out."""
-    return split_quotes(index, quotes)[0]
+    return split_quotes(segments, quotes)[0]
 
 
-def split_quotes(index: TranscriptIndex | None, quotes: list[dict]) -> tuple[list, list]:
+def split_quotes(segments: list[dict], quotes: list[dict]) -> tuple[list, list]:
     """Stored quotes found again in the transcript, each with its words, speaker and time as
     they are today, and those it no longer holds (an editor corrected the words): no page
-    shows words nobody said, nor a speaker an editor has renamed or merged away."""
+    shows words nobody said, nor a speaker an editor has renamed or merged away.
+
+    A stored quote is the transcript's own words, so it is looked for verbatim in one segment
+    first; the word index (slow to build on a long transcript) is built only for the rest.
+    """
     found, stale = [], []
+    index = None
     for quote in quotes:
-        match = index.find(quote.get("text") or "") if index is not None else None
+        text = quote.get("text") or ""
+        if not MIN_QUOTE_WORDS <= len(quote_words(text)) <= MAX_QUOTE_WORDS:
+            stale.append(quote)
+            continue
+        number = next(
+            (n for n, segment in enumerate(segments) if text in (segment.get("text") or "")),
+            None,
+        )
+        if number is not None:
+            segment = segments[number]
+            start = segment.get("start")
+            found.append(
+                {
+                    **quote,
+                    "speaker": segment.get("speaker") or "",
+                    # A transcript without times keeps the time the quote was stored with.
+                    "start": float(start) if start is not None else quote.get("start"),
+                    "verified": True,
+                    "segment": number,
+                }
+            )
+            continue
+        if index is None:
+            index = TranscriptIndex(segments)
+        match = index.find(text)
         if match is None:
             stale.append(quote)
         else:
-            # A transcript without times keeps the time the quote was stored with.
             start = match.start if match.start is not None else quote.get("start")
             found.append({**quote, **match.as_dict(), "start": start, "segment": match.segment})
     return found, stale
