@@ -65,6 +65,9 @@ INSTALLED_APPS = [
     "scoring",
     "browse",
     "desk",
+    "api",
+    # Its Swagger UI from our own static files, not a CDN (the CSP allows only 'self').
+    "ninja",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "api.http.ApiHttpMiddleware",
     "core.page_cache.PublicPageCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.htmx.HtmxVaryMiddleware",

@@ -1,0 +1,81 @@
+"""HTTP conventions shared by every API response: problem documents, validators, CORS."""
+
+import json
+from http import HTTPStatus
+
+from django.http import HttpResponse
+from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
+from django.utils.http import parse_http_date_safe
+
+PREFIX = "/api/"
+PROBLEM_TYPE = "application/problem+json"
+# Responses are the same for every client (no cookies are read), so shared caches may keep
+# them; a minute bounds how stale a ranking can look.
+MAX_AGE = 60
+# Read-only: a browser on any origin may GET, with the conditional headers it caches by.
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
+    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+    "Access-Control-Expose-Headers": "ETag, Last-Modified",
+    "Access-Control-Max-Age": "86400",
+}
+
+
+def problem(status: int, detail: str = "") -> HttpResponse:
+    """An RFC 9457 problem document."""
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    if detail:
+        body["detail"] = detail
+    return HttpResponse(json.dumps(body), status=status, content_type=PROBLEM_TYPE)
+
+
+def has_nul(request) -> bool:
+    """Whether the path or any query parameter, name or value, carries a NUL character."""
+    return "\x00" in request.path or any(
+        "\x00" in name or any("\x00" in value for value in values)
+        for name, values in request.GET.lists()
+    )
+
+
+class ApiHttpMiddleware:
+    """Under /api/: NUL refused as a problem, every error a problem document, validators and
+    304s on successful GETs, Cache-Control and CORS on everything."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not request.path.startswith(PREFIX):
+            return self.get_response(request)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+        elif has_nul(request):
+            # No database stores one, and PostgreSQL raises on it.
+            response = problem(400, "A URL may not contain NUL characters.")
+        else:
+            response = self.get_response(request)
+        if response.status_code >= 400 and response.get("Content-Type") != PROBLEM_TYPE:
+            response = problem(response.status_code)
+        if request.method in ("GET", "HEAD") and response.status_code == 200:
+            response = self.conditional(request, response)
+        elif response.status_code != 204:
+            response["Cache-Control"] = "no-store"
+        for name, value in CORS_HEADERS.items():
+            response[name] = value
+        return response
+
+    @staticmethod
+    def conditional(request, response):
+        """ETag from the body, Last-Modified as the endpoint set it, 304 when they match."""
+        patch_cache_control(response, public=True, max_age=MAX_AGE)
+        if response.streaming:
+            return response
+        set_response_etag(response)
+        last_modified = response.get("Last-Modified")
+        return get_conditional_response(
+            request,
+            etag=response["ETag"],
+            last_modified=parse_http_date_safe(last_modified) if last_modified else None,
+            response=response,
+        )

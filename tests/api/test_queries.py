@@ -1,0 +1,74 @@
+"""Each endpoint runs the same number of queries for one row as for many."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from episodes.transcripts.parse import parse_plain_text
+from scoring.models import RubricDimension
+from tests.factories import (
+    CategoryFactory,
+    EditorialOverrideFactory,
+    TranscriptFactory,
+    scored_episode,
+)
+from tests.factories.browse import show_with_scores
+
+pytestmark = pytest.mark.django_db
+
+
+def queries_of(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content
+    return len(captured)
+
+
+def richly_scored(show):
+    """An episode with quotes, a transcript and two overrides: everything the card shows."""
+    quote = "We priced by outcome and the churn halved"
+    episode = scored_episode(
+        show=show, quotes=[{"text": quote, "speaker": "A", "start": 3.0, "verified": True}]
+    )
+    TranscriptFactory(episode=episode, segments=parse_plain_text(f"Speaker A: {quote}."))
+    for dimension in RubricDimension.objects.active()[:2]:
+        EditorialOverrideFactory(episode=episode, dimension=dimension, score=12, reason="Why.")
+    return episode
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/shows",
+        "/api/v1/shows?category=finance&sort=score",
+        "/api/v1/shows?sort=recent&language=en",
+        "/api/v1/shows/{slug}",
+        "/api/v1/shows/{slug}/episodes",
+        "/api/v1/shows/{slug}/episodes?sort=score",
+    ],
+)
+def test_it_runs_as_many_queries_for_many_rows_as_for_one(
+    client, url, django_assert_max_num_queries
+):
+    finance, retail = CategoryFactory(slug="finance"), CategoryFactory(slug="retail")
+    first = show_with_scores(60, categories=[finance])
+    one = queries_of(client, url.format(slug=first.slug))
+    for n in range(6):
+        show_with_scores(50 + n, 40, None, categories=[finance, retail])
+    show_with_scores(*range(30, 90, 5), categories=[finance, retail], slug="many")
+    with django_assert_max_num_queries(one):
+        client.get(url.format(slug="many"))
+
+
+def test_it_reads_a_full_scorecard_in_as_many_queries_as_a_bare_one(
+    client, django_assert_max_num_queries
+):
+    show = show_with_scores(60, categories=[CategoryFactory()])
+    bare = show.episodes.get()
+    url = "/api/v1/shows/{}/episodes/{}"
+    one = queries_of(client, url.format(show.slug, bare.slug))
+    rich = richly_scored(show)
+    with django_assert_max_num_queries(one):
+        response = client.get(url.format(show.slug, rich.slug))
+    overridden = [d for d in response.json()["scorecard"]["dimensions"] if d["override"]]
+    assert len(overridden) == 2
