@@ -297,6 +297,11 @@ PODINDEX_FETCH_TIMEOUT = env_float("PODINDEX_FETCH_TIMEOUT", 20.0)
 # is given up (0: no minimum; the deadline still applies).
 PODINDEX_FETCH_MIN_RATE = env_int("PODINDEX_FETCH_MIN_RATE", 1024)
 PODINDEX_FETCH_MIN_RATE_SECONDS = env_float("PODINDEX_FETCH_MIN_RATE_SECONDS", 30.0)
+# A feed keeps its newest this many items (the rest are not stored, and the fetch log says so),
+# and a parse that takes more than this many seconds of CPU is refused: the other shows of a
+# poll batch wait while one parses.
+PODINDEX_FEED_MAX_ITEMS = env_int("PODINDEX_FEED_MAX_ITEMS", 10_000)
+PODINDEX_FEED_PARSE_CPU_SECONDS = env_float("PODINDEX_FEED_PARSE_CPU_SECONDS", 30.0)
 # Feed fetches in flight per polling worker process, and against any one host at once.
 PODINDEX_POLL_CONCURRENCY = env_int("PODINDEX_POLL_CONCURRENCY", 64)
 PODINDEX_POLL_PER_HOST = env_int("PODINDEX_POLL_PER_HOST", 4)

@@ -10,9 +10,7 @@ import html
 import re
 from urllib.parse import urljoin, urlsplit
 
-import nh3
-
-from core.html import sanitize_html
+from core.html import clean, sanitize_html
 from core.text import xml_safe
 
 AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp2")
@@ -25,15 +23,6 @@ _ALLOWED_SCHEMES = {"http", "https"}
 _HTTP_START = re.compile(r"https?:", re.IGNORECASE)
 # What str.isspace() calls whitespace (the same set for a str pattern).
 _WHITESPACE = re.compile(r"\s")
-# An "&" that starts no character reference: "Q&A", "R&D", "Sales&regulation". HTML parsers
-# read the legacy "&reg" of "&regulation" as "®", and feedparser's loose parser writes "&A" as
-# "&A;"; escaped first, such an ampersand stays what it was. A numeric reference and the four
-# common names without their ";" ("&#39s", "&amp ") are references, as HTML reads them.
-NOT_A_REFERENCE = (
-    r"&(?!#[0-9]{1,10}|#[xX][0-9A-Fa-f]{1,8}|[A-Za-z][A-Za-z0-9]{0,40};"
-    r"|(?:amp|lt|gt|quot)(?![A-Za-z0-9;]))"
-)
-_BARE_AMPERSAND = re.compile(NOT_A_REFERENCE)
 _DURATION_WORDS = re.compile(
     r"^(?:(?P<h>\d+)\s*h(?:ours?|rs?)?)?\s*(?:(?P<m>\d+)\s*m(?:in(?:ute)?s?)?)?\s*"
     r"(?:(?P<s>\d+)\s*s(?:ec(?:ond)?s?)?)?$",
@@ -56,16 +45,14 @@ def clean_text(value: str | None, max_length: int = 1000) -> str:
         return ""
     # Before nh3 (which refuses lone surrogates) and after unescaping (&#12; is a control).
     # nh3 decodes each reference once and escapes every "&" it returns: one unescape after it
-    # decodes once ("&amp;" → "&", "&amp;amp;" → "&amp;"); bare ampersands are escaped before
-    # it so that it keeps them as written ("Q&A", "Sales&regulation").
-    # The sanitiser's time grows with the square of the ampersands it is given: a field is cut
-    # to what could still hold `max_length` characters of text first.
+    # decodes once ("&amp;" → "&", "&amp;amp;" → "&amp;"); `clean` escapes bare ampersands
+    # before it so that it keeps them as written ("Q&A", "Sales&regulation").
+    # A field is cut to what could still hold `max_length` characters of text first.
     text = xml_safe(value[: max_length * TEXT_INPUT_FACTOR + 1000])
     # Without markup, references or a byte order mark (which the HTML parser drops) the
     # sanitiser would return the text as it is: most feed fields, read without calling it.
     if "<" in text or "&" in text or "\ufeff" in text:
-        escaped = _BARE_AMPERSAND.sub("&amp;", text)
-        text = xml_safe(html.unescape(nh3.clean(escaped, tags=set())))
+        text = xml_safe(html.unescape(clean(text, tags=set())))
     return " ".join(text.split())[:max_length]
 
 

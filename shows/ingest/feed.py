@@ -51,4 +51,6 @@ class Feed:
     # Entries left out, for the fetch log: no audio enclosure, or a GUID seen earlier in the feed.
     skipped_without_audio: int = 0
     skipped_duplicates: int = 0
+    # Items past the limit per feed (the oldest), not stored.
+    skipped_over_limit: int = 0
     warnings: list[str] = field(default_factory=list)

@@ -1,11 +1,13 @@
 """feedparser's strict parser, extended to read the podcast: namespace in the same pass."""
 
 import threading
+import time
 import xml.etree.ElementTree as ET
 from contextlib import contextmanager
 
 import feedparser
 
+from shows.ingest.feed import InvalidFeed
 from shows.ingest.namespace import ATOM_NS, ITUNES_NS, PODCAST_NAMESPACES
 
 # Where the one-pass parser leaves what it read: on feedparser's feed and entry dicts.
@@ -21,6 +23,33 @@ _READ_ELEMENTS = frozenset(
 )
 _ITEM_ELEMENTS = frozenset([(None, "item"), (ATOM_NS, "entry")])
 _CHANNEL_ELEMENTS = frozenset([(None, "channel"), (ATOM_NS, "feed")])
+
+
+class CpuBudget:
+    """The CPU time one parse may take, this thread's only; `check` raises once it is spent."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self._until = time.thread_time() + seconds
+
+    def check(self) -> None:
+        if time.thread_time() > self._until:
+            raise InvalidFeed(
+                f"Parsing the feed took more than {self.seconds:g} s of CPU (refused: the "
+                "other shows of the batch wait while it parses)."
+            )
+
+
+# The budget of the parse under way (parses take turns: see `one_pass`), checked by the
+# parsers every this many elements.
+_budget: CpuBudget | None = None
+CHECK_EVERY = 64
+
+
+def _spend(parser) -> None:
+    parser.podindex_elements = getattr(parser, "podindex_elements", 0) + 1
+    if _budget is not None and not parser.podindex_elements % CHECK_EVERY:
+        _budget.check()
 
 
 class OnePassFeedParser(feedparser.api.StrictFeedParser):
@@ -44,6 +73,7 @@ class OnePassFeedParser(feedparser.api.StrictFeedParser):
         dict.__setitem__(self.feeddata, NAMESPACE_KEY, self._channel)
 
     def startElementNS(self, name, qname, attrs):
+        _spend(self)
         if name in _READ_ELEMENTS and self._open and self._copy is None:
             parent = self._open[-1]
             if parent in _ITEM_ELEMENTS and self.inentry and self.entries:
@@ -89,22 +119,36 @@ class OnePassFeedParser(feedparser.api.StrictFeedParser):
         super().endElementNS(name, qname)
 
 
-# feedparser as shipped, and the strict parser parse_feed has it use (tests put the first
-# back to compare).
+class BudgetedLooseParser(feedparser.api.LooseFeedParser):
+    """feedparser's loose parser (for XML that is not well-formed), keeping to the budget."""
+
+    def unknown_starttag(self, tag, attrs):
+        _spend(self)
+        return super().unknown_starttag(tag, attrs)
+
+
+# feedparser as shipped, and the parsers parse_feed has it use (tests put the first back to
+# compare).
 FEEDPARSER_STRICT = feedparser.api.StrictFeedParser
+FEEDPARSER_LOOSE = feedparser.api.LooseFeedParser
 STRICT_PARSER = OnePassFeedParser
 _SWAP = threading.Lock()
 
 
 @contextmanager
-def one_pass():
-    """feedparser.parse builds its strict parser from `feedparser.api.StrictFeedParser`: our
-    subclass is put there for our own calls only, so any other user of feedparser in the
-    process gets feedparser as shipped (the lock keeps two of our parses from interleaving
-    the swap; they are CPU-bound under one GIL anyway)."""
+def one_pass(budget: CpuBudget | None = None):
+    """feedparser.parse builds its parsers from `feedparser.api.StrictFeedParser` and
+    `LooseFeedParser`: our subclasses are put there for our own calls only, so any other user
+    of feedparser in the process gets feedparser as shipped (the lock keeps two of our parses
+    from interleaving the swap; they are CPU-bound under one GIL anyway)."""
+    global _budget
     with _SWAP:
         feedparser.api.StrictFeedParser = STRICT_PARSER
+        feedparser.api.LooseFeedParser = BudgetedLooseParser
+        _budget = budget
         try:
             yield
         finally:
+            _budget = None
             feedparser.api.StrictFeedParser = FEEDPARSER_STRICT
+            feedparser.api.LooseFeedParser = FEEDPARSER_LOOSE

@@ -11,11 +11,14 @@ are checked and repaired before any parser runs (guards.py), every value is clea
 never an exception that stops a batch.
 """
 
+import heapq
 import io
 import re
+from datetime import UTC, datetime
 from functools import partial
 
 import feedparser
+from django.conf import settings
 
 from core.text import xml_safe
 from shows.ingest.cleaning import (
@@ -33,24 +36,40 @@ from shows.ingest.feed import Feed, InvalidFeed, Item
 from shows.ingest.guards import (
     drop_illegal_charrefs,
     escape_bare_ampersands,
+    refuse_crowded_elements,
     refuse_entity_declarations,
 )
 from shows.ingest.namespace import align, channel_namespace, item_namespace, namespace_pass
 from shows.ingest.namespace import transcript as namespace_transcript
-from shows.ingest.one_pass import NAMESPACE_KEY, one_pass
+from shows.ingest.one_pass import NAMESPACE_KEY, CpuBudget, one_pass
+
+# Items without a date count as older than any dated one when a feed is cut to its newest.
+_UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
-def parse_feed(body: bytes, base_url: str = "") -> Feed:
+def parse_feed(
+    body: bytes,
+    base_url: str = "",
+    *,
+    max_items: int | None = None,
+    cpu_seconds: float | None = None,
+) -> Feed:
     """Parse feed bytes into a Feed; raise InvalidFeed when they are not a podcast feed.
 
     `base_url` is where the feed was fetched from: relative URLs in it are resolved against it.
     Whatever the bytes, the outcome is a Feed or an InvalidFeed: a crash in a parser is
-    reported as an unparseable feed with its reason.
+    reported as an unparseable feed with its reason. At most `max_items` items are kept, the
+    newest (PODINDEX_FEED_MAX_ITEMS), and a parse that takes more than `cpu_seconds` of CPU
+    is refused (PODINDEX_FEED_PARSE_CPU_SECONDS).
     """
     if not body or not body.strip():
         raise InvalidFeed("The feed is empty.")
+    if max_items is None:
+        max_items = settings.PODINDEX_FEED_MAX_ITEMS
+    if cpu_seconds is None:
+        cpu_seconds = settings.PODINDEX_FEED_PARSE_CPU_SECONDS
     try:
-        return _parse_feed(body, base_url)
+        return _parse_feed(body, base_url, max_items, CpuBudget(cpu_seconds))
     except InvalidFeed:
         raise
     except (Exception, RecursionError) as exc:
@@ -59,16 +78,17 @@ def parse_feed(body: bytes, base_url: str = "") -> Feed:
         ) from exc
 
 
-def _parse_feed(body: bytes, base_url: str) -> Feed:
+def _parse_feed(body: bytes, base_url: str, max_items: int, budget: CpuBudget) -> Feed:
     # feedparser is handed the UTF-8 it would make of the body itself, so the check for entity
     # declarations sees exactly what it parses (UTF-16 and EBCDIC included).
     data = feedparser.encodings.convert_to_utf8({}, body, feedparser.FeedParserDict())
     refuse_entity_declarations(data)
+    refuse_crowded_elements(data)
     if b"\x00" in body[:1024]:
         # UTF-16/32 that feedparser failed to decode: judged as expat will read it.
         refuse_entity_declarations(body.replace(b"\x00", b""))
     data = escape_bare_ampersands(drop_illegal_charrefs(data))
-    with one_pass():
+    with one_pass(budget):
         parsed = feedparser.parse(
             io.BytesIO(data), sanitize_html=False, resolve_relative_uris=False
         )
@@ -101,6 +121,7 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
         items_extra = align(parsed.entries, extra["items"] if extra else [])
     seen: set[str] = set()
     for entry, entry_extra in zip(parsed.entries, items_extra, strict=True):
+        budget.check()
         item = _item(entry, entry_extra, channel_people, base_url)
         if item is None:
             feed.skipped_without_audio += 1
@@ -109,7 +130,24 @@ def _parse_feed(body: bytes, base_url: str) -> Feed:
         else:
             seen.add(item.guid)
             feed.items.append(item)
+    if len(feed.items) > max_items:
+        _keep_newest(feed, max_items)
     return feed
+
+
+def _keep_newest(feed: Feed, count: int) -> None:
+    """Cut the feed's items to its `count` newest, in the order listed, and say so."""
+    items = feed.items
+    # Undated items are the oldest; of equal dates, the one listed first is kept.
+    newest = heapq.nlargest(
+        count, range(len(items)), key=lambda i: (items[i].published or _UNDATED, -i)
+    )
+    feed.items = [items[i] for i in sorted(newest)]
+    feed.skipped_over_limit = len(items) - count
+    feed.warnings.append(
+        f"Kept the newest {count:,} of {len(items):,} items (the limit per feed); "
+        f"{feed.skipped_over_limit:,} older ones were not stored."
+    )
 
 
 def _feed_fields(channel, extra: dict | None, base: str = "") -> Feed:
