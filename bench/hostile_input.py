@@ -25,6 +25,7 @@ import time
 import tracemalloc
 import zlib
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -40,10 +41,10 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 
 from core import http  # noqa: E402
+from episodes import ingest  # noqa: E402
 from episodes.models import Episode  # noqa: E402
 from episodes.transcripts.parse import parse_transcript  # noqa: E402
 from podindex.celery import app  # noqa: E402
-from shows import ingest  # noqa: E402
 from shows.ingest.parse import parse_feed  # noqa: E402
 from shows.models import Show  # noqa: E402
 from tests.factories.feeds import BASE_DATE, item, rss  # noqa: E402
@@ -164,13 +165,14 @@ def attributes(server):
 
 def transcript(server):
     print("transcript (HTML, 1 MB):")
+    parse_html = partial(parse_transcript, content_type="text/html")
     normal = payloads.normal_html_transcript(MB)
     for label, body in (
         ("nested <div>", b"<div>" * (MB // 5)),
         ('"&"', b"<p>" + b"&" * MB + b"</p>"),
     ):
-        show(label, parse_transcript, body, "text/html")
-    show("normal transcript of that size", parse_transcript, normal, "text/html")
+        show(label, parse_html, body)
+    show("normal transcript of that size", parse_html, normal)
 
 
 def notes_feed() -> bytes:
@@ -190,9 +192,12 @@ def notes(server):
 
 
 def batch(server):
-    print("batch (the 40k-attribute feed polled with two small feeds, one thread):")
+    print("batch (the 40k-attribute feed polled with two small feeds that come a second later):")
     slow = server.serve("/slow.xml", attributes_feed(40_000))
-    small = [server.serve(f"/small-{n}.xml", payloads.normal_feed(20_000)) for n in (1, 2)]
+    # The small feeds arrive a second later, while the slow one is being parsed.
+    small = [
+        server.serve(f"/small-{n}.xml", payloads.normal_feed(20_000), delay=1.0) for n in (1, 2)
+    ]
     shows = [
         Show.objects.create(feed_url=url, slug=f"batch-{n}") for n, url in enumerate([slow, *small])
     ]

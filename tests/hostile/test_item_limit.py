@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
+from episodes import ingest
 from episodes.models import Episode
-from shows import ingest
 from shows.ingest.parse import parse_feed
 from shows.models import Show
 from tests.factories import ShowFactory

@@ -13,8 +13,8 @@ import nh3
 import pytest
 
 from core import html
+from episodes import ingest
 from episodes.transcripts.parse import parse_transcript
-from shows import ingest
 from shows.ingest.guards import MAX_ATTRIBUTES
 from shows.ingest.parse import InvalidFeed, parse_feed
 from shows.models import Show
