@@ -1,9 +1,12 @@
 """Any audio file, or a video's sound track, as 16 kHz mono float32 samples, decoded with PyAV.
 
 PyAV's wheels carry their own FFmpeg libraries, so no system ffmpeg is needed at run time. The
-samples go into one array sized from the duration the file declares (grown if it lied), so a
-60-minute episode costs its 230 MB of samples rather than the several copies a list of frames
-joined at the end would. Files that are not audio fail with the AsrError naming why.
+samples go into one array sized from the length the file declares, and past it (or without it)
+into ten-minute pieces joined once, a piece at a time, so a 60-minute episode costs its 230 MB
+of samples and at most one piece, whatever its header says, rather than the several copies a
+list of frames joined at the end, or a buffer grown by copying, would. A long file too small
+for the length it declares is refused before decoding. Files that are not audio fail with the
+AsrError naming why.
 """
 
 import io
@@ -37,10 +40,21 @@ TRUNCATION_SECONDS = 10.0
 SILENCE_DBFS = -80.0
 # Levels are measured this many samples at a time, so the squares never copy a whole episode.
 LEVEL_CHUNK = SAMPLE_RATE * 60
-# Unknown declared duration: start with room for this much and grow by half as needed.
-INITIAL_SECONDS = 600.0
-GROWTH = 1.5
+# Samples past the length the header declares (all of them when it declares none) are gathered
+# in pieces of this length, joined once at the end, each piece freed as it is copied into the
+# joined array (whose pages are only taken as they are written): decoding holds the audio plus
+# one piece whether or not the header told the truth. Ten
+# minutes is 38 MB: above the size (32 MB) past which malloc always maps a block of its own
+# and gives it back to the system when freed.
+PIECE_SECONDS = 600
 FIFO_SECONDS = 10
+# Speech takes bytes: podcasts' leanest codecs (HE-AAC, Opus) spend 2,000 or more a second on
+# it, and MP3 cannot go under 1,000 (8 kb/s) even for silence. A long file under
+# MIN_BYTES_PER_SECOND for the length its header claims is mostly digital silence or not that
+# long, and decoding it would cost gigabytes of samples for
+# megabytes of file (4 MB of FLAC declaring 3.9 h decodes to 900 MB): refused before decoding.
+MIN_BYTES_PER_SECOND = 1000
+PLAUSIBLE_SIZE_SECONDS = 600
 
 
 def load_audio(path: str | Path, *, max_seconds: float, max_bytes: int = 0) -> np.ndarray:
@@ -69,6 +83,7 @@ def load_audio(path: str | Path, *, max_seconds: float, max_bytes: int = 0) -> n
         declared = declared_seconds(container, stream)
         if declared and declared > max_seconds:
             raise TooLong(too_long_message(declared, max_seconds))
+        require_plausible_size(size, declared)
         samples, packets, bad = decode(container, stream, declared, max_seconds)
     decoded = samples.size / SAMPLE_RATE
     if not samples.size:
@@ -106,27 +121,42 @@ def declared_seconds(container, stream) -> float:
     return 0.0
 
 
+def require_plausible_size(size: int, declared: float) -> None:
+    """Raise NoSpeech when a long file has too few bytes to hold speech for its length."""
+    if declared >= PLAUSIBLE_SIZE_SECONDS and size < MIN_BYTES_PER_SECOND * declared:
+        raise NoSpeech(
+            f"The file has {size / declared:.0f} bytes a second for the "
+            f"{spoken_duration(declared)} it declares, too few to hold speech (at least "
+            f"{MIN_BYTES_PER_SECOND}): it is mostly silence or not that long."
+        )
+
+
 def decode(container, stream, declared: float, max_seconds: float) -> tuple[np.ndarray, int, int]:
-    """(samples, packets, undecodable packets): resampled into one array, stopped past the cap."""
+    """(samples, packets, undecodable packets): resampled in pieces, stopped past the cap."""
     limit = int(max_seconds * SAMPLE_RATE)
-    capacity = int(min(declared or INITIAL_SECONDS, max_seconds) * SAMPLE_RATE) + SAMPLE_RATE
-    buffer = np.empty(capacity, dtype=np.float32)
-    filled = packets = bad = 0
+    piece_size = PIECE_SECONDS * SAMPLE_RATE
+    # The first piece has room for the length the header declares: usually the only one.
+    first = int(min(declared, max_seconds) * SAMPLE_RATE) + SAMPLE_RATE if declared else piece_size
+    pieces = [np.empty(first, dtype=np.float32)]
+    used = filled = packets = bad = 0  # `used`: samples in the last piece
     resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
     # Frames are resampled in blocks: PyAV's cost per call, not per sample, dominates otherwise.
     fifo = av.AudioFifo()
     block = (stream.codec_context.sample_rate or SAMPLE_RATE) * FIFO_SECONDS
 
     def append(frame):
-        nonlocal buffer, filled
+        nonlocal used, filled
         for resampled in resampler.resample(frame):
             chunk = resampled.to_ndarray().reshape(-1)
-            if filled + chunk.size > buffer.size:
-                grown = np.empty(max(int(buffer.size * GROWTH), filled + chunk.size), np.float32)
-                grown[:filled] = buffer[:filled]
-                buffer = grown
-            buffer[filled : filled + chunk.size] = chunk
-            filled += chunk.size
+            while chunk.size:
+                if used == pieces[-1].size:
+                    pieces.append(np.empty(piece_size, dtype=np.float32))
+                    used = 0
+                take = min(chunk.size, pieces[-1].size - used)
+                pieces[-1][used : used + take] = chunk[:take]
+                used += take
+                filled += take
+                chunk = chunk[take:]
 
     for packet in container.demux(stream):
         if packet.size:
@@ -149,9 +179,24 @@ def decode(container, stream, declared: float, max_seconds: float) -> tuple[np.n
     append(None)
     if filled > limit:
         raise TooLong(too_long_message(filled / SAMPLE_RATE, max_seconds, at_least=True))
-    # A view would pin the whole buffer; copy only when the header overstated a lot.
-    samples = buffer[:filled] if filled > 0.9 * buffer.size else buffer[:filled].copy()
-    return samples, packets, bad
+    if len(pieces) > 1:
+        return join(pieces, filled), packets, bad
+    # A view would pin the whole piece; copy only when the header overstated a lot.
+    piece = pieces[0]
+    return (piece[:filled] if filled > 0.9 * piece.size else piece[:filled].copy()), packets, bad
+
+
+def join(pieces: list[np.ndarray], total: int) -> np.ndarray:
+    """The pieces as one array of `total` samples, each piece freed as soon as it is copied."""
+    samples = np.empty(total, dtype=np.float32)
+    position = 0
+    pieces.reverse()
+    while pieces:
+        piece = pieces.pop()
+        take = min(piece.size, total - position)
+        samples[position : position + take] = piece[:take]
+        position += take
+    return samples
 
 
 def too_long_message(seconds: float, max_seconds: float, *, at_least: bool = False) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from episodes.asr.audio import SAMPLE_RATE, signal_to_noise
+from episodes.asr.audio import SAMPLE_RATE, block_levels, signal_to_noise
 from episodes.asr.engines.base import Confidence, Progress, Segment, Transcription, Word
 from episodes.asr.errors import EngineUnavailable, UnsupportedLanguage
 
@@ -40,6 +40,12 @@ MIN_WORDS_TO_JUDGE_LANGUAGE = 8
 # voice the detector skipped) or is not English. Conversation runs at 100-200 a minute.
 FEW_WORDS_PER_MINUTE = 30
 MIN_SECONDS_TO_COUNT_WORDS = 20
+
+# Long audio is transcribed a window at a time, each cut at the quietest moment of the last
+# CUT_SEARCH_SECONDS before its end: faster-whisper holds every speech chunk of what it is given,
+# and their features twice over, at once (about 0.8 GB an hour), a window's worth stays small.
+WINDOW_SECONDS = 20 * 60
+CUT_SEARCH_SECONDS = 30
 
 _models: dict[tuple, object] = {}
 _models_lock = threading.Lock()
@@ -130,25 +136,51 @@ class LocalEngine:
             from faster_whisper import BatchedInferencePipeline
 
             pipeline = BatchedInferencePipeline(whisper)
-            found, info = pipeline.transcribe(samples, batch_size=self.batch_size, **options)
+            options["batch_size"] = self.batch_size
         else:
-            found, info = whisper.transcribe(samples, **options)
+            pipeline = whisper
         total = samples.size / SAMPLE_RATE
+        language = ""
         segments, word_probabilities, log_probabilities = [], [], []
-        for segment in found:
-            words = [Word(w.start, w.end, w.word) for w in segment.words or []]
-            if words:
-                segments.append(Segment(segment.start, segment.end, segment.text, words))
-                word_probabilities.extend(w.probability for w in segment.words)
-                log_probabilities.append(segment.avg_logprob)
-            if progress:
-                progress(min(segment.end, total), total)
+        for start, end in windows(samples):
+            offset = start / SAMPLE_RATE
+            found, info = pipeline.transcribe(samples[start:end], **options)
+            language = info.language
+            for segment in found:
+                words = [
+                    Word(w.start + offset, w.end + offset, w.word) for w in segment.words or []
+                ]
+                if words:
+                    start_s, end_s = segment.start + offset, segment.end + offset
+                    segments.append(Segment(start_s, end_s, segment.text, words))
+                    word_probabilities.extend(w.probability for w in segment.words)
+                    log_probabilities.append(segment.avg_logprob)
+                if progress:
+                    progress(min(segment.end + offset, total), total)
         confidence = measure(word_probabilities, log_probabilities, samples)
         if not whisper.model.is_multilingual:
             check_english(confidence, self.model)
         return Transcription(
-            language=info.language, segments=segments, model=self.model, confidence=confidence
+            language=language, segments=segments, model=self.model, confidence=confidence
         )
+
+
+def windows(samples: np.ndarray) -> list[tuple[int, int]]:
+    """(start, end) sample indexes of the windows long audio is transcribed in, cut in quiet."""
+    size, search, block = (
+        WINDOW_SECONDS * SAMPLE_RATE,
+        CUT_SEARCH_SECONDS * SAMPLE_RATE,
+        SAMPLE_RATE // 10,
+    )
+    bounds, start = [], 0
+    while samples.size - start > size:
+        region = start + size - search
+        quietest = int(np.argmin(block_levels(samples[region : start + size], block)))
+        end = region + quietest * block + block // 2
+        bounds.append((start, end))
+        start = end
+    bounds.append((start, samples.size))
+    return bounds
 
 
 def measure(word_probabilities: list[float], log_probabilities: list[float], samples) -> Confidence:

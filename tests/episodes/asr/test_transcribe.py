@@ -1,9 +1,12 @@
 """An espeak-ng interview through the local engine: the words, the speakers, their shares."""
 
+import itertools
+
+import numpy as np
 import pytest
 
 from episodes.asr import audio, diarize
-from episodes.asr.engines import Segment, Word
+from episodes.asr.engines import Segment, Word, local
 from episodes.asr.errors import UnsupportedLanguage
 from episodes.asr.pipeline import transcribe_file
 from tests.factories.audio import (
@@ -129,3 +132,28 @@ def test_it_refuses_german_speech_with_an_english_only_model(audio_dir):
         transcribe_file(german.path, engine="local")
     assert caught.value.status == "unsupported_language"
     assert "PODINDEX_ASR_MODEL" in str(caught.value)
+
+
+def test_it_cuts_long_audio_into_windows_at_a_quiet_moment():
+    # 50 minutes of noise with one silent second inside the search region before 20 minutes.
+    samples = np.random.default_rng(1).normal(0, 0.1, 50 * 60 * audio.SAMPLE_RATE)
+    samples = samples.astype(np.float32)
+    quiet = (local.WINDOW_SECONDS - 15) * audio.SAMPLE_RATE
+    samples[quiet : quiet + audio.SAMPLE_RATE] = 0
+    bounds = local.windows(samples)
+    assert bounds[0][0] == 0 and bounds[-1][1] == samples.size
+    assert all(end == start for (_, end), (start, _) in itertools.pairwise(bounds))
+    assert all(end - start <= local.WINDOW_SECONDS * audio.SAMPLE_RATE for start, end in bounds)
+    assert quiet <= bounds[0][1] < quiet + audio.SAMPLE_RATE
+
+
+def test_it_transcribes_across_window_cuts_with_true_times(interview, monkeypatch):
+    # Windows of 40 s cut the 82 s interview twice: the words and their times must survive.
+    monkeypatch.setattr(local, "WINDOW_SECONDS", 40)
+    monkeypatch.setattr(local, "CUT_SEARCH_SECONDS", 10)
+    result = transcribe_file(interview.path, engine="local")
+    words = [word for _, word in labelled_words(result.segments)]
+    assert word_error_rate(normalise(interview.text), words) < MAX_WER
+    starts = [segment["start"] for segment in result.segments]
+    assert starts == sorted(starts) and result.segments[-1]["end"] > 70
+    assert "newsletter about pricing" in result.segments[-1]["text"]
