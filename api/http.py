@@ -7,6 +7,8 @@ from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.http import parse_http_date_safe
 
+from api import ratelimit
+
 PREFIX = "/api/"
 PROBLEM_TYPE = "application/problem+json"
 # Responses are the same for every client (no cookies are read), so shared caches may keep
@@ -17,7 +19,10 @@ CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
     "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
-    "Access-Control-Expose-Headers": "ETag, Last-Modified",
+    "Access-Control-Expose-Headers": (
+        "ETag, Last-Modified, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
+        "RateLimit-Reset, RateLimit-Policy"
+    ),
     "Access-Control-Max-Age": "86400",
 }
 
@@ -39,8 +44,8 @@ def has_nul(request) -> bool:
 
 
 class ApiHttpMiddleware:
-    """Under /api/: NUL refused as a problem, every error a problem document, validators and
-    304s on successful GETs, Cache-Control and CORS on everything."""
+    """Under /api/: the rate limit, NUL refused as a problem, every error a problem document,
+    validators and 304s on successful GETs, Cache-Control and CORS on everything."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -48,8 +53,12 @@ class ApiHttpMiddleware:
     def __call__(self, request):
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
-        if request.method == "OPTIONS":
+        # A preflight is the browser's, not the developer's: it does not count.
+        quota = None if request.method == "OPTIONS" else ratelimit.take(request)
+        if quota is None:
             response = HttpResponse(status=204)
+        elif not quota.allowed:
+            response = problem(429, "Too many requests from this address: see Retry-After.")
         elif has_nul(request):
             # No database stores one, and PostgreSQL raises on it.
             response = problem(400, "A URL may not contain NUL characters.")
@@ -62,6 +71,8 @@ class ApiHttpMiddleware:
         elif response.status_code != 204:
             response["Cache-Control"] = "no-store"
         for name, value in CORS_HEADERS.items():
+            response[name] = value
+        for name, value in (quota.headers() if quota else {}).items():
             response[name] = value
         return response
 

@@ -227,6 +227,10 @@ PODINDEX_LOGIN_FAILURES_PER_PAIR = env_int("PODINDEX_LOGIN_FAILURES_PER_PAIR", 5
 PODINDEX_LOGIN_FAILURES_PER_ADDRESS = env_int("PODINDEX_LOGIN_FAILURES_PER_ADDRESS", 20)
 PODINDEX_LOGIN_FAILURES_PER_ACCOUNT = env_int("PODINDEX_LOGIN_FAILURES_PER_ACCOUNT", 50)
 
+# Anonymous API requests per client address and window (api/ratelimit.py), counted in CACHES.
+PODINDEX_API_RATE_LIMIT = env_int("PODINDEX_API_RATE_LIMIT", 60)
+PODINDEX_API_RATE_WINDOW_SECONDS = env_int("PODINDEX_API_RATE_WINDOW_SECONDS", 60)
+
 # --- Celery ------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (refused by check --deploy).
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL")
