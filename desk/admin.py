@@ -142,7 +142,8 @@ class DeskEpisodeForm(EpisodeForm):
 
     def clean(self):
         data = super().clean()
-        hiding = "hidden" in self.changed_data and data.get("hidden")
+        # A new episode is not on the site yet: hiding one that is is what needs a reason.
+        hiding = self.instance.pk and "hidden" in self.changed_data and data.get("hidden")
         if hiding and not (data.get("hide_reason") or "").strip():
             self.add_error("hide_reason", HIDE_NEEDS_REASON)
         return data
