@@ -131,9 +131,10 @@ def test_a_real_worker_tops_up_the_queue_after_each_transcription(
     assert tasks.dispatch_transcriptions() == 1
 
     def all_tried():
-        return set(Episode.objects.values_list("transcript_status", flat=True)) == {
-            transcribe.FAILED
-        }
+        # Each attempt's status is written before the task settles its charge: wait for both.
+        statuses = set(Episode.objects.values_list("transcript_status", flat=True))
+        unsettled = TranscriptionCharge.objects.filter(settled_at__isnull=True).exists()
+        return statuses == {transcribe.FAILED} and not unsettled
 
     assert wait_for(all_tried, seconds=60)
     assert [len(feed_server.hits(f"/gone-{n}.mp3")) for n in range(3)] == [1, 1, 1]
