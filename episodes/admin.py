@@ -24,6 +24,10 @@ EPISODE_IDENTITY_FIELDS = ["show", "guid", "slug", "audio_url", "published_at"]
 FUTURE_PUBLISH_TOLERANCE = timedelta(days=1)
 # The stored words and where they came from: re-fetched, never typed in by hand.
 TRANSCRIPT_RAW_FIELDS = ["segments", "source_url", "content_hash"]
+# Where the words were fetched from is a record, read-only for administrators too: a
+# site-relative source (the demo's bundled audio, "/static/…") is no URL the form would accept,
+# and an unrelated edit must not be refused over it.
+TRANSCRIPT_RECORD_FIELDS = ["source_url"]
 # What made a transcript and what it cost: a record of what happened, not an opinion.
 TRANSCRIPT_PROVENANCE_FIELDS = [
     "source",
@@ -61,7 +65,7 @@ class TranscriptInline(admin.StackedInline):
     show_change_link = True
 
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
+        fields = [*super().get_readonly_fields(request, obj), *TRANSCRIPT_RECORD_FIELDS]
         if not request.user.is_superuser:
             locked = [*TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
             fields += [f for f in locked if f in self.fields and f not in fields]
@@ -136,6 +140,9 @@ class EpisodeAdmin(admin.ModelAdmin):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and not request.user.is_superuser:
             fields += [f for f in EPISODE_IDENTITY_FIELDS if f not in fields]
+        elif obj is not None and obj.audio_url.startswith("/"):
+            # A bundled file of ours ("/static/…"), not a URL an administrator could retype.
+            fields.append("audio_url")
         return fields
 
     def save_model(self, request, obj, form, change):
@@ -197,7 +204,7 @@ class TranscriptAdmin(admin.ModelAdmin):
     form = TranscriptForm
 
     def get_readonly_fields(self, request, obj=None):
-        fields = list(super().get_readonly_fields(request, obj))
+        fields = [*super().get_readonly_fields(request, obj), *TRANSCRIPT_RECORD_FIELDS]
         if obj is not None and not request.user.is_superuser:
             locked = ["episode", *TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
             fields += [f for f in locked if f not in fields]

@@ -257,3 +257,24 @@ def test_a_hide_from_a_list_takes_a_reason(editor_client, interview, changelist,
     )
     assert Episode.objects.get(pk=interview.pk).hidden
     assert Activity.objects.get(action="hide").detail == "A trailer."
+
+
+def test_a_superuser_edits_an_episode_whose_audio_and_transcript_are_our_own_files(
+    client, superuser, interview
+):
+    # The demo's self-transcribed episode: its audio and the transcript's source are
+    # site-relative paths to bundled files, which no URL field accepts.
+    Episode.objects.filter(pk=interview.pk).update(audio_url="/static/demo/audio/pilot.mp3")
+    Transcript.objects.filter(episode=interview).update(source_url="/static/demo/audio/pilot.mp3")
+    client.force_login(superuser)
+    page = client.get(change_url(interview)).content.decode()
+    data = form_data(page, "episode_form")
+    language = next(k for k in data if k.endswith("-language"))
+
+    saved = client.post(change_url(interview), {**data, "title": "Renamed", language: "en-GB"})
+
+    assert saved.status_code == 302, saved.content.decode()[-2000:]
+    interview.refresh_from_db()
+    assert interview.title == "Renamed"
+    assert interview.audio_url == "/static/demo/audio/pilot.mp3"
+    assert Transcript.objects.get(episode=interview).language == "en-GB"
