@@ -90,8 +90,9 @@ PAGES = {
     "activity of a show": ("admin:desk_activity_changelist", {"show": "SHOW"}, 14),
     "shows": ("admin:shows_show_changelist", {}, 14),
     "review screen": ("admin:episodes_episode_review", "EPISODE", 14),
-    # Many small counts (feeds, queues, scoring, transcripts, spend, flags), none per row.
-    "dashboard": ("admin:desk_dashboard_changelist", {}, 26),
+    # Many small counts (feeds, queues, scoring, transcripts, spend, flags, and the
+    # transcription budget's queue, today and week), none per row.
+    "dashboard": ("admin:desk_dashboard_changelist", {}, 30),
 }
 
 
