@@ -65,7 +65,10 @@ class ApiHttpMiddleware:
         else:
             response = self.get_response(request)
         if response.status_code >= 400 and response.get("Content-Type") != PROBLEM_TYPE:
+            allow = response.get("Allow")
             response = problem(response.status_code)
+            if allow:  # a 405 names the methods that would do
+                response["Allow"] = allow
         if request.method in ("GET", "HEAD") and response.status_code == 200:
             response = self.conditional(request, response)
         elif response.status_code != 204:

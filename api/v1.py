@@ -15,7 +15,7 @@ from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
 from api import cursor
-from api.http import problem
+from api.http import PROBLEM_TYPE, problem
 from api.schemas import (
     EpisodeDetail,
     EpisodePage,
@@ -32,7 +32,23 @@ from shows.models import Category, Show, ShowCategory
 MAX_LIMIT = 100
 ERRORS = {400: Problem, 404: Problem}
 
-api = NinjaAPI(
+
+class IndexAPI(NinjaAPI):
+    """The API, whose schema says that errors come as application/problem+json, as they do."""
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                for status, response in operation["responses"].items():
+                    if int(status) >= 400 and "content" in response:
+                        response["content"] = {
+                            PROBLEM_TYPE: response["content"]["application/json"]
+                        }
+        return schema
+
+
+api = IndexAPI(
     title="The B2B Podcast Index API",
     version="1",
     description="Read-only: shows, their episodes and each episode's scorecard.",
@@ -132,9 +148,8 @@ def shows(
     only_params(request, "category", "language", "sort", "cursor", "limit")
     queryset = Show.objects.active().only(*SHOW_FIELDS)
     if category:
-        found = Category.objects.filter(slug=category).first()
-        if found is None:
-            raise BadParameter(f"Unknown category: {category[:80]}.")
+        # As on /shows/?category=: a category that does not exist is not found.
+        found = get_object_or_404(Category, slug=category)
         queryset = queryset.filter(showcategory__category=found).annotate(
             position=F("showcategory__rank")
         )
