@@ -35,7 +35,7 @@ worker-transcripts: setup
 beat: setup
 	.venv/bin/celery -A podindex beat -l info
 
-# Issue 12's benchmarks in one run, each printing its figures (PostgreSQL; the catalogue of
+# The scale benchmarks in one run, each printing its figures (PostgreSQL; the catalogue of
 # 5,000 shows / 250,000 episodes is loaded once into BENCH_DATABASE_URL, ~10 minutes).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/browse_bench
 INGEST_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/ingest_bench

@@ -1,4 +1,4 @@
-"""Benchmark feed polling throughput: polls per second per process (issue 12, item 1).
+"""Benchmark feed polling throughput: polls per second per process.
 
 Run by hand against PostgreSQL (the database is created when missing):
 
@@ -19,7 +19,7 @@ share and polls it the way a Celery worker runs `poll_shows` batches) in four ca
 Printed per case and process count: polls/s in all, polls/s per process, and CPU ms per poll
 (this process's CPU, all threads; the server's is not counted), and first of all a bare
 conditional GET over one reused httpx client, the floor an unchanged poll is compared with.
-With a checkout that has no `ingest.poll_many` (before issue 12) each process polls its share
+With a checkout that has no `ingest.poll_many` (an older one) each process polls its share
 one show at a time with `poll_by_id`, as one `poll_show` task per show did.
 """
 

@@ -12,7 +12,7 @@ page cache in front: the shows, episodes and transcript-moment queries and the s
 kinds interleave round by round so drift hits all of them alike. --pages also times the
 full search page (middleware, template) with the page cache cleared before each request.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of every SQL statement one search runs.
-Target (issue 12): every kind within 50 ms at p99 with 250,000 episodes.
+Target: every kind within 50 ms at p99 with 250,000 episodes (the page searches as you type).
 
 The bench vocabulary has 130 words, so a single word is in about a fifth of all episodes and
 in most transcripts; numbers are rarer: "(49)" ends one episode title in fifty, and each

@@ -5,7 +5,7 @@ shows and episodes migrations), `websearch_to_tsquery` syntax ("quoted phrases",
 or), and an order that blends text relevance with the substance score. SQLite: every word or
 "phrase" must appear and no -excluded one (case-insensitive substring), best score first.
 
-Bounded work on PostgreSQL (issue 12: every search within 50 ms at 250,000 episodes). Ranking
+Bounded work on PostgreSQL, so a search stays within 50 ms at 250,000 episodes. Ranking
 reads every vector it ranks and ordering all matches by score reads every matching row, which
 for a common word is a fifth of the table. So a search ranks a bounded candidate set:
 

@@ -175,7 +175,7 @@ class Transcript(models.Model):
     )
     content_hash = models.CharField(max_length=64, blank=True)
     word_count = models.PositiveIntegerField(default=0)
-    # Conversation analysis (SPEC §5), derived from the segments and cached with their hash.
+    # Conversation analysis (transcripts/analysis.py) of the segments, cached with their hash.
     analysis = models.JSONField(default=dict, blank=True)
     # Transcript words, kept current by a trigger (PostgreSQL only).
     search_vector = SearchVectorField(null=True, editable=False)

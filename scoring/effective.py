@@ -43,7 +43,7 @@ def percent(score: float, max_score: int) -> int:
 
 
 def band(total: int | None) -> str:
-    """The one-word band of a substance score (SPEC §9)."""
+    """The one-word band shown beside a substance score, so a number reads as a verdict."""
     if total is None:
         return ""
     if total >= 80:

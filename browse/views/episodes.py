@@ -17,7 +17,7 @@ TOPIC_EPISODES_PER_PAGE = 20
 @public_page
 @require_GET
 def episode_detail(request, show_slug, slug):
-    """The scorecard page of one episode (mirrors reference/seed-episode-page.txt)."""
+    """The scorecard page of one episode: score, dimensions, quotes, analysis, transcript."""
     episode = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
     return render_page(
         request, "episodes/episode_detail.html", scorecard_page_context(request, episode)

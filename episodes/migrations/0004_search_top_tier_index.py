@@ -1,4 +1,4 @@
-"""PostgreSQL partial GIN index for site search over well-scored episodes (issue 12).
+"""PostgreSQL partial GIN index for site search over well-scored episodes.
 
 Site search (browse.search) takes its candidates for ranking from the episodes scored 70 or
 more first, then from the others only when those are too few:

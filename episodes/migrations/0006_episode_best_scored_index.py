@@ -1,4 +1,4 @@
-"""A PostgreSQL index of the scored episodes, best first, for the home page (issue 12).
+"""A PostgreSQL index of the scored episodes, best first, for the home page.
 
 The home page lists the best episodes scored in the last 30 days:
 

@@ -1,4 +1,4 @@
-"""Conversation analysis (SPEC §5): who did the talking, and the verbal tics along the way.
+"""Conversation analysis: who did the talking, and the verbal tics along the way.
 
 Deterministic and LLM-free: word shares per speaker and filler-word counts from segments.
 """

@@ -1,4 +1,4 @@
-"""Publish rubric version 1 (SPEC §4) as data."""
+"""Publish rubric version 1 as data: the five dimensions the methodology page publishes."""
 
 from django.db import migrations
 

@@ -1,4 +1,4 @@
-"""A narrow PostgreSQL index over the active shows, for the aggregates the pages show (issue 12).
+"""A narrow PostgreSQL index over the active shows, for the aggregates the pages show.
 
 Three aggregates read only a few columns of every active show, and the table is wide (each row
 carries its description, trend and dimension averages: about 1.7 kB, so a sequential scan of
