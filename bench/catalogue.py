@@ -254,6 +254,9 @@ def copy_rows(model, rows):
     for f in fields:
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             defaults[f.attname] = now
+        elif f.has_db_default():
+            # COPY sends every column, so the database's own default is spelled out here.
+            defaults[f.attname] = getattr(f.db_default, "value", f.db_default)
         else:
             defaults[f.attname] = f.get_default()
     with connection.cursor() as cursor:
