@@ -4,7 +4,9 @@ Every endpoint reads the querysets and presenters of the matching page, so a fig
 the figure on the page.
 """
 
+from collections.abc import Callable
 from typing import Literal
+from urllib.parse import quote
 
 from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
@@ -105,11 +107,20 @@ def set_last_modified(response: HttpResponse, *moments) -> None:
         response["Last-Modified"] = http_date(max(known).timestamp())
 
 
+SLUG_MARK = "0-slug-0"
+
+
+def slug_urls(name: str, **kwargs) -> Callable[[str], str]:
+    """Absolute URLs of route `name` by slug: one reverse() for a whole list, not one per row."""
+    template = absolute_url(reverse(name, kwargs={**kwargs, "slug": SLUG_MARK}))
+    return lambda slug: template.replace(SLUG_MARK, quote(slug, safe=""))
+
+
 def show_api_url(slug: str) -> str:
-    return absolute_url(reverse("api-v1:show", kwargs={"slug": slug}))
+    return slug_urls("api-v1:show")(slug)
 
 
-def show_summary(show) -> dict:
+def show_summary(show, page_url: Callable[[str], str], api_url: Callable[[str], str]) -> dict:
     return {
         "slug": show.slug,
         "title": show.title,
@@ -121,8 +132,8 @@ def show_summary(show) -> dict:
         "scored_episode_count": show.scored_episode_count,
         "episode_count": show.episode_count,
         "latest_episode_at": show.latest_episode_at,
-        "url": absolute_url(show.get_absolute_url()),
-        "api_url": show_api_url(show.slug),
+        "url": page_url(show.slug),
+        "api_url": api_url(show.slug),
     }
 
 
@@ -164,8 +175,9 @@ def shows(
     key = f"shows:{category}:{language}:{sort}"
     rows, next_cursor = cursor.page(queryset, key, cursor_, limited(limit))
     set_last_modified(response, *(show.updated_at for show in rows))
+    page_url, api_url = slug_urls("shows:detail"), slug_urls("api-v1:show")
     return {
-        "items": [show_summary(show) for show in rows],
+        "items": [show_summary(show, page_url, api_url) for show in rows],
         "next_cursor": next_cursor,
         "next": next_url(request, next_cursor),
     }
@@ -192,7 +204,7 @@ def show(request, response: HttpResponse, slug: str):
     placements = ShowCategory.objects.filter(show=found).select_related("category")
     set_last_modified(response, found.updated_at)
     return {
-        **show_summary(found),
+        **show_summary(found, slug_urls("shows:detail"), slug_urls("api-v1:show")),
         "description": found.description,
         "website_url": found.website_url,
         "feed_url": found.feed_url,
@@ -206,19 +218,24 @@ def show(request, response: HttpResponse, slug: str):
     }
 
 
-def episode_summary(episode, show_slug: str) -> dict:
+def episode_urls(show_slug: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
+    """The page and API URLs of a show's episodes, by episode slug."""
+    return (
+        slug_urls("episodes:detail", show_slug=show_slug),
+        slug_urls("api-v1:episode", show_slug=show_slug),
+    )
+
+
+def episode_summary(episode, urls: tuple[Callable[[str], str], Callable[[str], str]]) -> dict:
+    page_url, api_url = urls
     return {
         "slug": episode.slug,
         "title": episode.title,
         "published_at": episode.published_at,
         "duration_seconds": episode.duration_seconds,
         "score": episode.score,
-        "url": absolute_url(
-            reverse("episodes:detail", kwargs={"show_slug": show_slug, "slug": episode.slug})
-        ),
-        "api_url": absolute_url(
-            reverse("api-v1:episode", kwargs={"show_slug": show_slug, "slug": episode.slug})
-        ),
+        "url": page_url(episode.slug),
+        "api_url": api_url(episode.slug),
     }
 
 
@@ -249,9 +266,10 @@ def show_episodes(
         episodes = episodes.order_by(F("published_at").desc(nulls_last=True), "-pk")
     key = f"episodes:{found.pk}:{sort}"
     rows, next_cursor = cursor.page(episodes, key, cursor_, limited(limit))
+    urls = episode_urls(found.slug)
     set_last_modified(response, found.updated_at, *(e.updated_at for e in rows))
     return {
-        "items": [episode_summary(e, found.slug) for e in rows],
+        "items": [episode_summary(e, urls) for e in rows],
         "next_cursor": next_cursor,
         "next": next_url(request, next_cursor),
     }
@@ -322,7 +340,7 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
         max((o.created_at for o in overrides), default=None),
     )
     return {
-        **episode_summary(found, found.show.slug),
+        **episode_summary(found, episode_urls(found.show.slug)),
         "show": {
             "slug": found.show.slug,
             "title": found.show.title,

@@ -129,3 +129,14 @@ def test_it_says_a_score_is_held_without_its_figures(client):
     assert data["score_held"] is True
     assert data["scorecard"] is None
     assert data["score"] is None
+
+
+def test_it_links_each_row_to_its_page_and_its_own_resource(client):
+    show = show_with_scores(60, 45)
+    listed = api(client, "/api/v1/shows")["items"][0]
+    assert listed["url"].endswith(show.get_absolute_url())
+    assert api(client, listed["api_url"])["slug"] == show.slug
+    for row in api(client, f"/api/v1/shows/{show.slug}/episodes")["items"]:
+        episode = show.episodes.get(slug=row["slug"])
+        assert row["url"].endswith(episode.get_absolute_url())
+        assert api(client, row["api_url"])["score"] == episode.score
