@@ -1,0 +1,32 @@
+"""The API's docs page works in a real browser under our CSP, from our own assets alone."""
+
+import pytest
+
+from tests.factories.browse import show_with_scores
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+]
+
+
+def test_it_renders_every_endpoint_and_runs_one_from_the_docs_page(live_server, page):
+    show_with_scores(70, 50, title="Ledger Lessons")
+    outside = []
+    page.on(
+        "request",
+        lambda request: (
+            not request.url.startswith(live_server.url) and outside.append(request.url)
+        ),
+    )
+    page.goto(live_server.url + "/api/v1/docs")
+    operations = page.locator(".opblock-summary-path")
+    operations.first.wait_for()
+    assert operations.count() == 4
+    page.locator(".opblock-summary").first.click()
+    page.get_by_role("button", name="Try it out").click()
+    page.get_by_role("button", name="Execute").click()
+    page.locator(".response .microlight").first.wait_for()
+    assert "Ledger Lessons" in page.locator(".responses-wrapper").inner_text()
+    assert outside == []
+    assert page.console_errors == []
