@@ -15,9 +15,7 @@ def test_it_renders_every_endpoint_and_runs_one_from_the_docs_page(live_server, 
     outside = []
     page.on(
         "request",
-        lambda request: (
-            not request.url.startswith(live_server.url) and outside.append(request.url)
-        ),
+        lambda request: not request.url.startswith(live_server.url) and outside.append(request.url),
     )
     page.goto(live_server.url + "/api/v1/docs")
     operations = page.locator(".opblock-summary-path")
