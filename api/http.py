@@ -53,6 +53,10 @@ class ApiHttpMiddleware:
     def __call__(self, request):
         if not request.path.startswith(PREFIX):
             return self.get_response(request)
+        head = request.method == "HEAD"
+        if head:
+            # The endpoints are declared for GET: a HEAD is answered as that GET, without a body.
+            request.method = "GET"
         # A preflight is the browser's, not the developer's: it does not count.
         quota = None if request.method == "OPTIONS" else ratelimit.take(request)
         if quota is None:
@@ -77,6 +81,8 @@ class ApiHttpMiddleware:
             response[name] = value
         for name, value in (quota.headers() if quota else {}).items():
             response[name] = value
+        if head and not response.streaming:
+            response.content = b""
         return response
 
     @staticmethod

@@ -52,6 +52,13 @@ def test_it_answers_unknown_things_with_a_404_problem(client, show):
     problem_of(client.get("/api/v1/no-such-endpoint"), 404)
 
 
+def test_it_answers_head_like_get_without_a_body(client, show):
+    get, head = client.get("/api/v1/shows"), client.head("/api/v1/shows")
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+
+
 def test_it_refuses_writes_as_a_problem(client, show):
     problem_of(client.post("/api/v1/shows"), 405)
 
