@@ -24,10 +24,6 @@ EPISODE_IDENTITY_FIELDS = ["show", "guid", "slug", "audio_url", "published_at"]
 FUTURE_PUBLISH_TOLERANCE = timedelta(days=1)
 # The stored words and where they came from: re-fetched, never typed in by hand.
 TRANSCRIPT_RAW_FIELDS = ["segments", "source_url", "content_hash"]
-# Where the words were fetched from is a record, read-only for administrators too: a
-# site-relative source (the demo's bundled audio, "/static/…") is no URL the form would accept,
-# and an unrelated edit must not be refused over it.
-TRANSCRIPT_RECORD_FIELDS = ["source_url"]
 # What made a transcript and what it cost: a record of what happened, not an opinion.
 TRANSCRIPT_PROVENANCE_FIELDS = [
     "source",
@@ -57,6 +53,13 @@ class TopicAdmin(admin.ModelAdmin):
         return obj.num_episodes
 
 
+def bundled_transcript(episode) -> bool:
+    """Whether the episode's transcript came from a bundled file of ours ("/static/…"): a path,
+    not a URL an administrator could retype, so its form field would refuse any unrelated edit."""
+    transcript = getattr(episode, "transcript", None)
+    return transcript is not None and transcript.source_url.startswith("/")
+
+
 class TranscriptInline(admin.StackedInline):
     model = Transcript
     extra = 0
@@ -65,10 +68,12 @@ class TranscriptInline(admin.StackedInline):
     show_change_link = True
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), *TRANSCRIPT_RECORD_FIELDS]
+        fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:
             locked = [*TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
             fields += [f for f in locked if f in self.fields and f not in fields]
+        elif obj is not None and bundled_transcript(obj):
+            fields.append("source_url")
         return fields
 
 
@@ -204,7 +209,9 @@ class TranscriptAdmin(admin.ModelAdmin):
     form = TranscriptForm
 
     def get_readonly_fields(self, request, obj=None):
-        fields = [*super().get_readonly_fields(request, obj), *TRANSCRIPT_RECORD_FIELDS]
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and request.user.is_superuser and obj.source_url.startswith("/"):
+            fields.append("source_url")
         if obj is not None and not request.user.is_superuser:
             locked = ["episode", *TRANSCRIPT_RAW_FIELDS, *TRANSCRIPT_PROVENANCE_FIELDS]
             fields += [f for f in locked if f not in fields]

@@ -93,12 +93,15 @@ def test_it_settles_an_attempt_to_what_it_measured_and_refunds_a_failed_one(asr_
 def test_it_keeps_one_show_to_its_share_so_other_shows_still_get_theirs(asr_on, settings):
     settings.PODINDEX_DAILY_ASR_AUDIO_HOURS = 4.0
     settings.PODINDEX_BUDGET_SHOW_SHARE = 0.25
-    hostile = waiting(n=20, hours=1.0)
+    # Dates set here: the factory's own go back a day per episode made in the whole run.
+    hostile = waiting(n=20, hours=1.0, published_at=timezone.now() - timedelta(hours=1))
     other = waiting(n=1, hours=1.0, published_at=timezone.now() - timedelta(days=400))
 
     admitted = admitted_ids()
 
-    assert admitted == [hostile[0].pk, other[0].pk]
+    assert len(admitted) == 2
+    assert admitted[0] in {episode.pk for episode in hostile}
+    assert admitted[1] == other[0].pk
     reasons = set(
         Episode.objects.filter(show=hostile[0].show, transcript_status=transcribe.BUDGET_WAIT)
         .values_list("transcript_error", flat=True)
