@@ -225,3 +225,36 @@ def test_it_refuses_an_unknown_diarization_method(interview_samples):
     segments = [Segment(0.0, 1.0, "Hello.", words((0.0, 1.0, "Hello.")))]
     with pytest.raises(EngineUnavailable, match="ge2e, pyannote, none"):
         diarize.label_speakers(interview_samples, segments, method="guess")
+
+
+def test_it_gives_an_unsure_piece_between_two_of_one_voice_to_that_voice():
+    axes = np.eye(4)
+    host = diarize.unit((axes[0] + 0.3 * axes[1])[None])[0]
+    guest = diarize.unit((axes[0] + 0.3 * axes[2])[None])[0]
+    # Between the two voices, a shade nearer the guest: a piece the encoder cannot place.
+    unsure = diarize.unit((axes[0] + 0.15 * axes[1] + 0.16 * axes[2])[None])[0]
+    prints = np.stack([host, unsure, host, guest, host])
+
+    ids = diarize.smooth_unsure_pieces(prints, np.ones(5), np.array([0, 1, 0, 1, 0]))
+
+    # The guest's plain reply between two of the host's pieces keeps its own voice.
+    assert ids.tolist() == [0, 0, 0, 1, 0]
+
+
+def test_it_keeps_two_similar_voices_apart_when_people_are_listed_and_both_speak_at_length():
+    rng = np.random.default_rng(7)
+    centre = diarize.unit(rng.normal(size=(1, 32)))[0]
+    # Two voices closer than two people usually are (as the demo's two espeak voices).
+    other = diarize.unit((centre + 0.75 * diarize.unit(rng.normal(size=(1, 32)))[0])[None])[0]
+    prints = diarize.unit(
+        np.concatenate(
+            [centre + 0.05 * rng.normal(size=(12, 32)), other + 0.05 * rng.normal(size=(8, 32))]
+        )
+    )
+    seconds = np.ones(20)
+
+    told = diarize.cluster(prints, seconds, 2)
+    untold = diarize.cluster(prints, seconds, None)
+
+    assert len(set(told[:12])) == 1 and len(set(told[12:])) == 1 and told[0] != told[12]
+    assert len(set(untold)) == 1
