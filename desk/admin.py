@@ -597,21 +597,8 @@ def _int(value) -> int:
 )
 def release_held_scores(modeladmin, request, queryset):
     """Publish each selected scorecard held for review (scoring.outliers), logged per episode."""
-    released = 0
-    held = queryset.held()
-    for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
-        try:
-            scorecard = outliers.release(episode, request.user)
-        except outliers.HoldRefused:
-            continue  # decided by someone else meanwhile
-        activity.record_hold_decision(Activity.Action.RELEASE_HOLD, request.user, scorecard)
-        released += 1
-    skipped = queryset.count() - released
-    modeladmin.message_user(
-        request,
-        f"Released {released} held score(s)"
-        + (f"; {skipped} selected were not held." if skipped else "."),
-        messages.SUCCESS if released else messages.WARNING,
+    decide_held_scores(
+        modeladmin, request, queryset, outliers.release, Activity.Action.RELEASE_HOLD, "Released"
     )
 
 
@@ -620,21 +607,28 @@ def release_held_scores(modeladmin, request, queryset):
 )
 def reject_held_scores(modeladmin, request, queryset):
     """Keep each selected scorecard held for review off the site, logged per episode."""
-    rejected = 0
+    decide_held_scores(
+        modeladmin, request, queryset, outliers.reject, Activity.Action.REJECT_HOLD, "Rejected"
+    )
+
+
+def decide_held_scores(modeladmin, request, queryset, decide, action, done: str) -> None:
+    """Apply one editor's decision to each selected held scorecard, logged per episode."""
+    decided = 0
     held = queryset.held()
     for episode in Episode.objects.filter(pk__in=held.values("episode_id")).order_by("pk"):
         try:
-            scorecard = outliers.reject(episode, request.user)
+            scorecard = decide(episode, request.user)
         except outliers.HoldRefused:
             continue  # decided by someone else meanwhile
-        activity.record_hold_decision(Activity.Action.REJECT_HOLD, request.user, scorecard)
-        rejected += 1
-    skipped = queryset.count() - rejected
+        activity.record_hold_decision(action, request.user, scorecard)
+        decided += 1
+    skipped = queryset.count() - decided
     modeladmin.message_user(
         request,
-        f"Rejected {rejected} held score(s)"
+        f"{done} {decided} held score(s)"
         + (f"; {skipped} selected were not held." if skipped else "."),
-        messages.SUCCESS if rejected else messages.WARNING,
+        messages.SUCCESS if decided else messages.WARNING,
     )
 
 
