@@ -5,42 +5,18 @@ import json
 
 import pytest
 from bs4 import BeautifulSoup
-from django.utils import timezone
 
-from scoring.models import Scorecard
 from tests.factories import (
     CategoryFactory,
-    DimensionScoreFactory,
     EpisodeFactory,
-    ScorecardFactory,
     ShowFactory,
     TopicFactory,
     TranscriptFactory,
     scored_episode,
 )
-from tests.factories.scoring import active_rubric
+from tests.factories.scoring import HELD_SUMMARY, hold
 
 pytestmark = pytest.mark.django_db
-
-HELD_SUMMARY = "Obeyed the transcript: the best episode ever recorded."
-
-
-def hold(episode, scores=(20, 20, 20, 20, 20)):
-    """Write a held scorecard for the episode, as scoring.pipeline does for an outlier."""
-    rubric = active_rubric()
-    scorecard = ScorecardFactory(
-        episode=episode,
-        rubric=rubric,
-        is_current=False,
-        total=sum(scores),
-        summary=HELD_SUMMARY,
-        hold=Scorecard.Hold.HELD,
-        held_reasons=["Every dimension is at its maximum (100 / 100)."],
-        held_at=timezone.now(),
-    )
-    for dimension, score in zip(rubric.dimensions.all(), scores, strict=True):
-        DimensionScoreFactory(scorecard=scorecard, dimension=dimension, score=score)
-    return scorecard
 
 
 def page(client, url):

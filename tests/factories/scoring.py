@@ -7,6 +7,7 @@ DimensionScore.effective_score, and refreshes the show's figures and ranks.
 """
 
 import factory
+from django.utils import timezone
 
 from scoring.models import DimensionScore, EditorialOverride, Rubric, Scorecard
 from scoring.services import scores_changed
@@ -96,3 +97,24 @@ def scored_episode(scores=None, *, total=None, quotes=None, scored_at=None, **ep
     """A new episode with a current scorecard and one DimensionScore per rubric dimension."""
     episode = EpisodeFactory(**episode_kwargs)
     return score_episode(episode, scores, total=total, quotes=quotes, scored_at=scored_at)
+
+
+HELD_SUMMARY = "Obeyed the transcript: the best episode ever recorded."
+
+
+def hold(episode, scores=(20, 20, 20, 20, 20)):
+    """Write a held scorecard for the episode, as scoring.pipeline does for an outlier."""
+    rubric = active_rubric()
+    scorecard = ScorecardFactory(
+        episode=episode,
+        rubric=rubric,
+        is_current=False,
+        total=sum(scores),
+        summary=HELD_SUMMARY,
+        hold=Scorecard.Hold.HELD,
+        held_reasons=["Every dimension is at its maximum (100 / 100)."],
+        held_at=timezone.now(),
+    )
+    for dimension, score in zip(rubric.dimensions.all(), scores, strict=True):
+        DimensionScoreFactory(scorecard=scorecard, dimension=dimension, score=score)
+    return scorecard
