@@ -35,6 +35,7 @@ from desk.transcript_edits import EditRefused, speaker_labels
 from episodes.admin import EpisodeForm, TranscriptAdmin
 from episodes.models import Episode, Transcript, listed_q
 from episodes.poll_queue import queue_polls
+from people.models import Appearance, Person
 from scoring import outliers
 from scoring.admin import (
     EditorialOverrideAdmin,
@@ -704,6 +705,25 @@ admin.site.register(Scorecard, DeskScorecardAdmin)
 admin.site.register(ScoringRun, DeskScoringRunAdmin)
 admin.site.register(EditorialOverride, DeskEditorialOverrideAdmin)
 admin.site.register(Show, DeskShowAdmin)
+
+
+class AppearanceInline(admin.TabularInline):
+    model = Appearance
+    extra = 0
+    fields = ("episode", "role", "speaker_label", "source", "created_at")
+    readonly_fields = ("created_at",)
+    raw_id_fields = ("episode",)
+
+
+@admin.register(Person)
+class PersonAdmin(admin.ModelAdmin):
+    """People: hosts and guests, with their appearances."""
+
+    list_display = ("name", "description", "hidden", "updated_at")
+    list_filter = ("hidden",)
+    search_fields = ("name", "slug", "href")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [AppearanceInline]
 
 
 class EpisodeFilter(admin.SimpleListFilter):

@@ -4,7 +4,8 @@ EDITORS_GROUP = "Editors"
 # app_label.codename: correct scores (each correction is a new row of the override log, so
 # no change or delete), hide and re-score episodes, add, watch and delete shows (the admin
 # lets an editor delete only a show with no scored episodes), read the costs, the activity log
-# and the dashboard. Identity fields and raw transcripts stay read-only for editors.
+# and the dashboard; add and correct people and their appearances. Identity fields and raw
+# transcripts stay read-only for editors.
 EDITOR_PERMISSIONS = [
     "scoring.add_editorialoverride",
     "scoring.view_editorialoverride",
@@ -23,6 +24,13 @@ EDITOR_PERMISSIONS = [
     "shows.view_show",
     "shows.view_category",
     "shows.view_feedfetch",
+    "people.add_person",
+    "people.change_person",
+    "people.view_person",
+    "people.add_appearance",
+    "people.change_appearance",
+    "people.delete_appearance",
+    "people.view_appearance",
     "desk.view_activity",
     "desk.view_dashboard",
 ]

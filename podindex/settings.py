@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shows",
     "episodes",
     "scoring",
+    "people",
     "browse",
     "desk",
     "api",

@@ -4,7 +4,7 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "shows", "episodes", "scoring", "browse", "desk", "api")
+APPS = ("core", "shows", "episodes", "scoring", "people", "browse", "desk", "api")
 INDENTED_IMPORT = re.compile(rf"^[ \t]+(?:from|import) ({'|'.join(APPS)})\b", re.MULTILINE)
 
 

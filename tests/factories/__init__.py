@@ -1,6 +1,7 @@
 """factory-boy factories for every model, one module per app."""
 
 from tests.factories.episodes import EpisodeFactory, TopicFactory, TranscriptFactory
+from tests.factories.people import AppearanceFactory, PersonFactory
 from tests.factories.scoring import (
     DimensionScoreFactory,
     EditorialOverrideFactory,
@@ -12,10 +13,12 @@ from tests.factories.scoring import (
 from tests.factories.shows import CategoryFactory, ShowFactory
 
 __all__ = [
+    "AppearanceFactory",
     "CategoryFactory",
     "DimensionScoreFactory",
     "EditorialOverrideFactory",
     "EpisodeFactory",
+    "PersonFactory",
     "ScorecardFactory",
     "ShowFactory",
     "TopicFactory",

@@ -1,0 +1,98 @@
+"""People (hosts and guests) and their appearances on episodes."""
+
+from django.db import models
+from django.db.models.functions import Lower
+
+
+class PersonQuerySet(models.QuerySet):
+    def visible(self):
+        """People whose pages may be shown (an editor hid none of them)."""
+        return self.filter(hidden=False)
+
+
+class Person(models.Model):
+    """A host or guest, one per identity however many shows name them."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    # What a source said they do ("CFO at Acme"), never made up.
+    description = models.CharField(max_length=200, blank=True)
+    # podcast:person img: shown only when https, never fetched by us.
+    image_url = models.URLField(max_length=2048, blank=True)
+    website = models.URLField(max_length=2048, blank=True)
+    # podcast:person href: the strongest identity key across shows.
+    href = models.URLField(max_length=2048, blank=True, db_index=True)
+    # Other spellings sources gave for this person (merges keep the losing names here).
+    aliases = models.JSONField(default=list, blank=True)
+    # An editor hid the page (e.g. a removal request); re-ingestion never clears it.
+    hidden = models.BooleanField(default=False)
+    hidden_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PersonQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "people"
+        indexes = [
+            # identity: same name (case-insensitively) with the same image or website
+            models.Index(Lower("name"), name="person_lower_name_idx"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Appearance(models.Model):
+    """A person on an episode in one role, with the source that says so."""
+
+    class Role(models.TextChoices):
+        # The cast group of the Podcasting 2.0 person taxonomy (values as feeds spell them,
+        # lowercased): the roles of people one hears. Crew roles are not kept.
+        HOST = "host", "Host"
+        CO_HOST = "co-host", "Co-host"
+        GUEST = "guest", "Guest"
+        GUEST_HOST = "guest host", "Guest host"
+        CAST_MEMBER = "cast member", "Cast member"
+        NARRATOR = "narrator", "Narrator"
+        ANNOUNCER = "announcer", "Announcer"
+        REPORTER = "reporter", "Reporter"
+
+    class Source(models.TextChoices):
+        FEED = "feed", "Feed tag"
+        SHOW_FEED = "show_feed", "Show's feed"
+        PUBLISHER_TRANSCRIPT = "publisher_transcript", "Publisher's transcript"
+        SELF_INTRODUCTION = "self_introduction", "Self-introduction"
+        MODEL = "model", "Scoring model"
+        BASELINE = "baseline", "Episode notes"
+        EDITOR = "editor", "Editor"
+
+    # No index of their own: the unique constraint's leads with person, and the
+    # (episode, role) index below serves episode lookups.
+    person = models.ForeignKey(
+        Person, on_delete=models.CASCADE, related_name="appearances", db_index=False
+    )
+    episode = models.ForeignKey(
+        "episodes.Episode", on_delete=models.CASCADE, related_name="appearances", db_index=False
+    )
+    role = models.CharField(max_length=40, choices=Role.choices, default=Role.GUEST)
+    # The transcript's voice label ("A", "SPEAKER_01", a VTT voice) when we know it is theirs.
+    speaker_label = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=24, choices=Source.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["person", "episode", "role"], name="appearance_person_episode_role"
+            ),
+        ]
+        indexes = [
+            # (person page and ranking, person_id = ..., use the unique constraint's index.)
+            # episode page and the people sweep: an episode's people (episode_id = ...)
+            models.Index(fields=["episode", "role"], name="appearance_episode_role_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.person} ({self.get_role_display()}) on episode {self.episode_id}"
