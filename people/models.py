@@ -96,3 +96,25 @@ class Appearance(models.Model):
 
     def __str__(self):
         return f"{self.person} ({self.get_role_display()}) on episode {self.episode_id}"
+
+
+class EpisodePeople(models.Model):
+    """What the people sweep last read for an episode: the hash of its inputs and what it refused.
+
+    The hand-off from ingestion, transcription and scoring is this row, not a signal: an episode
+    whose inputs hash differs from the stored one is swept again (people.sweep).
+    """
+
+    episode = models.OneToOneField(
+        "episodes.Episode", on_delete=models.CASCADE, primary_key=True, related_name="people_state"
+    )
+    inputs_hash = models.CharField(max_length=64)
+    # What the sources said that we did not keep: [{source, name, reason}], bounded.
+    refused = models.JSONField(default=list, blank=True)
+    swept_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "episode's people sweep"
+
+    def __str__(self):
+        return f"People of episode {self.episode_id}"

@@ -275,6 +275,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "episodes.feed_items.fill_search_vectors",
         "schedule": crontab(minute="*/10"),
     },
+    # Episodes whose feed tags, transcript or scorecard changed: their people read again.
+    "sweep-people": {"task": "people.tasks.sweep_people", "schedule": 60.0},
     # Measures how long work waits in each queue, for /health/.
     "heartbeats": {"task": "core.tasks.send_heartbeats", "schedule": 60.0},
     "recompute-rankings": {

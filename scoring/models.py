@@ -139,6 +139,9 @@ class Scorecard(models.Model):
     notes = models.JSONField(
         default=list, blank=True, help_text="Caveats shown with the card, e.g. sampling."
     )
+    # The guests the model named, each with the transcript passage that names them
+    # (scoring.validation keeps only names the transcript or notes contain): read by people.
+    guests = models.JSONField(default=list, blank=True, help_text="[{name, evidence}]")
     transcript_hash = models.CharField(max_length=64)
     prompt_tokens = models.PositiveIntegerField(default=0)
     completion_tokens = models.PositiveIntegerField(default=0)
