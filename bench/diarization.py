@@ -13,8 +13,14 @@ out, contractions expanded, punctuation gone). A refused recording scores as all
 
 Default folder: ../shared/realspeech (a two-person conversation and seven AMI meeting excerpts).
 
+`--sweep NAME=V1,V2,…` transcribes each recording once and labels it again for each value of one
+of episodes/asr/diarize.py's constants (SAME_VOICE_DISTANCE=0.26,0.28,0.30,0.32), printing the
+totals per value: how wide the valley around the chosen value is. With `--leave-one-out`, each
+recording is also scored at the value that is best on the other recordings, as a held-out check
+that the chosen value is not fitted to one recording.
+
 Run: .venv/bin/python bench/diarization.py [FOLDER] [--modes given,estimated]
-     [--method ge2e|pyannote|none] [--threads 2]
+     [--method ge2e|pyannote|none] [--threads 2] [--sweep NAME=V1,V2 [--leave-one-out]]
 """
 
 import argparse
@@ -37,6 +43,8 @@ from django.conf import settings  # noqa: E402
 from pyannote.core import Annotation, Segment, Timeline  # noqa: E402
 from pyannote.metrics.diarization import DiarizationErrorRate  # noqa: E402
 
+from episodes.asr import audio, diarize  # noqa: E402
+from episodes.asr.engines import get_engine  # noqa: E402
 from episodes.asr.errors import AsrError  # noqa: E402
 from episodes.asr.pipeline import transcribe_file  # noqa: E402
 from tests.factories.audio import normalise  # noqa: E402
@@ -107,6 +115,19 @@ def score(audio_path: Path, speakers: int | None, metrics: dict) -> Row:
     except AsrError as error:
         refused, segments, labelling = error.status, [], 0.0
         seconds = reference.get_timeline().extent().end
+    return measure(audio_path, reference, segments, seconds, labelling, metrics, refused)
+
+
+def measure(
+    audio_path: Path,
+    reference: Annotation,
+    segments: list[dict],
+    seconds: float,
+    labelling: float,
+    metrics: dict,
+    refused: str = "",
+) -> Row:
+    """One recording's labelled segments scored against its reference, added to `metrics`."""
     uem = Timeline([Segment(0, seconds)])
     found = hypothesis(audio_path.stem, segments)
     with_overlap = metrics["with"](reference, found, uem=uem, detailed=True)
@@ -172,12 +193,126 @@ def recordings(folder: Path) -> list[Path]:
     )
 
 
+def new_metrics() -> dict:
+    """DER with overlapped speech scored and excluded, accumulated over recordings."""
+    return {
+        "with": DiarizationErrorRate(collar=COLLAR, skip_overlap=False),
+        "without": DiarizationErrorRate(collar=COLLAR, skip_overlap=True),
+    }
+
+
+@dataclass
+class Transcribed:
+    """One recording transcribed once, to be labelled many times."""
+
+    path: Path
+    reference: Annotation
+    samples: object  # numpy array of 16 kHz samples, or None when refused
+    segments: list
+    seconds: float
+    refused: str = ""
+
+
+def transcribe_once(path: Path) -> Transcribed:
+    """The recording's samples and whisper's segments, or why it was refused."""
+    reference = read_rttm(path.with_suffix(".rttm"))
+    try:
+        samples = audio.load_audio(path, max_seconds=settings.PODINDEX_ASR_MAX_SECONDS)
+        transcription = get_engine("local").transcribe(samples)
+    except AsrError as error:
+        seconds = reference.get_timeline().extent().end
+        return Transcribed(path, reference, None, [], seconds, error.status)
+    return Transcribed(path, reference, samples, transcription.segments, audio.duration(samples))
+
+
+def label_and_measure(recording: Transcribed, speakers: int | None, metrics: dict) -> Row:
+    """Label a transcribed recording with the constants as they are now, and score it."""
+    if recording.refused or not recording.segments:
+        segments, labelling = [], 0.0
+    else:
+        started = time.monotonic()
+        segments = diarize.label_speakers(
+            recording.samples,
+            recording.segments,
+            speakers=speakers,
+            threads=settings.PODINDEX_ASR_THREADS,
+        )
+        labelling = time.monotonic() - started
+    return measure(
+        recording.path,
+        recording.reference,
+        segments,
+        recording.seconds,
+        labelling,
+        metrics,
+        recording.refused or ("" if recording.segments else "no_speech"),
+    )
+
+
+def sweep(paths: list[Path], spec: str, modes: list[str], leave_one_out: bool) -> None:
+    """Totals per value of one diarize constant, each recording transcribed once."""
+    name, _, values = spec.partition("=")
+    if not hasattr(diarize, name):
+        sys.exit(f"episodes/asr/diarize.py has no constant {name}")
+    default = getattr(diarize, name)
+    recordings = [transcribe_once(path) for path in paths]
+    errors: dict[tuple[str, float], list[float]] = {}
+    for mode in modes:
+        print(f"\n== {name} swept, speaker count {mode} (default {default}) ==")
+        print(f"{'value':>8} {'DER':>6} {'DER-ov':>6} {'exact':>5} {'w/in 1':>6}  per recording")
+        for value in (float(text) for text in values.split(",")):
+            setattr(diarize, name, value)
+            metrics = new_metrics()
+            rows = [
+                label_and_measure(
+                    recording,
+                    len(recording.reference.labels()) if mode == "given" else None,
+                    metrics,
+                )
+                for recording in recordings
+            ]
+            errors[(mode, value)] = [row.der for row in rows]
+            exact = sum(row.found_count == row.reference_count for row in rows)
+            within = sum(abs(row.found_count - row.reference_count) <= 1 for row in rows)
+            print(
+                f"{value:>8.3f} {100 * abs(metrics['with']):>5.1f}% "
+                f"{100 * abs(metrics['without']):>5.1f}% {exact:>5} {within:>6}  "
+                + " ".join(f"{row.name.split('.')[0]}:{row.der:.0f}" for row in rows)
+            )
+        setattr(diarize, name, default)
+        if leave_one_out:
+            print_leave_one_out(mode, recordings, errors, default)
+
+
+def print_leave_one_out(mode: str, recordings: list[Transcribed], errors: dict, default) -> None:
+    """Each recording at the value best on the others (mean DER), against the default value."""
+    values = sorted(value for each_mode, value in errors if each_mode == mode)
+    closest = min(values, key=lambda value: abs(value - default))
+    held, at_default = [], []
+    for n, recording in enumerate(recordings):
+        best = min(values, key=lambda value: sum(errors[(mode, value)]) - errors[(mode, value)][n])
+        held.append(errors[(mode, best)][n])
+        at_default.append(errors[(mode, closest)][n])
+        print(
+            f"  {recording.path.stem:<8} held out: {held[-1]:5.1f}% at {best:.3f} (best on the "
+            f"others), {at_default[-1]:5.1f}% at {closest:.3f}"
+        )
+    print(
+        f"  leave-one-out mean DER {sum(held) / len(held):.1f}%, "
+        f"{sum(at_default) / len(at_default):.1f}% at {closest:.3f}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
     parser.add_argument("--modes", default="given,estimated")
     parser.add_argument("--method", default=None, help="PODINDEX_DIARIZATION for this run")
     parser.add_argument("--threads", type=int, default=settings.PODINDEX_ASR_THREADS)
+    parser.add_argument("--sweep", help="NAME=V1,V2,…: a diarize constant's values to compare")
+    parser.add_argument(
+        "--leave-one-out", action="store_true", help="with --sweep: each recording held out"
+    )
     args = parser.parse_args()
     if args.method:
         settings.PODINDEX_DIARIZATION = args.method
@@ -190,11 +325,12 @@ def main() -> None:
         f"{os.cpu_count()} cores, {args.threads or 'all'} threads; "
         f"load average {os.getloadavg()[0]:.1f} at start"
     )
+    if args.sweep:
+        sweep(paths, args.sweep, args.modes.split(","), args.leave_one_out)
+        print(f"load average {os.getloadavg()[0]:.1f} at the end")
+        return
     for mode in args.modes.split(","):
-        metrics = {
-            "with": DiarizationErrorRate(collar=COLLAR, skip_overlap=False),
-            "without": DiarizationErrorRate(collar=COLLAR, skip_overlap=True),
-        }
+        metrics = new_metrics()
         rows, started = [], time.monotonic()
         for path in paths:
             speakers = len(read_rttm(path.with_suffix(".rttm")).labels())
