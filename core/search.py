@@ -18,7 +18,10 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
 - a "phrase" is checked against each row's word positions, which costs a heap read per row
   that has all its words: the query is first loosened to those words (which the index
   answers exactly), at most PHRASE_SCAN such rows are read, and the phrase is checked on
-  those. A phrase whose words are common but rarely side by side may be missed.
+  those. A phrase whose words are common but rarely side by side may be missed. Episodes
+  index each pair of adjacent words (`word_pairs`, episodes migration 0009): a phrase of
+  plain words is looked up as its pairs, so only rows holding the phrase are read; a phrase
+  around a stop word ("cost of sales") is still loosened to its words.
 - small tables (shows): the best-scored CANDIDATES matches (a sort over every match).
 
 No COUNT: pages go on while a next row exists, up to CANDIDATES results. Run the queries of
@@ -92,16 +95,30 @@ PHRASE_OPERATOR = " <(-|[0-9]+)> "
 EXCLUDED_COMPOUND = re.compile(r'(?:^|\s)-(?:"|[^\s"]*[^\w\s"])')
 
 
-class LooseSearchQuery(SearchQuery):
-    """The websearch query with its phrase operators turned into AND (see PHRASE_OPERATOR)."""
+class IndexSearchQuery(SearchQuery):
+    """The websearch query in the form the GIN index answers best.
+
+    `word_pairs`: for vectors holding a lexeme per pair of adjacent words (episodes, migration
+    0009): each phrase of plain words is rewritten to its pairs, which match exactly the same
+    rows from the index alone. `loose`: phrase operators turned into AND (see PHRASE_OPERATOR).
+    """
+
+    def __init__(self, value, *, word_pairs=False, loose=False):
+        super().__init__(value, search_type="websearch", config=SEARCH_CONFIG)
+        self.word_pairs = word_pairs
+        self.loose = loose
 
     def as_sql(self, compiler, connection, *args, **kwargs):
         sql, params = super().as_sql(compiler, connection, *args, **kwargs)
-        return f"regexp_replace(({sql})::text, '{PHRASE_OPERATOR}', ' & ', 'g')::tsquery", params
+        if self.word_pairs:
+            sql = f"podindex_pair_query({sql})"
+        if self.loose:
+            sql = f"regexp_replace(({sql})::text, '{PHRASE_OPERATOR}', ' & ', 'g')::tsquery"
+        return sql, params
 
 
 def loosens(query: str) -> bool:
-    """Whether `query` has a "phrase" that LooseSearchQuery turns into a superset."""
+    """Whether `query` has a "phrase" that a loose IndexSearchQuery turns into a superset."""
     return '"' in query and not EXCLUDED_COMPOUND.search(query)
 
 
@@ -133,6 +150,7 @@ def search_queryset(
     best_scored: bool = False,
     phrase_scan: int = PHRASE_SCAN,
     tier: Q | None = None,
+    word_pairs: bool = False,
 ):
     """Filter and order `queryset` by `query`, annotated with `relevance`.
 
@@ -141,7 +159,8 @@ def search_queryset(
     the first ones the index yields, or with `best_scored` (small tables only) the
     best-scored ones. `phrase_scan`: how many rows with all the words of a phrase are read.
     `tier`: a filter whose matching rows are taken as candidates first (give it a partial
-    index, or it is no cheaper), e.g. the well-scored episodes.
+    index, or it is no cheaper), e.g. the well-scored episodes. `word_pairs`: the vectors hold
+    a lexeme per pair of adjacent words (see IndexSearchQuery).
     """
     substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
     if uses_full_text():
@@ -155,7 +174,7 @@ def search_queryset(
                 .values("pk")[:CANDIDATES]
             )
         else:
-            candidates = _first_matches(queryset, query, tsquery, phrase_scan, tier)
+            candidates = _first_matches(queryset, query, phrase_scan, tier, word_pairs)
         return (
             queryset.filter(pk__in=candidates)
             .annotate(relevance=Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance)
@@ -171,7 +190,7 @@ def search_queryset(
     return queryset.annotate(relevance=substance).order_by("-relevance", "-pk")
 
 
-def _first_matches(queryset, query: str, tsquery, phrase_scan: int, tier=None):
+def _first_matches(queryset, query: str, phrase_scan: int, tier=None, word_pairs=False):
     """The pks of the first CANDIDATES rows matching `query` in index order, with no sort.
 
     A phrase: the first `phrase_scan` rows holding all its words, then the phrase among those.
@@ -184,7 +203,7 @@ def _first_matches(queryset, query: str, tsquery, phrase_scan: int, tier=None):
         if not loose:
             # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
             sql, branch_params = (
-                branch.filter(search_vector=tsquery)
+                branch.filter(search_vector=IndexSearchQuery(query, word_pairs=word_pairs))
                 .order_by()
                 .values(scan_pk=F("pk"))[:CANDIDATES]
                 .query.sql_with_params()
@@ -192,9 +211,7 @@ def _first_matches(queryset, query: str, tsquery, phrase_scan: int, tier=None):
         else:
             scan_sql, branch_params = (
                 branch.filter(
-                    search_vector=LooseSearchQuery(
-                        query, search_type="websearch", config=SEARCH_CONFIG
-                    )
+                    search_vector=IndexSearchQuery(query, word_pairs=word_pairs, loose=True)
                 )
                 .order_by()
                 .values(scan_pk=F("pk"), scan_vector=F("search_vector"))[
@@ -227,6 +244,8 @@ class Searchable:
     search_score = "score"
     # Small tables only: rank the best-scored CANDIDATES matches (a sort over every match).
     search_best_scored = False
+    # The vectors hold a lexeme per pair of adjacent words (a phrase index; see IndexSearchQuery).
+    search_word_pairs = False
 
     def search(self, query, *, best_scored: bool | None = None, tier: Q | None = None):
         """Rows matching a websearch-style query, most relevant (and best scored) first.
@@ -241,6 +260,7 @@ class Searchable:
             score=self.search_score,
             best_scored=self.search_best_scored if best_scored is None else best_scored,
             tier=tier,
+            word_pairs=self.search_word_pairs,
         )
 
 

@@ -37,6 +37,8 @@ def listed_q(prefix: str = "") -> Q:
 
 class EpisodeQuerySet(Searchable, models.QuerySet):
     search_fields = ("title", "notes_html")
+    # Phrases are looked up as pairs of adjacent words (migration 0009).
+    search_word_pairs = True
 
     def listed(self):
         """Episodes a listener may see (listed_q)."""

@@ -14,7 +14,7 @@ from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
 from browse.search import search
-from core.search import LooseSearchQuery, loosens
+from core.search import IndexSearchQuery, loosens
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +100,7 @@ def test_it_loosens_only_queries_with_a_phrase_it_can_widen():
     ],
 )
 def test_it_loosens_phrases_into_all_their_words(query, loose):
-    expression = LooseSearchQuery(query, search_type="websearch", config="english")
+    expression = IndexSearchQuery(query, loose=True)
     with connection.cursor() as cursor:
         cursor.execute("SELECT %s::tsquery::text", [loose])
         (expected,) = cursor.fetchone()
@@ -189,6 +189,20 @@ def test_it_finds_a_phrase_and_not_the_same_words_apart(margin_library, few_cand
     # The margin episodes' notes say "pricing power"; "Power pricing" has the words apart.
     assert results.episodes
     assert all(e.title.startswith("Margin talk") for e in results.episodes)
+
+
+@postgres_only
+def test_it_reads_only_the_episodes_that_hold_a_two_word_phrase(margin_library, few_candidates):
+    show = margin_library[0].show
+    for i in range(8):
+        scored_episode(total=75, show=show, title=f"Gross talk {i}", notes_html="<p>margin</p>")
+
+    results, queries = run_search('"margin talk"')
+
+    # 20 episodes hold both words, 12 side by side: the phrase index hands on phrase rows
+    # only, up to the 4 candidates, where the words alone would fill the 6-row phrase scan.
+    assert all(e.title.startswith("Margin talk") for e in results.episodes)
+    assert rows_handed_on_by_scans(queries[1]) <= 4
 
 
 @postgres_only
