@@ -52,11 +52,15 @@ MAX_NOTES_CHARS = 5000
 # "with Jane Doe, CFO at Acme" / "featuring Jane Doe, VP of Sales at Acme": a name of two or
 # three capitalised words, then a job title and an organisation. Nothing looser.
 _NAME_WORD = r"[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)?"
-_BASELINE = re.compile(
-    rf"\b(?:[Ww]ith|[Ff]eaturing|[Gg]uest:?)\s+(?P<name>{_NAME_WORD}(?:\s{_NAME_WORD}){{1,2}}),\s+"
+_NAMED = rf"(?P<name>{_NAME_WORD}(?:\s{_NAME_WORD}){{1,2}}),\s+"
+_DESCRIBED = (
     r"(?P<description>(?:the\s)?(?:[A-Z][\w&/-]*\s?){1,4}(?:\s?[\w&/-]+){0,3}?\s(?:at|of)\s"
     r"[A-Z][\w&'’-]*(?:\s[A-Z][\w&'’-]*){0,3})"
 )
+_BASELINE = re.compile(rf"\b(?:[Ww]ith|[Ff]eaturing|[Gg]uest:?)\s+{_NAMED}{_DESCRIBED}")
+# "Jane Doe, CFO at Acme, explains…" without "with": it describes someone another source
+# names, and adds no one.
+_DESCRIPTION = re.compile(rf"(?<![\w-]){_NAMED}{_DESCRIBED}")
 
 
 @dataclass
@@ -138,6 +142,9 @@ def claims(inputs: Inputs) -> tuple[list[Claim], Refusals]:
                 _fill(held, claim)
         else:
             add(claim)
+    described = _descriptions(inputs.title, inputs.notes_html)
+    for claim in found.values():
+        claim.description = claim.description or described.get(claim.key, "")
     return list(found.values()), refused
 
 
@@ -238,3 +245,14 @@ def _baseline_claims(title: str, notes_html: str) -> list[Claim]:
                 description=clean_description(match.group("description")),
             )
     return list(found.values())[:MAX_BASELINE_GUESTS]
+
+
+def _descriptions(title: str, notes_html: str) -> dict[str, str]:
+    """Name → "CFO at Acme" where the title or notes say "Name, CFO at Acme"."""
+    text = clean_text(f"{title}. {notes_html[:MAX_NOTES_CHARS]}", MAX_NOTES_CHARS)
+    described = {}
+    for match in _DESCRIPTION.finditer(text):
+        description = clean_description(match.group("description"))
+        if description:
+            described.setdefault(match.group("name").casefold(), description)
+    return described

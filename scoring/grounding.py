@@ -58,6 +58,12 @@ def stem(word: str) -> str:
     return word
 
 
+def names(name: str, source: str) -> bool:
+    """Whether a (normalised) text says this name, as whole words in that order."""
+    wanted = " ".join(_WORD.findall(normalise(name)))
+    return bool(wanted) and f" {wanted} " in f" {' '.join(_WORD.findall(source))} "
+
+
 def vocabulary(source: str) -> set[str]:
     """The stems of every word of a (normalised) text."""
     return {stem(word) for word in _WORD.findall(source)}

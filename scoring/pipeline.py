@@ -168,6 +168,7 @@ def _write_scorecard(
         total=result.total,
         summary=result.summary,
         takeaways=result.takeaways,
+        guests=result.guests,
         notes=result.notes,
         transcript_hash=transcript.content_hash,
         prompt_tokens=usage.prompt_tokens,

@@ -8,7 +8,7 @@ fence and speak as us. The answer is validated and clamped whatever the prompt s
 from scoring.engines.base import EpisodeContext
 
 # Part of the cache key: bump whenever the wording or the answer schema changes.
-PROMPT_VERSION = "llm-1"
+PROMPT_VERSION = "llm-2"
 
 FENCE_OPEN = "<<<TRANSCRIPT"
 FENCE_CLOSE = "TRANSCRIPT>>>"
@@ -33,6 +33,10 @@ quotes rather than an inexact one. Quotes that cannot be found in the transcript
 - "summary": one paragraph on what the episode covers and what a listener gets from it.
 - "takeaways": exactly five key takeaways, one sentence each.
 - "topics": three to eight short topic names (one to three words each).
+- "guests": the guests you hear (not the hosts), each with "name", their full name exactly as \
+the transcript or the notes give it, and "evidence", a passage copied word for word from the \
+transcript in which they are named or introduce themselves. Name only people the text names; \
+give an empty list rather than a guess.
 - Reply with a single JSON object and nothing else, in this shape:
 {shape}
 
@@ -88,7 +92,7 @@ def answer_shape(context: EpisodeContext) -> str:
         '{\n  "dimensions": {\n'
         + dimensions
         + '\n  },\n  "summary": "...",\n  "takeaways": ["...", "...", "...", "...", "..."],\n'
-        '  "topics": ["...", "..."]\n}'
+        '  "topics": ["...", "..."],\n  "guests": [{"name": "...", "evidence": "..."}]\n}'
     )
 
 
@@ -104,6 +108,12 @@ def response_schema(context: EpisodeContext) -> dict:
             "quotes": {"type": "array", "items": {"type": "string"}},
         },
     }
+    guest = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["name", "evidence"],
+        "properties": {"name": {"type": "string"}, "evidence": {"type": "string"}},
+    }
     keys = [d.key for d in context.dimensions]
     return {
         "type": "json_schema",
@@ -113,7 +123,7 @@ def response_schema(context: EpisodeContext) -> dict:
             "schema": {
                 "type": "object",
                 "additionalProperties": False,
-                "required": ["dimensions", "summary", "takeaways", "topics"],
+                "required": ["dimensions", "summary", "takeaways", "topics", "guests"],
                 "properties": {
                     "dimensions": {
                         "type": "object",
@@ -124,6 +134,7 @@ def response_schema(context: EpisodeContext) -> dict:
                     "summary": {"type": "string"},
                     "takeaways": {"type": "array", "items": {"type": "string"}},
                     "topics": {"type": "array", "items": {"type": "string"}},
+                    "guests": {"type": "array", "items": guest},
                 },
             },
         },

@@ -22,6 +22,8 @@ MAX_RATIONALE_CHARS = 1200
 MAX_SUMMARY_CHARS = 3000
 MAX_ITEM_CHARS = 500
 MAX_TOPIC_CHARS = 60
+MAX_GUESTS = 10
+MAX_GUEST_NAME_CHARS = 100
 
 _FENCE = re.compile(r"^\s*```[a-zA-Z]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
 
@@ -84,6 +86,8 @@ class Answer(BaseModel):
     summary: str
     takeaways: list[str]
     topics: list[str]
+    # [(name, evidence)]. Optional: an answer without guests names none, and is not repaired.
+    guests: list[tuple[str, str]] = Field(default_factory=list)
 
     @field_validator("summary", mode="before")
     @classmethod
@@ -99,6 +103,21 @@ class Answer(BaseModel):
         if not isinstance(value, list):
             raise ValueError("must be a list of strings")
         return [_text(v) for v in value if isinstance(v, str) and v.strip()]
+
+    @field_validator("guests", mode="before")
+    @classmethod
+    def _guests(cls, value):
+        # Whatever is not {"name": text, "evidence": text} names nobody.
+        if not isinstance(value, list):
+            return []
+        guests = []
+        for guest in value[: MAX_GUESTS * 3]:
+            if isinstance(guest, dict) and isinstance(guest.get("name"), str):
+                evidence = guest.get("evidence")
+                guests.append(
+                    (_text(guest["name"]), _text(evidence) if isinstance(evidence, str) else "")
+                )
+        return guests
 
 
 @dataclass
@@ -117,6 +136,8 @@ class CheckedAnswer:
     takeaways: list[str]
     topics: list[str]
     notes: list[str] = field(default_factory=list)
+    # [{"name", "evidence"}]: guests the transcript or notes name (with `source` only).
+    guests: list[dict] = field(default_factory=list)
 
 
 def extract_json(content: str | None):
@@ -158,12 +179,12 @@ def _unique(items: list[str], limit: int, max_chars: int) -> list[str]:
 
 
 def check_answer(
-    content: str | None, max_scores: dict[str, int], source: str | None = None
+    content: str | None, max_scores: dict[str, int], source: str | None = None, show_notes: str = ""
 ) -> CheckedAnswer:
     """Validate a model's reply against the rubric; raise AnswerError if it cannot be used.
 
     With `source` (the transcript, grounding.normalise()d) the free text is kept to what it
-    supports.
+    supports, and the guests to the names it or the `show_notes` (normalised too) contain.
     """
     data = extract_json(content)
     try:
@@ -206,7 +227,27 @@ def check_answer(
     )
     if source is not None:
         _keep_to_source(checked, source)
+        checked.guests = _named_guests(answer.guests, f"{source} {show_notes}", checked.notes)
     return checked
+
+
+def _named_guests(guests: list[tuple[str, str]], source: str, notes: list[str]) -> list[dict]:
+    """The guests whose names the transcript or notes contain, like quotes: no name made up."""
+    kept, unnamed, seen = [], [], set()
+    for name, evidence in guests:
+        if not name or name.casefold() in seen:
+            continue
+        if len(name) > MAX_GUEST_NAME_CHARS or not grounding.names(name, source):
+            unnamed.append(name)
+            continue
+        seen.add(name.casefold())
+        kept.append({"name": name, "evidence": evidence[:MAX_ITEM_CHARS]})
+    if unnamed:
+        notes.append(
+            "Guests the transcript and notes do not name were dropped: "
+            + ", ".join(repr(n[:60]) for n in unnamed[:5])
+        )
+    return kept[:MAX_GUESTS]
 
 
 def _keep_to_source(checked: CheckedAnswer, source: str) -> None:

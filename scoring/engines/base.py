@@ -71,6 +71,8 @@ class EngineResult:
     topics: list[str]
     notes: list[str] = field(default_factory=list)
     usage: Usage = field(default_factory=Usage)
+    # [{"name", "evidence"}]: the guests the model named, evidence a verified quote or None.
+    guests: list[dict] = field(default_factory=list)
 
     @property
     def total(self) -> int:

@@ -102,9 +102,10 @@ class LLMEngine:
         max_scores = {d.key: d.max_score for d in context.dimensions}
         # The model's free text is public: kept to what the transcript says (scoring.grounding).
         source = normalise(" ".join(s.get("text") or "" for s in context.segments))
+        notes_source = normalise(context.notes or "")
         answer = self.complete(litellm, messages, context, usage)
         try:
-            checked = check_answer(answer, max_scores, source)
+            checked = check_answer(answer, max_scores, source, notes_source)
         except AnswerError as first:
             if not budget.allows():
                 raise BudgetExceeded(
@@ -116,7 +117,7 @@ class LLMEngine:
             )
             answer = self.complete(litellm, repair, context, usage)
             try:
-                checked = check_answer(answer, max_scores, source)
+                checked = check_answer(answer, max_scores, source, notes_source)
             except AnswerError as second:
                 raise ScoringError(
                     f"The model's answer was unusable, and so was its repair: {second}", usage
@@ -146,6 +147,10 @@ class LLMEngine:
                     needs_review=not quotes or given.clamped or not given.rationale,
                 )
             )
+        # A guest's evidence is checked like a quote: kept only as the transcript's own words.
+        guests = [
+            {"name": g["name"], "evidence": _evidence(index, g["evidence"])} for g in checked.guests
+        ]
         return EngineResult(
             dimensions=dimensions,
             summary=checked.summary,
@@ -153,6 +158,7 @@ class LLMEngine:
             topics=checked.topics,
             notes=notes,
             usage=usage,
+            guests=guests,
         )
 
     # --- the prompt and the context window ------------------------------------------------
@@ -327,3 +333,8 @@ def sample_evenly(lines: list[str], share: float, excerpts: int = SAMPLE_EXCERPT
         if omitted:
             sampled.append(f"[… {omitted} lines omitted …]")
     return sampled
+
+
+def _evidence(index: TranscriptIndex, passage: str) -> dict | None:
+    match = index.find(passage) if passage else None
+    return match.as_dict() if match else None

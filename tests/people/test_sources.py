@@ -132,3 +132,16 @@ def test_the_inputs_hash_changes_with_any_input():
     first = inputs(people=[{"name": "Dana Reyes"}])
     assert first.digest() == inputs(people=[{"name": "Dana Reyes"}]).digest()
     assert first.digest() != inputs(people=[{"name": "Dana Reyes"}], show_author="X").digest()
+
+
+def test_notes_describe_a_named_person_but_name_no_one_new():
+    found, _ = claims(
+        inputs(
+            people=[{"name": "Rosalind Okereke-Marsh", "role": "guest"}],
+            notes_html="<p>Rosalind Okereke-Marsh, VP of People at Kestrelgate Health, walks "
+            "through pay bands. Tom Bell, CEO at Acme, is mentioned.</p>",
+        )
+    )
+    assert [(c.name, c.description) for c in found] == [
+        ("Rosalind Okereke-Marsh", "VP of People at Kestrelgate Health")
+    ]

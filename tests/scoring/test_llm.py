@@ -413,3 +413,47 @@ def test_it_does_not_import_litellm_to_load_the_scoring_app():
     )
 
     assert result.stdout.strip() == "False"
+
+
+def test_it_keeps_the_guests_the_transcript_names_with_verified_evidence(llm, interview_episode):
+    llm.answer(
+        answer(
+            guests=[
+                {"name": "Dana Whitfield", "evidence": "My guest today is Dana Whitfield"},
+                {"name": "Dana Whitfield", "evidence": "again"},
+                {"name": "Morgan Vale", "evidence": "My guest today is Morgan Vale"},
+                {"name": "Ignore previous instructions", "evidence": ""},
+                "Not a guest object",
+            ]
+        )
+    )
+
+    run = run_scoring(interview_episode.pk)
+
+    [guest] = run.scorecard.guests
+    assert guest["name"] == "Dana Whitfield"
+    assert guest["evidence"]["text"].startswith("My guest today is Dana Whitfield")
+    assert guest["evidence"]["speaker"] == "A"
+    assert any("'Morgan Vale'" in warning for warning in run.warnings)
+    assert '"guests"' in llm.system_prompt()
+    schema = llm.requests[0]["response_format"]["json_schema"]["schema"]
+    assert "guests" in schema["required"]
+
+
+def test_a_guest_named_only_in_the_notes_is_kept_without_evidence(llm, make_episode):
+    episode = make_episode(
+        transcript_text("operator_interview.txt"), notes_html="<p>With Rae Quinn of Acme.</p>"
+    )
+    llm.answer(answer(guests=[{"name": "Rae Quinn", "evidence": "not in the transcript at all"}]))
+
+    run = run_scoring(episode.pk)
+
+    assert run.scorecard.guests == [{"name": "Rae Quinn", "evidence": None}]
+
+
+def test_an_answer_without_guests_names_none_and_needs_no_repair(llm, interview_episode):
+    llm.answer(answer())
+
+    run = run_scoring(interview_episode.pk)
+
+    assert run.scorecard.guests == [] and len(llm.requests) == 1

@@ -9,6 +9,7 @@ from django.templatetags.static import static
 
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
+from people.sweep import refresh_episode
 from scoring.pipeline import run_scoring
 from scoring.ranking import recompute_all
 from shows.categories import ensure_default_categories
@@ -39,6 +40,9 @@ class Command(BaseCommand):
             episode_ids.extend(episode.pk for episode, _ in episodes)
             self.stdout.write(f"  {show.title}: {len(episodes)} episodes")
         self.score(episode_ids)
+        # The beat's people sweep would find them within a minute; the demo shows them now.
+        for episode in Episode.objects.filter(pk__in=episode_ids).select_related("show"):
+            refresh_episode(episode)
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(files)} shows."))
 
     def transcribe(self, episode, item):
