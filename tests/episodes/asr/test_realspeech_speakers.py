@@ -4,7 +4,11 @@ An extra layer over the tests on made-up voices: people are much harder to tell 
 espeak-ng voices. It skips where the folder (or pyannote.metrics, a dev dependency) is absent.
 The bounds are loose, well above what the pipeline scores, so that they catch a collapse (every
 recording one speaker, or voices mixed up), not a point of noise: before the level
-normalisation, the VAD and piecewise clustering, the total error was 42% with the count given.
+normalisation, the VAD and piecewise clustering, the total error was 42% with the count given;
+now 19.0% (11.5% with overlap excluded) given and 21.6% (14.4%) estimated. The margin is one
+recording's labels flipping: one changed word from whisper moved dev01 from 29% to 48%, and
+SAME_VOICE_DISTANCE 0.29 instead of 0.30 moves dev00 from 12% to 37% (bench/diarization.py
+--sweep).
 """
 
 from pathlib import Path
@@ -63,8 +67,8 @@ def scored():
 def test_it_keeps_the_error_on_real_meetings_well_under_what_it_was(scored):
     for mode in ("given", "estimated"):
         error, error_without_overlap, _ = scored[mode]
-        assert error < 0.30, mode
-        assert error_without_overlap < 0.22, mode
+        assert error < 0.27, mode
+        assert error_without_overlap < 0.20, mode
 
 
 def test_it_tells_the_two_people_of_a_real_conversation_apart(scored):
@@ -77,3 +81,9 @@ def test_it_tells_the_two_people_of_a_real_conversation_apart(scored):
 def test_it_does_not_call_every_real_recording_one_speaker(scored):
     files = scored["estimated"][2]
     assert sum(labels >= 2 for _, labels in files.values()) >= 3
+
+
+def test_it_counts_the_voices_of_most_real_recordings_to_within_one_without_being_told(scored):
+    truth = {name: len(reference(name).labels()) for name in scored["estimated"][2]}
+    files = scored["estimated"][2]
+    assert sum(abs(labels - truth[name]) <= 1 for name, (_, labels) in files.items()) >= 4
