@@ -139,3 +139,139 @@ class EpisodeDetail(EpisodeSummary):
     audio_url: str
     score_held: bool  # a newer score awaits an editor's review; its figures are not public
     scorecard: ScorecardOut | None
+    analysis_url: str
+    transcript_url: str
+
+
+class EpisodeRef(Schema):
+    slug: str
+    title: str
+    api_url: str
+
+
+class SpeakerShare(Schema):
+    """A speaker's share of the words spoken (labels the same person spoke under, merged)."""
+
+    label: str
+    labels: list[str] | None = None
+    name: str
+    words: int
+    share: int  # whole percent
+
+
+class FillerCount(Schema):
+    word: str
+    count: int
+
+
+class Analysis(Schema):
+    """Conversation analysis, computed from the transcript."""
+
+    episode: EpisodeRef
+    word_count: int
+    speakers: list[SpeakerShare]
+    fillers: list[FillerCount]
+
+
+class Segment(Schema):
+    index: int  # from 0, in the order spoken
+    start: float | None  # seconds from the start of the audio
+    end: float | None
+    speaker: str
+    speaker_name: str
+    text: str
+
+
+class TranscriptPage(Schema):
+    episode: EpisodeRef
+    source: str  # publisher, asr (our speech-to-text) or editor
+    language: str
+    word_count: int
+    items: list[Segment]
+    next_cursor: str | None
+    next: str | None
+
+
+class CategoryOut(Schema):
+    slug: str
+    name: str
+    ranked_count: int
+    url: str
+    rankings_url: str
+
+
+class CategoryList(Schema):
+    items: list[CategoryOut]
+
+
+class RankingPage(Schema):
+    category: CategoryRef | None
+    ranked_count: int
+    min_episodes: int  # scored episodes a show needs to be ranked
+    items: list[ShowSummary]
+    next_cursor: str | None
+    next: str | None
+
+
+class TopicOut(Schema):
+    slug: str
+    name: str
+    url: str
+    episodes_url: str
+
+
+class TopicList(Schema):
+    items: list[TopicOut]
+
+
+class ListedEpisode(EpisodeSummary):
+    """An episode in a list of many shows' episodes."""
+
+    show: ShowRef
+
+
+class ListedEpisodePage(Schema):
+    items: list[ListedEpisode]
+    next_cursor: str | None
+    next: str | None
+
+
+class ScoredEpisode(ListedEpisode):
+    scored_at: datetime
+
+
+class ScoredEpisodePage(Schema):
+    items: list[ScoredEpisode]
+    next_cursor: str | None
+    next: str | None
+
+
+class Moment(Schema):
+    """Where in an episode's transcript the words were said."""
+
+    episode: ListedEpisode
+    start: float | None
+    snippet_html: str  # the transcript's words, escaped, the matches in <mark>
+
+
+class FoundShow(Schema):
+    slug: str
+    title: str
+    author: str
+    artwork_url: str
+    score: float | None
+    rank: int | None
+    url: str
+    api_url: str
+
+
+class SearchPage(Schema):
+    query: str  # as searched: cleaned, and cut when too long
+    truncated: bool
+    capped: bool  # the last page of a capped search: more rows match than are ranked
+    cap: int
+    shows: list[FoundShow]  # on the first page only
+    items: list[ListedEpisode]
+    moments: list[Moment]
+    next_cursor: str | None
+    next: str | None

@@ -1,38 +1,55 @@
-"""Version 1 of the API: shows, their episodes and each episode's scorecard.
+"""Version 1 of the API: shows, their episodes, each episode's scorecard, analysis and transcript.
 
 Every endpoint reads the querysets and presenters of the matching page, so a figure here is
-the figure on the page.
+the figure on the page. The lists that are not a show's (rankings, topics, search, newly
+scored episodes) are in api.lists.
 """
 
-from collections.abc import Callable
 from typing import Literal
-from urllib.parse import quote
 
 from django.db.models import F
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.http import http_date, urlencode
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
-from api import cursor
+from api import cursor, lists
 from api.http import PROBLEM_TYPE, problem
+from api.params import BadParameter, limited, only_params, paged, set_last_modified
+from api.presenters import (
+    episode_summary,
+    episode_urls,
+    scorecard_out,
+    show_api_url,
+    show_summaries,
+    show_summary,
+    slug_urls,
+)
 from api.schemas import (
+    Analysis,
     EpisodeDetail,
     EpisodePage,
     Problem,
     ShowDetail,
     ShowPage,
+    TranscriptPage,
 )
+from browse import rankings
 from browse.rows import EPISODE_ROW
-from browse.scorecard_page import scorecard_page_context, scorecard_page_episodes
-from browse.views.shows import _dimension_rows, _show_order
+from browse.scorecard_page import (
+    conversation_analysis,
+    named_segments,
+    scorecard_page_context,
+    scorecard_page_episodes,
+)
 from core.absolute import absolute_url
+from episodes.models import Episode
 from shows.models import Category, Show, ShowCategory
 
-MAX_LIMIT = 100
 ERRORS = {400: Problem, 404: Problem}
+# A transcript's segments are short: more of them fit a page than rows of a list.
+MAX_SEGMENTS = 500
 
 
 class IndexAPI(NinjaAPI):
@@ -53,13 +70,12 @@ class IndexAPI(NinjaAPI):
 api = IndexAPI(
     title="The B2B Podcast Index API",
     version="1",
-    description="Read-only: shows, their episodes and each episode's scorecard.",
+    description=(
+        "Read-only: shows, rankings, episodes with their scorecards, analyses and transcripts, "
+        "topics, search and newly scored episodes."
+    ),
     urls_namespace="api-v1",
 )
-
-
-class BadParameter(ValueError):
-    """A query parameter the endpoint does not know, or a value it cannot use."""
 
 
 @api.exception_handler(ValidationError)
@@ -78,63 +94,6 @@ def on_bad_parameter(request, exc):
 @api.exception_handler(Http404)
 def on_not_found(request, exc):
     return problem(404, "No such resource.")
-
-
-def only_params(request, *allowed: str) -> None:
-    """Refuse parameters the endpoint does not read: a typo should not pass for a filter."""
-    unknown = sorted(set(request.GET) - set(allowed))
-    if unknown:
-        raise BadParameter(f"Unknown parameter: {', '.join(unknown)}.")
-
-
-def limited(limit: int) -> int:
-    """A page size within bounds: large requests are capped, not refused."""
-    return min(limit, MAX_LIMIT)
-
-
-def next_url(request, next_cursor: str | None) -> str | None:
-    """The absolute URL of the next page: the same query with the next cursor."""
-    if next_cursor is None:
-        return None
-    query = {k: v for k, v in request.GET.items() if k != "cursor"} | {"cursor": next_cursor}
-    return absolute_url(f"{request.path}?{urlencode(query)}")
-
-
-def set_last_modified(response: HttpResponse, *moments) -> None:
-    """Last-Modified from the newest of the given datetimes (those that are set)."""
-    known = [m for m in moments if m is not None]
-    if known:
-        response["Last-Modified"] = http_date(max(known).timestamp())
-
-
-SLUG_MARK = "0-slug-0"
-
-
-def slug_urls(name: str, **kwargs) -> Callable[[str], str]:
-    """Absolute URLs of route `name` by slug: one reverse() for a whole list, not one per row."""
-    template = absolute_url(reverse(name, kwargs={**kwargs, "slug": SLUG_MARK}))
-    return lambda slug: template.replace(SLUG_MARK, quote(slug, safe=""))
-
-
-def show_api_url(slug: str) -> str:
-    return slug_urls("api-v1:show")(slug)
-
-
-def show_summary(show, page_url: Callable[[str], str], api_url: Callable[[str], str]) -> dict:
-    return {
-        "slug": show.slug,
-        "title": show.title,
-        "author": show.author,
-        "artwork_url": show.artwork_url,
-        "language": show.language,
-        "score": show.score,
-        "rank": show.position,
-        "scored_episode_count": show.scored_episode_count,
-        "episode_count": show.episode_count,
-        "latest_episode_at": show.latest_episode_at,
-        "url": page_url(show.slug),
-        "api_url": api_url(show.slug),
-    }
 
 
 # The page's "score" order ranks first by position; the API names it for what it is.
@@ -157,30 +116,19 @@ def shows(
 ):
     """Active shows, ranked like /shows/ (by rank, by score or by most recent episode)."""
     only_params(request, "category", "language", "sort", "cursor", "limit")
-    queryset = Show.objects.active().only(*SHOW_FIELDS)
-    if category:
-        # As on /shows/?category=: a category that does not exist is not found.
-        found = get_object_or_404(Category, slug=category)
-        queryset = queryset.filter(showcategory__category=found).annotate(
-            position=F("showcategory__rank")
-        )
-    else:
-        queryset = queryset.annotate(position=F("rank"))
+    # As on /shows/?category=: a category that does not exist is not found.
+    found = get_object_or_404(Category, slug=category) if category else None
+    queryset = rankings.ranked_shows(found).only(*SHOW_FIELDS)
     if language:
         queryset = queryset.filter(language=language)
     if SHOW_SORTS[sort]:
-        queryset = queryset.order_by(*_show_order(SHOW_SORTS[sort]))
+        queryset = queryset.order_by(*rankings.show_order(SHOW_SORTS[sort]))
     else:
         queryset = queryset.order_by(F("score").desc(nulls_last=True), "pk")
     key = f"shows:{category}:{language}:{sort}"
     rows, next_cursor = cursor.page(queryset, key, cursor_, limited(limit))
     set_last_modified(response, *(show.updated_at for show in rows))
-    page_url, api_url = slug_urls("shows:detail"), slug_urls("api-v1:show")
-    return {
-        "items": [show_summary(show, page_url, api_url) for show in rows],
-        "next_cursor": next_cursor,
-        "next": next_url(request, next_cursor),
-    }
+    return paged(request, show_summaries(rows), next_cursor)
 
 
 def listed_show(slug: str):
@@ -212,30 +160,9 @@ def show(request, response: HttpResponse, slug: str):
             {"category": {"slug": p.category.slug, "name": p.category.name}, "rank": p.rank}
             for p in placements.order_by("category")
         ],
-        "dimension_averages": _dimension_rows(found),
+        "dimension_averages": rankings.dimension_rows(found),
         "score_trend": found.score_trend,
         "episodes_url": absolute_url(reverse("api-v1:show_episodes", kwargs={"slug": slug})),
-    }
-
-
-def episode_urls(show_slug: str) -> tuple[Callable[[str], str], Callable[[str], str]]:
-    """The page and API URLs of a show's episodes, by episode slug."""
-    return (
-        slug_urls("episodes:detail", show_slug=show_slug),
-        slug_urls("api-v1:episode", show_slug=show_slug),
-    )
-
-
-def episode_summary(episode, urls: tuple[Callable[[str], str], Callable[[str], str]]) -> dict:
-    page_url, api_url = urls
-    return {
-        "slug": episode.slug,
-        "title": episode.title,
-        "published_at": episode.published_at,
-        "duration_seconds": episode.duration_seconds,
-        "score": episode.score,
-        "url": page_url(episode.slug),
-        "api_url": api_url(episode.slug),
     }
 
 
@@ -258,67 +185,12 @@ def show_episodes(
     if isinstance(found, HttpResponse):
         return found
     episodes = found.episodes.listed().only("show_id", "updated_at", *EPISODE_ROW)
-    if sort == "score":
-        episodes = episodes.order_by(
-            F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"
-        )
-    else:
-        episodes = episodes.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    episodes = episodes.order_by(*rankings.episode_order(sort))
     key = f"episodes:{found.pk}:{sort}"
     rows, next_cursor = cursor.page(episodes, key, cursor_, limited(limit))
     urls = episode_urls(found.slug)
     set_last_modified(response, found.updated_at, *(e.updated_at for e in rows))
-    return {
-        "items": [episode_summary(e, urls) for e in rows],
-        "next_cursor": next_cursor,
-        "next": next_url(request, next_cursor),
-    }
-
-
-def override_out(override) -> dict | None:
-    if override is None:
-        return None
-    return {"score": override.score, "reason": override.reason, "created_at": override.created_at}
-
-
-def scorecard_out(context) -> dict | None:
-    """The public scorecard of a scorecard page's context, overrides applied."""
-    scorecard, effective = context["scorecard"], context["effective"]
-    if scorecard is None:
-        return None
-    return {
-        "total": effective.total,
-        "band": context["band"],
-        "model_total": effective.model_total,
-        "engine": scorecard.engine,
-        "model": scorecard.model,
-        "rubric_version": scorecard.rubric.version,
-        "summary": scorecard.summary,
-        "scored_at": scorecard.created_at,
-        "total_override": override_out(effective.total_override),
-        "dimensions": [
-            {
-                "key": d.key,
-                "name": d.name,
-                "max_score": d.max_score,
-                "score": d.score,
-                "model_score": d.model_score,
-                "rationale": d.rationale,
-                "quotes": [
-                    {
-                        "text": q.get("text", ""),
-                        "speaker": q.get("speaker", ""),
-                        "speaker_name": q.get("speaker_name", ""),
-                        "start": q.get("start"),
-                        "verified": bool(q.get("verified")),
-                    }
-                    for q in d.quotes
-                ],
-                "override": override_out(d.override),
-            }
-            for d in effective.dimensions
-        ],
-    }
+    return paged(request, [episode_summary(e, urls) for e in rows], next_cursor)
 
 
 @api.get(
@@ -349,4 +221,97 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
         "audio_url": found.audio_url,
         "score_held": context["score_held"],
         "scorecard": scorecard_out(context),
+        "analysis_url": sub_resource_url("api-v1:episode_analysis", found),
+        "transcript_url": sub_resource_url("api-v1:episode_transcript", found),
     }
+
+
+def sub_resource_url(name: str, episode) -> str:
+    """The API URL of one of an episode's sub-resources (its analysis, its transcript)."""
+    return absolute_url(reverse(name, args=[episode.show.slug, episode.slug]))
+
+
+def transcribed_episode(show_slug: str, slug: str) -> Episode:
+    """A listed episode and its transcript (not its search vector); 404 without one."""
+    found = get_object_or_404(
+        Episode.objects.listed()
+        .select_related("show", "transcript")
+        .defer("transcript__search_vector", "notes_html"),
+        show__slug=show_slug,
+        slug=slug,
+    )
+    if getattr(found, "transcript", None) is None:
+        raise Http404
+    return found
+
+
+def episode_ref(episode) -> dict:
+    """The episode a sub-resource belongs to."""
+    return {
+        "slug": episode.slug,
+        "title": episode.title,
+        "api_url": episode_urls(episode.show.slug)[1](episode.slug),
+    }
+
+
+@api.get(
+    "/shows/{show_slug}/episodes/{slug}/analysis",
+    response={200: Analysis, **ERRORS},
+    url_name="episode_analysis",
+)
+def episode_analysis(request, response: HttpResponse, show_slug: str, slug: str):
+    """An episode's conversation analysis: who did the talking, and the filler words."""
+    only_params(request)
+    found = transcribed_episode(show_slug, slug)
+    transcript = found.transcript
+    set_last_modified(response, transcript.updated_at)
+    return {
+        "episode": episode_ref(found),
+        "word_count": transcript.word_count,
+        **conversation_analysis(transcript),
+    }
+
+
+@api.get(
+    "/shows/{show_slug}/episodes/{slug}/transcript",
+    response={200: TranscriptPage, **ERRORS},
+    url_name="episode_transcript",
+)
+def episode_transcript(
+    request,
+    response: HttpResponse,
+    show_slug: str,
+    slug: str,
+    cursor_: str | None = Query(None, alias="cursor"),
+    limit: int = Query(100, ge=1),
+):
+    """An episode's transcript: timed segments with who said them, a page at a time."""
+    only_params(request, "cursor", "limit")
+    transcript = (found := transcribed_episode(show_slug, slug)).transcript
+    segments = [
+        {
+            "index": index,
+            "start": segment.get("start"),
+            "end": segment.get("end"),
+            "speaker": segment.get("speaker") or "",
+            "speaker_name": segment["name"],
+            "text": segment.get("text") or "",
+        }
+        for index, segment in enumerate(named_segments(transcript))
+    ]
+    # An editor's correction changes the hash: a cursor into the old text is not reused.
+    key = f"transcript:{transcript.pk}:{transcript.content_hash}"
+    rows, next_cursor = cursor.page(segments, key, cursor_, limited(limit, MAX_SEGMENTS))
+    set_last_modified(response, transcript.updated_at)
+    return paged(
+        request,
+        rows,
+        next_cursor,
+        episode=episode_ref(found),
+        source=transcript.source,
+        language=transcript.language,
+        word_count=transcript.word_count,
+    )
+
+
+api.add_router("", lists.router)

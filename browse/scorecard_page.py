@@ -60,7 +60,7 @@ def scorecard_page_context(request, episode) -> dict:
             {**q, "speaker_name": speaker(q["speaker"])}
             for q in current_quotes(segments, dimension.quotes)
         ]
-    analysis = transcript.analysis if transcript else {}
+    analysis = conversation_analysis(transcript)
     categories = list(episode.show.categories.all())
     return {
         "episode": episode,
@@ -69,14 +69,9 @@ def scorecard_page_context(request, episode) -> dict:
         "effective": effective,
         "band": band(effective.total) if effective else "",
         "transcript": transcript,
-        "speaker_shares": [
-            {**row, "name": speaker(row["label"])} for row in analysis.get("speakers", [])
-        ],
-        "fillers": analysis.get("fillers", []),
-        "segments": [
-            {**segment, "name": speaker(segment.get("speaker", ""))}
-            for segment in (transcript.segments if transcript else [])
-        ],
+        "speaker_shares": analysis["speakers"],
+        "fillers": analysis["fillers"],
+        "segments": named_segments(transcript),
         "jsonld": episode_jsonld(request, episode, effective, scorecard),
         "og_image": episode.show.artwork_url,
         "more_from_show": more_from_show(episode),
@@ -88,6 +83,28 @@ def scorecard_page_context(request, episode) -> dict:
         "review_url": staff_review_url(request, episode),
         "score_held": getattr(episode, "score_held", False),
     }
+
+
+def conversation_analysis(transcript) -> dict:
+    """Who did the talking (word shares, with the names shown) and the filler-word counts."""
+    analysis = transcript.analysis if transcript else {}
+    return {
+        "speakers": [
+            {**row, "name": transcript.display_name(row["label"])}
+            for row in analysis.get("speakers", [])
+        ],
+        "fillers": analysis.get("fillers", []),
+    }
+
+
+def named_segments(transcript) -> list[dict]:
+    """A transcript's segments, each with the name its speaker is shown by."""
+    if transcript is None:
+        return []
+    return [
+        {**segment, "name": transcript.display_name(segment.get("speaker", ""))}
+        for segment in transcript.segments
+    ]
 
 
 def scored_by(scorecard) -> str:

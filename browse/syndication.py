@@ -141,7 +141,7 @@ class FeedSpec:
             self.episodes.select_related("show")
             .only(*ITEM_FIELDS)
             .annotate(current_summary=Subquery(summary))
-            .order_by("-scored_at", "-pk")[:FEED_ITEMS]
+            .order_by(*NEWLY_SCORED_ORDER)[:FEED_ITEMS]
         )
 
     @cached_property
@@ -342,26 +342,42 @@ def _bad_request(exc):
     return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
 
+# Newest score first: the site feed's order, and the API's (which pages on by these keys).
+NEWLY_SCORED_ORDER = ("-scored_at", "-pk")
+
+
+def newly_scored(category=None, topic=None, min_score: int | None = None):
+    """The site feed's episodes: scored ones, filtered by category, topic and minimum score."""
+    episodes = Episode.objects.scored()
+    if category is not None:
+        episodes = episodes.filter(show__showcategory__category=category)
+    if topic is not None:
+        episodes = episodes.filter(topics=topic)
+    if min_score is not None:
+        episodes = episodes.filter(score__gte=min_score)
+    return episodes
+
+
 @public_page
 @require_GET
 def site_feed(request):
     """Newly scored episodes site-wide, filterable by category, topic and min_score."""
     try:
-        episodes, min_score = _filtered(request, Episode.objects.scored())
+        min_score = parse_min_score(request.GET.get("min_score"))
     except InvalidFilter as exc:
         return _bad_request(exc)
     title = "Newly scored B2B podcast episodes"
     key = [min_score]
+    category = topic = None
     if slug := _slug(request, "category"):
         category = get_object_or_404(Category, slug=slug)
-        episodes = episodes.filter(show__showcategory__category=category)
         title = f"Newly scored B2B {category.name} episodes"
         key.append(category.slug)
     if slug := _slug(request, "topic"):
         topic = get_object_or_404(Topic, slug=slug)
-        episodes = episodes.filter(topics=topic)
         title += f" on {topic.name}"
         key.append(topic.slug)
+    episodes = newly_scored(category=category, topic=topic, min_score=min_score)
     if min_score is not None:
         title += f" scoring {min_score} or more"
     spec = FeedSpec(

@@ -1,13 +1,13 @@
 """Episode scorecard pages and topic pages."""
 
-from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from browse import rankings
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from browse.scorecard_page import scorecard_page_context, scorecard_page_episodes
 from core.htmx import render_page
-from core.page_cache import cached_by_version, public_page
+from core.page_cache import public_page
 from core.pagination import paginate
 from episodes.models import Episode, Topic
 
@@ -29,10 +29,7 @@ def episode_detail(request, show_slug, slug):
 def topic_detail(request, slug):
     """Episodes filed under one topic, best scored first."""
     topic = get_object_or_404(Topic, slug=slug)
-    # The topic's order is shared by all its pages: worked out once per content version (a
-    # sort of every episode the topic files), then each page fetches its own rows by key.
-    order = cached_by_version(f"topic:order:{topic.pk}", lambda: _topic_order(topic))
-    page = paginate(order, request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
+    page = paginate(rankings.topic_order(topic), request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
     rows = (
         Episode.objects.listed()
         .select_related("show")
@@ -41,13 +38,3 @@ def topic_detail(request, slug):
     )
     page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
     return render_page(request, "episodes/topic_detail.html", {"topic": topic, "page_obj": page})
-
-
-def _topic_order(topic) -> list[int]:
-    """The keys of a topic's listed episodes, best scored first."""
-    return list(
-        Episode.objects.listed()
-        .filter(topics=topic)
-        .order_by(F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk")
-        .values_list("pk", flat=True)
-    )

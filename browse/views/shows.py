@@ -4,19 +4,17 @@ Each view names the fragments an htmx request may swap (core.htmx.render_page).
 """
 
 from django.conf import settings
-from django.db.models import F
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.views.decorators.http import require_GET
 
+from browse import rankings
 from browse.rows import EPISODE_ROW, RANKING_ROW
 from core.absolute import absolute_url
 from core.htmx import render_page
-from core.page_cache import cached_by_version, public_page
+from core.page_cache import public_page
 from core.pagination import paginate
-from scoring.effective import percent
-from scoring.models import RubricDimension
-from shows.models import Category, Show, ShowCategory, active_show_q
+from shows.models import Category, Show, ShowCategory
 
 SHOWS_PER_PAGE = 50
 EPISODES_PER_PAGE = 20
@@ -49,17 +47,10 @@ def _ranking(request, category, filter_category):
     sort = request.GET.get("sort", "")
     if sort not in SORTS:
         sort = "score"
-    shows = Show.objects.active().only(*RANKING_ROW)
-    if category:
-        # The join that filters also supplies the rank within the category.
-        shows = shows.filter(showcategory__category=category).annotate(
-            position=F("showcategory__rank")
-        )
-    else:
-        shows = shows.annotate(position=F("rank"))
+    shows = rankings.ranked_shows(category).only(*RANKING_ROW)
     if language:
         shows = shows.filter(language=language)
-    shows = shows.order_by(*_show_order(sort))
+    shows = shows.order_by(*rankings.show_order(sort))
     page = paginate(shows, request.GET.get("page"), SHOWS_PER_PAGE)
     return render_page(
         request,
@@ -67,56 +58,18 @@ def _ranking(request, category, filter_category):
         {
             "category": category,
             "filter_category": filter_category,
-            "categories": categories() if filter_category else [],
-            "languages": cached_by_version("ranking:languages", _languages),
+            "categories": rankings.categories() if filter_category else [],
+            "languages": rankings.languages(),
             "language": language,
             "sort": sort,
             "sort_label": SORTS[sort],
             "sorts": SORTS,
             "page_obj": page,
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
-            "ranked_count": (
-                cached_by_version(
-                    f"ranking:count:{category.pk if category else ''}",
-                    lambda: _ranked_count(category),
-                )
-                if page.number == 1
-                else None
-            ),
+            "ranked_count": rankings.ranked_count(category) if page.number == 1 else None,
         },
         partials=["ranking"],
     )
-
-
-def _show_order(sort):
-    if sort == "recent":
-        return [F("latest_episode_at").desc(nulls_last=True), "pk"]
-    if sort == "episodes":
-        return ["-episode_count", "pk"]
-    return [F("position").asc(nulls_last=True), F("score").desc(nulls_last=True), "title", "pk"]
-
-
-def categories() -> list:
-    """Every category, in order: shared by the filters and the home page (versioned cache)."""
-    return cached_by_version("categories", lambda: list(Category.objects.all()))
-
-
-def _languages():
-    """Languages of active shows, for the filter (a handful of values over an index)."""
-    return sorted(
-        lang
-        for lang in Show.objects.active().values_list("language", flat=True).distinct().order_by()
-        if lang
-    )
-
-
-def _ranked_count(category):
-    """How many shows are ranked (over the rank indexes: at most a few thousand rows)."""
-    if category:
-        return ShowCategory.objects.filter(
-            active_show_q("show__"), category=category, rank__isnull=False
-        ).count()
-    return Show.objects.ranked().count()
 
 
 @public_page
@@ -134,12 +87,7 @@ def show_detail(request, slug):
         sort = "date"
     # What an episode row shows, and no more: its show is the one at hand.
     episodes = show.episodes.listed().only("show_id", *EPISODE_ROW)
-    if sort == "score":
-        episodes = episodes.order_by(
-            F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"
-        )
-    else:
-        episodes = episodes.order_by(F("published_at").desc(nulls_last=True), "-pk")
+    episodes = episodes.order_by(*rankings.episode_order(sort))
     page = paginate(episodes, request.GET.get("page"), EPISODES_PER_PAGE)
     for episode in page:
         episode.show = show  # for get_absolute_url without a query per row
@@ -152,7 +100,7 @@ def show_detail(request, slug):
         {
             "show": show,
             "placements": placements,
-            "dimensions": _dimension_rows(show),
+            "dimensions": rankings.dimension_rows(show),
             "page_obj": page,
             "sort": sort,
             "sorts": EPISODE_SORTS,
@@ -162,30 +110,6 @@ def show_detail(request, slug):
         },
         partials=["episodes"],
     )
-
-
-def _dimension_rows(show):
-    """The show's dimension averages in rubric order, with names and maxima."""
-    if not show.dimension_averages:
-        return []
-    rows = []
-    for key, name, max_score in cached_by_version("rubric:dimensions", _active_dimensions):
-        average = show.dimension_averages.get(key)
-        if average is not None:
-            rows.append(
-                {
-                    "name": name,
-                    "average": average,
-                    "max_score": max_score,
-                    "percent": percent(average, max_score),
-                }
-            )
-    return rows
-
-
-def _active_dimensions() -> list[tuple]:
-    """(key, name, max_score) of the active rubric's dimensions, in rubric order."""
-    return list(RubricDimension.objects.active().values_list("key", "name", "max_score"))
 
 
 def show_jsonld(request, show, placements) -> dict:

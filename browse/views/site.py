@@ -3,23 +3,23 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, F
+from django.db.models import F
 from django.http import Http404, HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from browse import rankings
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW
 from browse.search import search as run_search
-from browse.views import shows as shows_views
 from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import MAX_PAGE, page_number
 from episodes.models import Episode
 from scoring.models import Rubric
-from shows.models import Show, ShowCategory, active_show_q
+from shows.models import Show
 
 HOME_SHOWS = 10
 HOME_EPISODES = 8
@@ -42,8 +42,8 @@ def home(request):
     )
     # Shared aggregates, kept until the content changes (core.page_cache.cached_by_version).
     best_recent = cached_by_version("home:best-recent", _best_recent, timeout=RECENT_SECONDS)
-    ranked_per_category = cached_by_version("home:ranked-per-category", _ranked_per_category)
-    categories = shows_views.categories()
+    ranked_per_category = rankings.ranked_per_category()
+    categories = rankings.categories()
     for category in categories:
         category.ranked_count = ranked_per_category.get(category.pk, 0)
     return render_page(
@@ -74,17 +74,6 @@ def _best_recent() -> list:
         recent.select_related("show")
         .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
         .order_by("-scored_at", "-pk")[:HOME_EPISODES]
-    )
-
-
-def _ranked_per_category() -> dict[int, int]:
-    """How many active shows each category ranks, by category id."""
-    return dict(
-        ShowCategory.objects.filter(active_show_q("show__"), rank__isnull=False)
-        .values("category")
-        .annotate(n=Count("pk"))
-        .values_list("category", "n")
-        .order_by()
     )
 
 

@@ -141,6 +141,14 @@ def test_it_publishes_an_openapi_3_schema_of_every_endpoint(client):
         "/api/v1/shows/{slug}",
         "/api/v1/shows/{slug}/episodes",
         "/api/v1/shows/{show_slug}/episodes/{slug}",
+        "/api/v1/shows/{show_slug}/episodes/{slug}/analysis",
+        "/api/v1/shows/{show_slug}/episodes/{slug}/transcript",
+        "/api/v1/categories",
+        "/api/v1/rankings",
+        "/api/v1/topics",
+        "/api/v1/topics/{slug}/episodes",
+        "/api/v1/search",
+        "/api/v1/episodes/scored",
     }
     scorecard = schema["components"]["schemas"]["ScorecardOut"]["properties"]
     assert {"total", "band", "dimensions", "engine", "model"} <= set(scorecard)

@@ -9,6 +9,7 @@ from scoring.models import RubricDimension
 from tests.factories import (
     CategoryFactory,
     EditorialOverrideFactory,
+    TopicFactory,
     TranscriptFactory,
     scored_episode,
 )
@@ -72,3 +73,53 @@ def test_it_reads_a_full_scorecard_in_as_many_queries_as_a_bare_one(
         response = client.get(url.format(show.slug, rich.slug))
     overridden = [d for d in response.json()["scorecard"]["dimensions"] if d["override"]]
     assert len(overridden) == 2
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/categories",
+        "/api/v1/rankings",
+        "/api/v1/rankings?category=finance",
+        "/api/v1/topics",
+        "/api/v1/topics/pricing/episodes",
+        "/api/v1/episodes/scored",
+        "/api/v1/episodes/scored?category=finance&topic=pricing&min_score=10",
+        "/api/v1/search?q=pricing",
+    ],
+)
+def test_each_list_runs_as_many_queries_for_many_rows_as_for_one(
+    client, url, django_assert_max_num_queries
+):
+    finance, pricing = CategoryFactory(slug="finance"), TopicFactory(slug="pricing")
+
+    def filed_show(*scores):
+        show = show_with_scores(*scores, categories=[finance], title="Pricing talk")
+        for episode in show.episodes.all():
+            episode.topics.add(pricing)
+            episode.title = f"Pricing {episode.title}"
+            episode.save()
+
+    filed_show(60, 70, 80)
+    one = queries_of(client, url)
+    for n in range(5):
+        filed_show(50 + n, 40 + n, 60 + n, 30)
+        TopicFactory()
+        CategoryFactory()
+    with django_assert_max_num_queries(one):
+        client.get(url)
+
+
+def test_an_episodes_analysis_and_transcript_take_as_many_queries_long_or_short(
+    client, django_assert_max_num_queries
+):
+    show = show_with_scores(60)
+    short = show.episodes.get()
+    TranscriptFactory(episode=short, segments=parse_plain_text("Speaker A: Hello."))
+    long = richly_scored(show)
+    long.transcript.segments = parse_plain_text("Speaker A: Hello.\nSpeaker B: Bye.\n" * 50)
+    long.transcript.save()
+    for part in ("analysis", "transcript"):
+        one = queries_of(client, f"/api/v1/shows/{show.slug}/episodes/{short.slug}/{part}")
+        with django_assert_max_num_queries(one):
+            client.get(f"/api/v1/shows/{show.slug}/episodes/{long.slug}/{part}")

@@ -1,0 +1,131 @@
+"""The orders and figures of the public lists, shared by the pages and the API.
+
+One home per rule: the rankings page, a show's page, a topic's page and the API's matching
+endpoints all call these, so a list is in the same order and a figure the same everywhere.
+"""
+
+from django.db.models import Count, F
+
+from core.page_cache import cached_by_version
+from episodes.models import Episode
+from scoring.effective import percent
+from scoring.models import RubricDimension
+from shows.models import Category, Show, ShowCategory, active_show_q
+
+
+def ranked_shows(category=None):
+    """Active shows with `position`: the overall rank, or the rank within `category`."""
+    shows = Show.objects.active()
+    if category:
+        # The join that filters also supplies the rank within the category.
+        return shows.filter(showcategory__category=category).annotate(
+            position=F("showcategory__rank")
+        )
+    return shows.annotate(position=F("rank"))
+
+
+def show_order(sort: str) -> list:
+    """The ORDER BY of a show list annotated with `position`: "score" (the ranking), "recent"
+    or "episodes"."""
+    if sort == "recent":
+        return [F("latest_episode_at").desc(nulls_last=True), "pk"]
+    if sort == "episodes":
+        return ["-episode_count", "pk"]
+    return [F("position").asc(nulls_last=True), F("score").desc(nulls_last=True), "title", "pk"]
+
+
+def episode_order(sort: str) -> list:
+    """The ORDER BY of a show's episodes: "score" (best first) or "date" (newest first)."""
+    if sort == "score":
+        return [F("score").desc(nulls_last=True), F("published_at").desc(nulls_last=True), "-pk"]
+    return [F("published_at").desc(nulls_last=True), "-pk"]
+
+
+def categories() -> list:
+    """Every category, in order (versioned cache)."""
+    return cached_by_version("categories", lambda: list(Category.objects.all()))
+
+
+def languages() -> list[str]:
+    """Languages of active shows, for the filter (versioned cache)."""
+    return cached_by_version("ranking:languages", _languages)
+
+
+def _languages() -> list[str]:
+    # A handful of values over an index.
+    return sorted(
+        lang
+        for lang in Show.objects.active().values_list("language", flat=True).distinct().order_by()
+        if lang
+    )
+
+
+def ranked_count(category=None) -> int:
+    """How many active shows are ranked, overall or in `category` (versioned cache)."""
+    return cached_by_version(
+        f"ranking:count:{category.pk if category else ''}", lambda: _ranked_count(category)
+    )
+
+
+def _ranked_count(category) -> int:
+    # Over the rank indexes: at most a few thousand rows.
+    if category:
+        return ShowCategory.objects.filter(
+            active_show_q("show__"), category=category, rank__isnull=False
+        ).count()
+    return Show.objects.ranked().count()
+
+
+def ranked_per_category() -> dict[int, int]:
+    """How many active shows each category ranks, by category id (versioned cache)."""
+    return cached_by_version(
+        "home:ranked-per-category",
+        lambda: dict(
+            ShowCategory.objects.filter(active_show_q("show__"), rank__isnull=False)
+            .values("category")
+            .annotate(n=Count("pk"))
+            .values_list("category", "n")
+            .order_by()
+        ),
+    )
+
+
+def dimension_rows(show) -> list[dict]:
+    """The show's dimension averages in rubric order, with names, maxima and percentages."""
+    if not show.dimension_averages:
+        return []
+    rows = []
+    for key, name, max_score in cached_by_version("rubric:dimensions", _active_dimensions):
+        average = show.dimension_averages.get(key)
+        if average is not None:
+            rows.append(
+                {
+                    "name": name,
+                    "average": average,
+                    "max_score": max_score,
+                    "percent": percent(average, max_score),
+                }
+            )
+    return rows
+
+
+def _active_dimensions() -> list[tuple]:
+    """(key, name, max_score) of the active rubric's dimensions, in rubric order."""
+    return list(RubricDimension.objects.active().values_list("key", "name", "max_score"))
+
+
+def topic_order(topic) -> list[int]:
+    """The keys of a topic's listed episodes, best scored first (versioned cache).
+
+    Shared by all the topic's pages: worked out once per content version (a sort of every
+    episode the topic files), then each page fetches its own rows by key.
+    """
+    return cached_by_version(
+        f"topic:order:{topic.pk}",
+        lambda: list(
+            Episode.objects.listed()
+            .filter(topics=topic)
+            .order_by(*episode_order("score"))
+            .values_list("pk", flat=True)
+        ),
+    )
