@@ -114,18 +114,10 @@ def _active_dimensions() -> list[tuple]:
     return list(RubricDimension.objects.active().values_list("key", "name", "max_score"))
 
 
-def topic_order(topic) -> list[int]:
-    """The keys of a topic's listed episodes, best scored first (versioned cache).
+def topic_order(topic):
+    """The keys of a topic's listed episodes, best scored first: a queryset to slice.
 
-    Shared by all the topic's pages: worked out once per content version (a sort of every
-    episode the topic files), then each page fetches its own rows by key.
+    Each page reads its own keys from indexes, in the order stored with the filings (episodes
+    migration 0011), and stops: no sort of every episode the topic files.
     """
-    return cached_by_version(
-        f"topic:order:{topic.pk}",
-        lambda: list(
-            Episode.objects.listed()
-            .filter(topics=topic)
-            .order_by(*episode_order("score"))
-            .values_list("pk", flat=True)
-        ),
-    )
+    return Episode.objects.listed().in_topic_order(topic).values_list("pk", flat=True)

@@ -2,8 +2,9 @@
 
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
-from django.db import models
-from django.db.models import Q
+from django.db import connection, models
+from django.db.models import F, Q
+from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
 from core.search import Searchable
@@ -47,6 +48,25 @@ class EpisodeQuerySet(Searchable, models.QuerySet):
     def scored(self):
         """Listed episodes with a public score."""
         return self.listed().filter(score__isnull=False)
+
+    def in_topic_order(self, topic):
+        """These episodes filed under `topic`: best scored first, then latest, then newest key.
+
+        PostgreSQL reads the order from the filings' copies of score and date (migration 0011),
+        so a page walks the topic's index and stops; SQLite sorts the episodes' own columns.
+        """
+        filed = self.filter(topics=topic)
+        if connection.vendor == "postgresql":
+            # The join filter(topics=...) makes, under the table's own name.
+            score, published_at, key = (
+                RawSQL(f"episodes_episode_topics.{column}", ())  # noqa: S611 - constant names
+                for column in ("score", "published_at", "episode_id")
+            )
+        else:
+            score, published_at, key = F("score"), F("published_at"), F("pk")
+        return filed.order_by(
+            score.desc(nulls_last=True), published_at.desc(nulls_last=True), key.desc()
+        )
 
     def set_hidden(self, hidden: bool) -> int:
         """Hide (or show again) these episodes and announce it, whatever path calls this."""

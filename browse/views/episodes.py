@@ -29,6 +29,7 @@ def episode_detail(request, show_slug, slug):
 def topic_detail(request, slug):
     """Episodes filed under one topic, best scored first."""
     topic = get_object_or_404(Topic, slug=slug)
+    # The page's keys first, from indexes only however deep the page; then its rows alone.
     page = paginate(rankings.topic_order(topic), request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
     rows = (
         Episode.objects.listed()

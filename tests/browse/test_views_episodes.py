@@ -71,3 +71,29 @@ def test_it_renders_a_topic_page_in_constant_queries(
     with django_assert_max_num_queries(3):
         html = client.get("/topics/pricing/").content.decode()
     assert len(titles(html)) == 20 and 'rel="next"' in html
+
+
+def test_it_reorders_a_topic_when_an_episode_is_rescored_after_filing(client, pricing):
+    filed(pricing, "Was best", 80)
+    later = filed(pricing, "Unscored at filing", None)
+    rising = filed(pricing, "Rising", 10)
+
+    Episode.objects.filter(pk=rising.pk).update(score=90)  # a bulk write path
+    later.score = 85
+    later.save()
+
+    html = client.get("/topics/pricing/").content.decode()
+    assert titles(html) == ["Rising", "Unscored at filing", "Was best"]
+
+
+def test_it_breaks_score_ties_by_date_then_newest_and_pages_deep(client, pricing):
+    old = filed(pricing, "Older", 50)
+    new = filed(pricing, "Newer", 50)
+    Episode.objects.filter(pk=old.pk).update(published_at=new.published_at)
+    for i in range(20):
+        filed(pricing, f"Better {i}", 60 + i)
+
+    second = titles(client.get("/topics/pricing/?page=2").content.decode())
+
+    # Same score and date: the newer key first.
+    assert second == ["Newer", "Older"]
