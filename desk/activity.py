@@ -57,6 +57,24 @@ def record_edit(action: str, editor, episode, detail: str, *, before="", after="
     )
 
 
+def record_person(
+    action: str, editor, person, detail: str, *, before="", after="", episode=None
+) -> Activity:
+    """Log one change of a person (and the episode it was made on, if one), before and after."""
+    return Activity.objects.create(
+        action=action,
+        editor=editor,
+        editor_name=editor_label(editor),
+        person=person,
+        episode_id=episode.pk if episode else None,
+        show_id=episode.show_id if episode else None,
+        subject=person.name[:1000],
+        detail=detail,
+        before=before,
+        after=after,
+    )
+
+
 def record_shows(action: str, editor, show_ids, detail: str = "") -> list[Activity]:
     """Log one row per show."""
     shows = Show.objects.filter(pk__in=list(show_ids)).only("pk", "title", "feed_url")

@@ -18,7 +18,7 @@ from django.contrib.admin import RelatedOnlyFieldListFilter, helpers
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied
 from django.db import OperationalError
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,15 +26,18 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRefresh
 
-from desk import activity, transcript_edits
+from desk import activity, people_edits, transcript_edits
 from desk.dashboard import dashboard_data
 from desk.forms import CorrectSegmentForm, MergeSpeakersForm, OverrideForm, RenameSpeakerForm
 from desk.models import Activity, Dashboard
+from desk.people_edits import PeopleEditRefused
 from desk.review import TOTAL_KEY, review_data, review_episodes, speaker_rows
 from desk.transcript_edits import EditRefused, speaker_labels
 from episodes.admin import EpisodeForm, TranscriptAdmin
 from episodes.models import Episode, Transcript, listed_q
 from episodes.poll_queue import queue_polls
+from episodes.transcripts.names import clean_name
+from people.clean import clean_image
 from people.models import Appearance, Person
 from scoring import outliers
 from scoring.admin import (
@@ -236,6 +239,10 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
                     return response
                 edits.update(response)
                 partial = "segment" if op == CORRECT_TEXT else "speakers"
+            elif op == NAME_SPEAKER:
+                if not (can_edit_transcript and request.user.has_perm("people.change_person")):
+                    raise PermissionDenied
+                return self._name_speaker(request, episode)
             elif op in (RELEASE_HOLD, REJECT_HOLD):
                 # Publishing a score (or keeping it off the site) is a judgement of the score:
                 # the same permission as correcting one.
@@ -256,6 +263,7 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
         elif edits["editing"] and _htmx_target(request) == f"seg-{edits['editing']}":
             partial = "segment"
         data = review_data(episode)
+        episode_people = _speaker_people(episode, data["speakers"])
         for target in data["targets"]:
             target.form = bound.get(target.key) or OverrideForm(
                 prefix=target.key,
@@ -279,6 +287,10 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             "can_correct": can_correct,
             "can_change": can_change,
             "can_edit_transcript": can_edit_transcript and data["transcript"] is not None,
+            "episode_people": episode_people,
+            "can_name_people": can_edit_transcript
+            and data["transcript"] is not None
+            and request.user.has_perm("people.change_person"),
             "review_path": review_url(episode.pk),
             "public_url": (
                 episode.get_absolute_url()
@@ -408,6 +420,34 @@ class DeskEpisodeAdmin(LoggedActions, ScoredEpisodeAdmin):
             # (a redirect to the same page with an anchor would only scroll).
             return HttpResponseClientRefresh()
         return redirect(review_url(episode.pk) + place)
+
+    def _name_speaker(self, request, episode):
+        """Tie a speaker label to one of the episode's people (and name the speaker so)."""
+        person = Person.objects.filter(
+            pk=_int(request.POST.get("person")), appearances__episode=episode
+        ).first()
+        if person is None:
+            messages.error(request, "Nothing was saved: choose one of this episode's people.")
+            return redirect(review_url(episode.pk) + "#speakers")
+        try:
+            done = people_edits.name_speaker(
+                episode,
+                request.user,
+                version=request.POST.get("version", ""),
+                label=request.POST.get("label", ""),
+                person=person,
+            )
+        except (PeopleEditRefused, EditRefused) as exc:
+            messages.error(request, f"Nothing was saved: {exc}")
+            return redirect(review_url(episode.pk) + "#speakers")
+        except OperationalError:
+            logger.exception("Naming a speaker of episode %s failed", episode.pk)
+            messages.error(request, BUSY)
+            return redirect(review_url(episode.pk) + "#speakers")
+        messages.success(request, f"{done.get_action_display()}: {done.detail}")
+        if _htmx_target(request):
+            return HttpResponseClientRefresh()
+        return redirect(review_url(episode.pk) + "#speakers")
 
     def _links(self, episode, data) -> dict:
         by_episode = urlencode({"episode__id__exact": episode.pk})
@@ -541,6 +581,16 @@ RELEASE_HOLD = "release_hold"
 REJECT_HOLD = "reject_hold"
 RENAME_SPEAKER, MERGE_SPEAKERS, CORRECT_TEXT = "rename_speaker", "merge_speakers", "correct_text"
 TRANSCRIPT_OPS = (RENAME_SPEAKER, MERGE_SPEAKERS, CORRECT_TEXT)
+NAME_SPEAKER = "name_speaker"
+
+
+def _speaker_people(episode, rows) -> list[Person]:
+    """The episode's people; each speaker row gets the person whose voice it is, if known."""
+    appearances = Appearance.objects.filter(episode=episode).select_related("person")
+    by_label = {a.speaker_label: a.person for a in appearances if a.speaker_label}
+    for row in rows:
+        row["person"] = by_label.get(row["label"])
+    return sorted({a.person_id: a.person for a in appearances}.values(), key=lambda p: p.name)
 
 
 def _htmx_target(request) -> str:
@@ -707,23 +757,230 @@ admin.site.register(EditorialOverride, DeskEditorialOverrideAdmin)
 admin.site.register(Show, DeskShowAdmin)
 
 
+class PersonActionForm(helpers.ActionForm):
+    """The people list's action bar: why a page is hidden, and whom a merge keeps."""
+
+    reason = forms.CharField(
+        required=False,
+        max_length=MAX_REASON_CHARS,
+        label="Reason (to hide)",
+        widget=forms.TextInput(attrs={"size": 24}),
+    )
+    into = forms.SlugField(
+        required=False,
+        label="Merge into (slug)",
+        help_text="Empty: the one with the most appearances.",
+        widget=forms.TextInput(attrs={"size": 16}),
+    )
+
+
+class PersonForm(forms.ModelForm):
+    """A person, with the name an editor may give and the reason a hide must give."""
+
+    name = forms.CharField(max_length=100, validators=[clean_name])
+
+    class Meta:
+        model = Person
+        fields = [
+            "name",
+            "slug",
+            "description",
+            "image_url",
+            "website",
+            "href",
+            "hidden",
+            "hidden_reason",
+        ]
+
+    def clean_image_url(self):
+        # Shown on the public page, never fetched: https on the public web only.
+        url = self.cleaned_data.get("image_url") or ""
+        if url and not clean_image(url):
+            raise forms.ValidationError("Give an https image address on the public web.")
+        return url
+
+    def clean(self):
+        data = super().clean()
+        hiding = data.get("hidden") and not (self.instance.pk and self.instance.hidden)
+        if hiding and not (data.get("hidden_reason") or "").strip():
+            self.add_error("hidden_reason", HIDE_NEEDS_REASON)
+        return data
+
+
 class AppearanceInline(admin.TabularInline):
     model = Appearance
     extra = 0
     fields = ("episode", "role", "speaker_label", "source", "created_at")
-    readonly_fields = ("created_at",)
+    readonly_fields = ("source", "created_at")
     raw_id_fields = ("episode",)
 
 
 @admin.register(Person)
 class PersonAdmin(admin.ModelAdmin):
-    """People: hosts and guests, with their appearances."""
+    """People: add, correct, rename, merge and hide (splits are on the appearances' list).
 
-    list_display = ("name", "description", "hidden", "updated_at")
+    Every change is logged with what it was before and after (desk.people_edits).
+    """
+
+    form = PersonForm
+    action_form = PersonActionForm
+    list_display = ("name", "slug", "description", "appearance_count", "hidden", "updated_at")
     list_filter = ("hidden",)
     search_fields = ("name", "slug", "href")
-    prepopulated_fields = {"slug": ("name",)}
+    readonly_fields = ("aliases", "created_at", "updated_at")
     inlines = [AppearanceInline]
+    actions = ["merge_people", "hide_people", "unhide_people"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(appearance_count=Count("appearances"))
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = super().get_readonly_fields(request, obj)
+        # A page's address stays what it was: a rename keeps the slug.
+        return [*fields, "slug"] if obj else fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        return {} if obj else {"slug": ("name",)}
+
+    @admin.display(description="Appearances", ordering="appearance_count")
+    def appearance_count(self, obj):
+        link = reverse("admin:people_appearance_changelist") + "?" + urlencode({"person": obj.pk})
+        return format_html('<a href="{}">{}</a>', link, obj.appearance_count)
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            activity.record_person(
+                Activity.Action.ADD_PERSON, request.user, obj, "Added.", after=obj.name
+            )
+            return
+        # Name and visibility go through people_edits (alias kept, reason logged).
+        name, hidden, reason = obj.name, obj.hidden, obj.hidden_reason
+        renamed = "name" in form.changed_data
+        hiding = "hidden" in form.changed_data
+        if renamed:
+            obj.name = form.initial["name"]
+        if hiding:
+            obj.hidden, obj.hidden_reason = form.initial["hidden"], form.initial["hidden_reason"]
+        super().save_model(request, obj, form, change)
+        changes = field_changes(form, exclude=("name", "hidden", "hidden_reason"))
+        if changes:
+            activity.record_person(
+                Activity.Action.EDIT_PERSON,
+                request.user,
+                obj,
+                changes[0],
+                before=changes[1],
+                after=changes[2],
+            )
+        if renamed:
+            people_edits.rename_person(obj, request.user, name)
+        if hiding and hidden:
+            people_edits.hide_people([obj], request.user, reason)
+        elif hiding:
+            people_edits.unhide_people([obj], request.user)
+
+    def save_formset(self, request, form, formset, change):
+        # What an editor adds here is the editor's word, and the sweep leaves it alone.
+        for inline in formset.forms:
+            if not inline.instance.pk and not inline.instance.source:
+                inline.instance.source = Appearance.Source.EDITOR
+        super().save_formset(request, form, formset, change)
+
+    @admin.action(description="Merge the selected people into one", permissions=["change"])
+    def merge_people(self, request, queryset):
+        people = list(queryset.order_by("-appearance_count", "pk"))
+        slug = request.POST.get("into", "").strip()
+        into = next((p for p in people if p.slug == slug), None) if slug else people[0]
+        if into is None:
+            self.message_user(request, f"Nothing merged: {slug} is not selected.", messages.ERROR)
+            return
+        try:
+            done = people_edits.merge_people(into, people, request.user)
+        except PeopleEditRefused as exc:
+            self.message_user(request, f"Nothing merged: {exc}", messages.ERROR)
+            return
+        self.message_user(request, done.detail, messages.SUCCESS)
+
+    @admin.action(description="Hide the selected people's pages", permissions=["change"])
+    def hide_people(self, request, queryset):
+        try:
+            done = people_edits.hide_people(queryset, request.user, request.POST.get("reason", ""))
+        except PeopleEditRefused as exc:
+            self.message_user(request, f"Nothing hidden. {exc}", messages.ERROR)
+            return
+        self.message_user(request, f"Hid {len(done)} page(s).", messages.SUCCESS)
+
+    @admin.action(description="Show the selected people's pages again", permissions=["change"])
+    def unhide_people(self, request, queryset):
+        done = people_edits.unhide_people(queryset, request.user)
+        self.message_user(request, f"Showed {len(done)} page(s) again.", messages.SUCCESS)
+
+
+class SplitActionForm(helpers.ActionForm):
+    """The appearances' action bar: the name of the person a split makes."""
+
+    name = forms.CharField(
+        required=False,
+        max_length=100,
+        label="New person's name",
+        help_text="Empty: the same name.",
+        widget=forms.TextInput(attrs={"size": 24}),
+    )
+
+
+class PersonFilter(admin.SimpleListFilter):
+    """?person=ID (from a person's appearance count): shown only while it filters."""
+
+    title = "person"
+    parameter_name = "person"
+
+    def lookups(self, request, model_admin):
+        person = Person.objects.filter(pk=_int(self.value())).only("name").first()
+        return [(str(person.pk), person.name)] if person else []
+
+    def queryset(self, request, queryset):
+        return queryset.filter(person_id=_int(self.value())) if self.value() else queryset
+
+
+@admin.register(Appearance)
+class AppearanceAdmin(admin.ModelAdmin):
+    """Who was on which episode, and which source says so; split a person from here."""
+
+    action_form = SplitActionForm
+    list_display = ("person", "episode", "show", "role", "speaker_label", "source", "created_at")
+    list_filter = (PersonFilter, "role", "source")
+    search_fields = ("person__name", "episode__title")
+    list_select_related = ("person", "episode__show")
+    raw_id_fields = ("person", "episode")
+    readonly_fields = ("source", "created_at")
+    actions = ["split_off"]
+
+    @admin.display(description="Show")
+    def show(self, obj):
+        return obj.episode.show
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.source = Appearance.Source.EDITOR
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description="Split off into a new person", permissions=["change"])
+    def split_off(self, request, queryset):
+        appearances = list(queryset.select_related("person"))
+        person = appearances[0].person
+        try:
+            new, _ = people_edits.split_person(
+                person, appearances, request.user, request.POST.get("name", "")
+            )
+        except PeopleEditRefused as exc:
+            self.message_user(request, f"Nothing split: {exc}", messages.ERROR)
+            return
+        self.message_user(
+            request,
+            f"{len(appearances)} appearance(s) of {person.name} are now {new.name} ({new.slug}).",
+            messages.SUCCESS,
+        )
 
 
 class EpisodeFilter(admin.SimpleListFilter):

@@ -7,7 +7,8 @@ from django.db import models
 class Activity(models.Model):
     """One thing an editor did: hide, unhide, re-score, poll now, merge, delete, correct a score,
     release or reject a score held for review, rename or merge speakers, correct the words,
-    edit an episode's or a transcript's details (with what it was before and after).
+    edit an episode's or a transcript's details, add, rename, merge, split or hide people (with
+    what it was before and after).
 
     Append-only, like the override log it mirrors: rows are written by desk.activity and never
     edited. Episode and show links survive as text (`subject`) when the row they point at goes.
@@ -31,6 +32,14 @@ class Activity(models.Model):
         CORRECT_TEXT = "correct_text", "Corrected the words"
         EDIT_EPISODE = "edit_episode", "Edited an episode"
         EDIT_TRANSCRIPT = "edit_transcript", "Edited a transcript"
+        ADD_PERSON = "add_person", "Added a person"
+        EDIT_PERSON = "edit_person", "Edited a person"
+        RENAME_PERSON = "rename_person", "Renamed a person"
+        MERGE_PEOPLE = "merge_people", "Merged people"
+        SPLIT_PERSON = "split_person", "Split a person"
+        HIDE_PERSON = "hide_person", "Hid a person's page"
+        UNHIDE_PERSON = "unhide_person", "Unhid a person's page"
+        NAME_SPEAKER = "name_speaker", "Named a speaker's person"
 
     action = models.CharField(max_length=20, choices=Action)
     editor = models.ForeignKey(
@@ -50,6 +59,15 @@ class Activity(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # People's changes (merges, splits, renames, hides); the name stays in `subject`.
+    person = models.ForeignKey(
+        "people.Person",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,  # activity_person_idx below leads with it
+    )
     subject = models.CharField(max_length=1000, blank=True, help_text="What was acted on.")
     detail = models.TextField(blank=True)
     before = models.TextField(blank=True, help_text="What the change replaced.")
@@ -65,6 +83,8 @@ class Activity(models.Model):
             models.Index(fields=["show", "-created_at"], name="activity_show_idx"),
             models.Index(fields=["editor", "-created_at"], name="activity_editor_idx"),
             models.Index(fields=["action", "-created_at"], name="activity_action_idx"),
+            # a person's history in the log (?person=ID)
+            models.Index(fields=["person", "-created_at"], name="activity_person_idx"),
         ]
 
     def __str__(self):

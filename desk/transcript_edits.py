@@ -21,6 +21,7 @@ from desk import activity
 from desk.models import Activity
 from episodes.models import Episode, Transcript
 from episodes.transcripts.names import clean_name, display_name
+from people.sweep import refresh_episode
 from scoring.tasks import score_episode
 
 logger = logging.getLogger(__name__)
@@ -157,6 +158,9 @@ def _edit(episode: Episode, editor, version: str, change: Callable[[Transcript],
         )
         # A rename leaves the words' hash as it was: without force the scorer would skip it.
         rescore_on_commit(episode.pk, force=done.names_changed)
+        if done.names_changed:
+            # The names are who the episode's people are: read them now, not at the next sweep.
+            transaction.on_commit(lambda: refresh_episode(Episode.objects.get(pk=episode.pk)))
     return entry
 
 

@@ -12,7 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.text import slugify
 
-from core.slugs import unique_slug
+from core.slugs import SLUG_MAX, unique_slug
 from people.models import Person
 from people.sources import Claim
 
@@ -63,16 +63,19 @@ def _same_links(person: Person, claim: Claim) -> bool:
     return bool(ours & ({claim.image_url, claim.href} - {""}))
 
 
-def new_person(claim: Claim) -> Person:
-    """A person made from a claim, with a slug no one else holds."""
-    base = slugify(claim.name)[:100] or "person"
+def create_person(name: str, **fields) -> Person:
+    """A new person, with a slug from the name that no one else holds."""
+    base = slugify(name)[:SLUG_MAX].strip("-") or "person"
     taken = set(Person.objects.filter(slug__startswith=base).values_list("slug", flat=True))
     return Person.objects.create(
-        name=claim.name,
-        slug=unique_slug(claim.name, taken, fallback="person"),
-        description=claim.description,
-        image_url=claim.image_url,
-        href=claim.href,
+        name=name, slug=unique_slug(name, taken, fallback="person"), **fields
+    )
+
+
+def new_person(claim: Claim) -> Person:
+    """A person made from a claim."""
+    return create_person(
+        claim.name, description=claim.description, image_url=claim.image_url, href=claim.href
     )
 
 
