@@ -29,9 +29,10 @@ INSERT in one commit (store.record_unchanged); the fetch log is pruned once per 
 import logging
 import time
 from collections import Counter, defaultdict, deque
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from queue import SimpleQueue
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -167,6 +168,9 @@ def poll_many(
     ready = deque(queues)  # hosts with shows waiting and a free slot, in turn
     busy: Counter[str] = Counter()
     running: dict[Future, tuple[str, Show]] = {}
+    # Each fetch puts its future here as it ends: taking them one at a time costs the same
+    # however many are in flight, where `wait` watched every running future each time.
+    finished: SimpleQueue[Future] = SimpleQueue()
     fetches: list[FeedFetch] = []
     with ThreadPoolExecutor(max_workers=min(concurrency, len(by_id) or 1)) as pool:
 
@@ -175,29 +179,30 @@ def poll_many(
                 host = ready.popleft()
                 show = queues[host].popleft()
                 busy[host] += 1
-                running[pool.submit(_fetch, show, force)] = (host, show)
+                future = pool.submit(_fetch, show, force)
+                running[future] = (host, show)
+                future.add_done_callback(finished.put)
                 if queues[host] and busy[host] < per_host:
                     ready.append(host)
 
         submit()
         while running:
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            for future in done:
-                host, show = running.pop(future)
-                busy[host] -= 1
-                if queues[host] and busy[host] == per_host - 1:
-                    ready.append(host)  # it had no free slot: it has one now
-                submit()
-                try:
-                    fetch = _finish(show, future.result(), force)
-                except Exception:
-                    # Not even the failure could be recorded (the show was deleted meanwhile):
-                    # the batch goes on.
-                    logger.exception("Poll of show %s could not be recorded", show.pk)
-                    continue
-                fetches.append(fetch)
-                if on_done is not None:
-                    on_done(show, fetch)
+            future = finished.get()
+            host, show = running.pop(future)
+            busy[host] -= 1
+            if queues[host] and busy[host] == per_host - 1:
+                ready.append(host)  # it had no free slot: it has one now
+            submit()
+            try:
+                fetch = _finish(show, future.result(), force)
+            except Exception:
+                # Not even the failure could be recorded (the show was deleted meanwhile):
+                # the batch goes on.
+                logger.exception("Poll of show %s could not be recorded", show.pk)
+                continue
+            fetches.append(fetch)
+            if on_done is not None:
+                on_done(show, fetch)
     prune_fetch_log(by_id)
     return fetches
 

@@ -158,3 +158,23 @@ def test_a_second_local_server_is_not_served_by_the_first_ones_connection(connec
     finally:
         first.stop()
         second.stop()
+
+
+def test_one_fetchs_cookies_are_never_sent_with_another(feed_server):
+    url = feed_server.serve("/feed.xml", RSS, headers={"Set-Cookie": "session=abc; Path=/"})
+
+    for _ in range(3):
+        assert http.fetch(url).body == RSS
+
+    assert [r["headers"].get("Cookie") for r in feed_server.requests] == [None] * 3
+
+
+def test_each_fetch_sends_the_user_agent_set_now(feed_server, settings):
+    url = feed_server.serve("/feed.xml", RSS)
+    http.fetch(url)
+    settings.PODINDEX_USER_AGENT = "PodIndexTest/2"
+
+    http.fetch(url)
+
+    agents = [r["headers"]["User-Agent"] for r in feed_server.requests]
+    assert agents[1] == "PodIndexTest/2" != agents[0]
