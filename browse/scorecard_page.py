@@ -4,8 +4,10 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch
 from django.urls import NoReverseMatch, reverse
 
+from browse.person_page import episode_people
 from core.absolute import absolute_url
 from episodes.models import Episode
+from people.models import Appearance
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard
 from scoring.quotes import current_quotes
@@ -42,6 +44,14 @@ def scorecard_page_episodes():
                 queryset=EditorialOverride.objects.current().select_related("dimension"),
                 to_attr="active_overrides",
             ),
+            Prefetch(
+                "appearances",
+                queryset=Appearance.objects.filter(person__hidden=False)
+                .select_related("person")
+                .only("episode_id", "role", "speaker_label", "person__name", "person__slug")
+                .order_by("person__name", "person_id", "role"),
+                to_attr="public_appearances",
+            ),
         )
     )
 
@@ -51,7 +61,8 @@ def scorecard_page_context(request, episode) -> dict:
     scorecard = episode.current_scorecards[0] if episode.current_scorecards else None
     effective = apply_overrides(scorecard, episode.active_overrides) if scorecard else None
     transcript = getattr(episode, "transcript", None)
-    speaker = transcript.display_name if transcript else str
+    people, voices = episode_people(episode.public_appearances)
+    speaker = speaker_names(transcript, voices)
     segments = transcript.segments if transcript else []
     for dimension in effective.dimensions if effective else []:
         # Found again in the transcript as it stands: an editor's correction may have changed
@@ -60,7 +71,7 @@ def scorecard_page_context(request, episode) -> dict:
             {**q, "speaker_name": speaker(q["speaker"])}
             for q in current_quotes(segments, dimension.quotes)
         ]
-    analysis = conversation_analysis(transcript)
+    analysis = conversation_analysis(transcript, voices)
     categories = list(episode.show.categories.all())
     return {
         "episode": episode,
@@ -71,7 +82,8 @@ def scorecard_page_context(request, episode) -> dict:
         "transcript": transcript,
         "speaker_shares": analysis["speakers"],
         "fillers": analysis["fillers"],
-        "segments": named_segments(transcript),
+        "segments": named_segments(transcript, voices),
+        "people": people,
         "jsonld": episode_jsonld(request, episode, effective, scorecard),
         "og_image": episode.show.artwork_url,
         "more_from_show": more_from_show(episode),
@@ -85,24 +97,46 @@ def scorecard_page_context(request, episode) -> dict:
     }
 
 
-def conversation_analysis(transcript) -> dict:
-    """Who did the talking (word shares, with the names shown) and the filler-word counts."""
+def speaker_names(transcript, voices=None):
+    """label → the name a speaker is shown by: the person whose voice it is (`voices`, from
+    episode_people), else the transcript's own name for it."""
+    voices = voices or {}
+    display_name = transcript.display_name if transcript else str
+
+    def name(label):
+        return voices[label].name if label in voices else display_name(label)
+
+    return name
+
+
+def conversation_analysis(transcript, voices=None) -> dict:
+    """Who did the talking (word shares, with the names shown and, where the voice is a
+    person's, that person) and the filler-word counts."""
     analysis = transcript.analysis if transcript else {}
+    voices = voices or {}
+    name = speaker_names(transcript, voices)
     return {
         "speakers": [
-            {**row, "name": transcript.display_name(row["label"])}
+            {**row, "name": name(row["label"]), "person": voices.get(row["label"])}
             for row in analysis.get("speakers", [])
         ],
         "fillers": analysis.get("fillers", []),
     }
 
 
-def named_segments(transcript) -> list[dict]:
-    """A transcript's segments, each with the name its speaker is shown by."""
+def named_segments(transcript, voices=None) -> list[dict]:
+    """A transcript's segments, each with the name its speaker is shown by (and the person,
+    where the voice is known to be theirs)."""
     if transcript is None:
         return []
+    voices = voices or {}
+    name = speaker_names(transcript, voices)
     return [
-        {**segment, "name": transcript.display_name(segment.get("speaker", ""))}
+        {
+            **segment,
+            "name": name(segment.get("speaker", "")),
+            "person": voices.get(segment.get("speaker", "")),
+        }
         for segment in transcript.segments
     ]
 

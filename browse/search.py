@@ -1,9 +1,9 @@
-"""Site search: shows, episodes and the moments in transcripts where the words were said."""
+"""Site search: shows, people, episodes and the moments in transcripts where the words were said."""
 
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,6 +18,7 @@ from core.search import (
     uses_full_text,
 )
 from episodes.models import Episode, Transcript
+from people.models import Person
 from shows.models import Show
 
 SNIPPET_CHARS = 240
@@ -26,6 +27,7 @@ SNIPPET_CHARS = 240
 # change both together, or the tier reads the whole index.
 TOP_TIER = Q(score__gte=70)
 TRANSCRIPT_PHRASE_SCAN = 500
+PEOPLE = 5
 
 
 @dataclass
@@ -49,6 +51,7 @@ class Results(Pager):
     query: str
     truncated: bool = False
     shows: list = field(default_factory=list)
+    people: list = field(default_factory=list)
     episodes: list = field(default_factory=list)
     moments: list = field(default_factory=list)
     has_next: bool = False
@@ -59,7 +62,7 @@ class Results(Pager):
 
     @property
     def empty(self):
-        return not (self.shows or self.episodes or self.moments)
+        return not (self.shows or self.people or self.episodes or self.moments)
 
 
 def find_moment(segments: list, terms: list[str]) -> tuple[float | None, str]:
@@ -104,8 +107,24 @@ def highlight(text: str, terms: list[str]) -> SafeString:
     return mark_safe("".join(pieces))  # noqa: S308 - every piece is escaped above
 
 
+def matching_people(query: str, limit: int = PEOPLE) -> list:
+    """Visible people whose name holds every word of the query, best ranked first."""
+    wanted = query_terms(query)
+    if not wanted:
+        return []
+    people = Person.objects.visible()
+    for term in wanted:
+        # On PostgreSQL a trigram index (people migration 0003) answers ILIKE '%term%'.
+        people = people.filter(name__icontains=term)
+    return list(
+        people.select_related("ranking")
+        .only("name", "slug", "description", "ranking__score", "ranking__rank")
+        .order_by(F("ranking__score").desc(nulls_last=True), "name", "pk")[:limit]
+    )
+
+
 def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
-    """Shows (first page only), episodes and transcript moments matching the query."""
+    """Shows and people (first page only), episodes and transcript moments matching the query."""
     query, truncated = clean_query(raw_query)
     results = Results(query=query, truncated=truncated, number=page)
     if not query:
@@ -119,6 +138,7 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
                 .search(query, best_scored=True)
                 .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
             )
+            results.people = matching_people(query)
         episodes = list(
             Episode.objects.listed()
             .search(query, tier=TOP_TIER)

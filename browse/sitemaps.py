@@ -1,4 +1,4 @@
-"""sitemap.xml: the listing pages, every listed show, episode, category and topic.
+"""sitemap.xml: the listing pages, every listed show, episode, category, topic and person.
 
 Every URL in a sitemap is on SITE_URL, never on the request's Host header (core.absolute): a
 sitemap fetched as `Host: evil.example` and cached would otherwise point crawlers elsewhere.
@@ -24,6 +24,7 @@ from django.utils.cache import patch_response_headers
 
 from core.absolute import absolute_url
 from episodes.models import Episode, Topic
+from people.models import Person
 from shows.models import Category, Show
 
 
@@ -81,7 +82,7 @@ class PagesSitemap(SiteSitemap):
     priority = 0.8
 
     def items(self):
-        return ["home", "shows:list", "methodology"]
+        return ["home", "shows:list", "people:list", "methodology"]
 
     def location(self, item):
         return reverse(item)
@@ -132,10 +133,29 @@ class TopicSitemap(SiteSitemap):
         return Topic.objects.order_by("pk")
 
 
+class PersonSitemap(SiteSitemap):
+    changefreq = "weekly"
+    priority = 0.5
+    limit = 50_000
+
+    def items(self):
+        # Visible people on at least one listed episode (those have figures).
+        return (
+            Person.objects.visible()
+            .filter(ranking__isnull=False)
+            .only("slug", "updated_at")
+            .order_by("pk")
+        )
+
+    def lastmod(self, person):
+        return person.updated_at
+
+
 SITEMAPS = {
     "pages": PagesSitemap,
     "categories": CategorySitemap,
     "topics": TopicSitemap,
     "shows": ShowSitemap,
     "episodes": EpisodeSitemap,
+    "people": PersonSitemap,
 }

@@ -38,6 +38,7 @@ from core.absolute import absolute_url
 from core.page_cache import public_page
 from core.text import xml_safe
 from episodes.models import Episode, Topic
+from people.models import Appearance, Person
 from scoring.effective import band
 from scoring.models import Scorecard
 from shows.models import Category, Show, ShowCategory, active_show_q
@@ -447,6 +448,22 @@ def topic_feed(request, slug):
         title=f"B2B podcast episodes on {topic.name} — {settings.SITE_NAME}",
         link=topic.get_absolute_url(),
         description=f"Newly scored episodes about {topic.name}, with their substance scores.",
+    )
+
+
+@public_page
+@require_GET
+def person_feed(request, slug):
+    """Newly scored episodes a person is on (a hidden person has no feed)."""
+    person = get_object_or_404(Person.objects.visible(), slug=slug)
+    on = Appearance.objects.filter(person=person).values("episode_id")
+    return _scored_feed(
+        request,
+        Episode.objects.scored().filter(pk__in=on),
+        title=f"Episodes with {person.name} — {settings.SITE_NAME}",
+        link=person.get_absolute_url(),
+        description=f"New B2B podcast episodes with {person.name}, with their substance scores.",
+        image=person.image_url if person.image_url.startswith("https://") else "",
     )
 
 

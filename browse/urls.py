@@ -5,12 +5,17 @@ from django.urls import include, path
 
 from browse import sitemaps, syndication
 from browse.sitemaps import SITEMAPS
-from browse.views import episodes, shows, site
+from browse.views import episodes, people, shows, site
 
 show_patterns = [
     path("shows/", shows.show_list, name="list"),
     path("categories/<slug:slug>/", shows.category_detail, name="category"),
     path("shows/<slug:slug>/", shows.show_detail, name="detail"),
+]
+people_patterns = [
+    path("people/", people.person_list, name="list"),
+    path("people/<slug:slug>/", people.person_detail, name="detail"),
+    path("people/<slug:slug>/rss/", syndication.person_feed, name="rss"),
 ]
 episode_patterns = [
     path("topics/<slug:slug>/", episodes.topic_detail, name="topic"),
@@ -45,4 +50,5 @@ urlpatterns = [
     path("topics/<slug:slug>/rss/", syndication.topic_feed, name="topic_rss"),
     path("", include((episode_patterns, "episodes"))),
     path("", include((show_patterns, "shows"))),
+    path("", include((people_patterns, "people"))),
 ]

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 
 
 class PersonQuerySet(models.QuerySet):
@@ -42,6 +43,9 @@ class Person(models.Model):
 
     def __str__(self):
         return self.name
+
+    def get_absolute_url(self):
+        return reverse("people:detail", kwargs={"slug": self.slug})
 
 
 class Appearance(models.Model):
@@ -118,3 +122,65 @@ class EpisodePeople(models.Model):
 
     def __str__(self):
         return f"People of episode {self.episode_id}"
+
+
+class PersonRanking(models.Model):
+    """A person's stored figures (people.ranking): what /people/ sorts and filters on.
+
+    Kept apart from Person so that editors' writes and the ranking refresh never touch the
+    same rows; a person with no listed appearance has none.
+    """
+
+    person = models.OneToOneField(
+        Person, on_delete=models.CASCADE, primary_key=True, related_name="ranking"
+    )
+    # Shrunk towards the prior like a show's score (people.ranking); None until one is scored.
+    score = models.FloatField(null=True, blank=True)
+    # Distinct listed episodes they are on; of those, scored; as a guest; as a host.
+    appearance_count = models.PositiveIntegerField(default=0)
+    scored_count = models.PositiveIntegerField(default=0)
+    guest_count = models.PositiveIntegerField(default=0)
+    host_count = models.PositiveIntegerField(default=0)
+    latest_appearance_at = models.DateTimeField(null=True, blank=True)
+    # Dense rank among visible people with enough scored appearances (None: not ranked).
+    rank = models.PositiveIntegerField(null=True, blank=True)
+    refreshed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [
+            # /people/ by score: ranked people ORDER BY rank
+            models.Index(
+                fields=["rank", "person"],
+                name="personranking_rank_idx",
+                condition=models.Q(rank__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id}: {self.score} (#{self.rank})"
+
+
+class PersonCategory(models.Model):
+    """A category a person speaks in (their scored episodes' shows), with their rank in it."""
+
+    person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="category_ranks")
+    category = models.ForeignKey("shows.Category", on_delete=models.CASCADE, related_name="+")
+    # Their scored appearances on the category's shows.
+    appearances = models.PositiveIntegerField(default=0)
+    rank = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["person", "category"], name="person_category_unique"),
+        ]
+        indexes = [
+            # /people/?category=…: a category's ranked people ORDER BY rank
+            models.Index(
+                fields=["category", "rank"],
+                name="personcategory_rank_idx",
+                condition=models.Q(rank__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.person_id} in {self.category_id}: #{self.rank}"

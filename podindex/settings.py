@@ -283,6 +283,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "scoring.tasks.recompute_rankings",
         "schedule": crontab(hour=3, minute=17),
     },
+    # People's figures by database state (people.ranking): the changed ones every minute,
+    # everyone nightly (what leaves no timestamp: an episode hidden, an appearance deleted).
+    "refresh-people-rankings": {"task": "people.tasks.refresh_people_rankings", "schedule": 60.0},
+    "recompute-people-rankings": {
+        "task": "people.tasks.recompute_people_rankings",
+        "schedule": crontab(hour=3, minute=37),
+    },
 }
 
 # /health/ says "degraded" when work waits longer than this in any queue (transcriptions are
@@ -353,6 +360,10 @@ PODINDEX_RANKING_MIN_EPISODES = env_int("PODINDEX_RANKING_MIN_EPISODES", 3)
 PODINDEX_RANKING_PRIOR_WEIGHT = env_float("PODINDEX_RANKING_PRIOR_WEIGHT", 5.0)
 # Weight of an episode published more than 12 months ago (recent episodes weigh 1).
 PODINDEX_RANKING_OLDER_WEIGHT = env_float("PODINDEX_RANKING_OLDER_WEIGHT", 0.5)
+# People (people.ranking): a person needs this many scored episodes to be ranked, and starts
+# from this many episodes' worth of the prior.
+PODINDEX_PEOPLE_MIN_APPEARANCES = env_int("PODINDEX_PEOPLE_MIN_APPEARANCES", 2)
+PODINDEX_PEOPLE_PRIOR_WEIGHT = env_float("PODINDEX_PEOPLE_PRIOR_WEIGHT", 3.0)
 
 # --- Speech-to-text (episodes.asr) ---------------------------------------------------------
 # local: faster-whisper on this machine; api: litellm's transcription() (OpenAI, Groq, Deepgram,

@@ -119,5 +119,7 @@ def methodology(request):
             "hold_total_from": settings.PODINDEX_HOLD_TOTAL_FROM,
             "hold_deviations": settings.PODINDEX_HOLD_CATEGORY_DEVIATIONS,
             "hold_category_min_episodes": settings.PODINDEX_HOLD_CATEGORY_MIN_EPISODES,
+            "people_min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
+            "people_prior_weight": f"{settings.PODINDEX_PEOPLE_PRIOR_WEIGHT:g}",
         },
     )

@@ -115,10 +115,11 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
     results, queries = run_search("margin")
 
     assert len(results.episodes) == 2 and len(results.moments) == 2
-    assert len(queries) == 3
+    # Shows, people, episodes, transcripts.
+    assert len(queries) == 4
     for sql in queries:
         assert "COUNT(" not in sql.upper()
-    episode_sql, transcript_sql = queries[1], queries[2]
+    episode_sql, transcript_sql = queries[2], queries[3]
     # One ORDER BY each: the final ranking of the few candidates, not a sort of all matches.
     assert episode_sql.count("ORDER BY") == 1
     assert transcript_sql.count("ORDER BY") == 1
@@ -148,7 +149,7 @@ def test_it_picks_the_same_candidates_however_the_last_scan_ended(margin_library
     # each search (and page): synchronized scans are off while a search runs.
     statements = [entry["sql"] for entry in captured.captured_queries]
     assert statements[0] == "SET LOCAL synchronize_seqscans = off"
-    assert len(statements) == 4
+    assert len(statements) == 5
 
 
 @postgres_only

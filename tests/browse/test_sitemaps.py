@@ -5,7 +5,15 @@ from defusedxml import ElementTree
 from django.core.cache import cache
 
 from episodes.models import Episode
-from tests.factories import CategoryFactory, EpisodeFactory, ShowFactory, TopicFactory
+from people.models import Person
+from people.ranking import refresh_people
+from tests.factories import (
+    AppearanceFactory,
+    CategoryFactory,
+    EpisodeFactory,
+    ShowFactory,
+    TopicFactory,
+)
 
 pytestmark = pytest.mark.django_db
 NS = {"sm": "http://www.sitemaps.org/schemas/sitemap/0.9"}
@@ -37,7 +45,7 @@ def test_it_indexes_one_sitemap_per_kind_of_page(client):
 
     assert sections == [
         f"{SITE}/sitemap-{name}.xml"
-        for name in ("pages", "categories", "topics", "shows", "episodes")
+        for name in ("pages", "categories", "topics", "shows", "episodes", "people")
     ]
 
 
@@ -46,17 +54,18 @@ def test_it_links_to_site_url_whatever_host_the_request_names(client, settings):
     # point crawlers, and the cached copy, at our own site.
     settings.ALLOWED_HOSTS = ["*"]
     show = ShowFactory(slug="listed")
-    EpisodeFactory(show=show, slug="visible")
+    AppearanceFactory(episode=EpisodeFactory(show=show, slug="visible"))
+    refresh_people(Person.objects.values_list("pk", flat=True))
     CategoryFactory(slug="finance")
     TopicFactory(slug="pricing")
 
     found = [
         url
-        for page in ("", "-pages", "-categories", "-topics", "-shows", "-episodes")
+        for page in ("", "-pages", "-categories", "-topics", "-shows", "-episodes", "-people")
         for url in locations(client, f"/sitemap{page}.xml", host="evil.example")
     ]
 
-    assert len(found) == 5 + 3 + 1 + 1 + 1 + 1
+    assert len(found) == 6 + 4 + 1 + 1 + 1 + 1 + 1
     assert [url for url in found if not url.startswith(f"{SITE}/")] == []
 
 
@@ -68,21 +77,27 @@ def test_it_keeps_a_path_in_site_url(client, settings):
     assert locations(client, "/sitemap-shows.xml") == ["https://example.org/podcasts/shows/listed/"]
 
 
-def test_it_lists_listed_shows_episodes_categories_and_topics_only(client):
+def test_it_lists_listed_shows_episodes_categories_topics_and_people_only(client):
     CategoryFactory(slug="finance")
     TopicFactory(slug="pricing")
     show = ShowFactory(slug="listed")
     gone = ShowFactory(slug="gone", active=False)
-    EpisodeFactory(show=show, slug="visible")
+    visible = EpisodeFactory(show=show, slug="visible")
     EpisodeFactory(show=gone, slug="of-gone-show")
     hidden = EpisodeFactory(show=show, slug="hidden")
     Episode.objects.filter(pk=hidden.pk).update(hidden=True)
+    AppearanceFactory(person__slug="listed-guest", episode=visible)
+    AppearanceFactory(person__slug="hidden-guest", person__hidden=True, episode=visible)
+    AppearanceFactory(person__slug="guest-of-hidden-episode", episode=hidden)
+    refresh_people(Person.objects.values_list("pk", flat=True))
 
     assert locations(client, "/sitemap-pages.xml") == [
         f"{SITE}/",
         f"{SITE}/shows/",
+        f"{SITE}/people/",
         f"{SITE}/methodology/",
     ]
+    assert locations(client, "/sitemap-people.xml") == [f"{SITE}/people/listed-guest/"]
     assert locations(client, "/sitemap-categories.xml") == [f"{SITE}/categories/finance/"]
     assert locations(client, "/sitemap-topics.xml") == [f"{SITE}/topics/pricing/"]
     assert locations(client, "/sitemap-shows.xml") == [f"{SITE}/shows/listed/"]

@@ -9,6 +9,7 @@ from django.templatetags.static import static
 
 from episodes.models import Episode, Transcript
 from episodes.transcripts import transcribe
+from people import ranking as people_ranking
 from people.sweep import refresh_episode
 from scoring.pipeline import run_scoring
 from scoring.ranking import recompute_all
@@ -43,6 +44,8 @@ class Command(BaseCommand):
         # The beat's people sweep would find them within a minute; the demo shows them now.
         for episode in Episode.objects.filter(pk__in=episode_ids).select_related("show"):
             refresh_episode(episode)
+        # No beat in the embedded default: the people's figures are computed here.
+        people_ranking.recompute_all()
         self.stdout.write(self.style.SUCCESS(f"Demo loaded: {len(files)} shows."))
 
     def transcribe(self, episode, item):

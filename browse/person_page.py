@@ -1,0 +1,182 @@
+"""What a person's page shows, each part in one query: their appearances, share of the words
+where their voice is known, the topics they speak on and their best verified quotes."""
+
+from collections import defaultdict
+from urllib.parse import urlsplit
+
+from django.db.models import Count, F
+
+from core.absolute import absolute_url
+from episodes.models import Episode, Transcript, listed_q
+from people.models import Appearance
+from scoring.models import DimensionScore, current_scorecard_q
+from scoring.quotes import current_quotes
+
+TOPICS = 8
+QUOTES = 5
+# Quotes are looked for in this many of their best-scored episodes where their voice is known:
+# each one's transcript is read to check the quotes still stand as stored.
+QUOTE_EPISODES = 5
+
+
+def https_only(url: str) -> str:
+    """An image URL we may show: https only (never fetched by us, never mixed content)."""
+    return url if url.startswith("https://") else ""
+
+
+def web_link(url: str) -> str:
+    """A website we may link to: http(s) only, whatever a feed stored."""
+    return url if urlsplit(url).scheme in ("http", "https") else ""
+
+
+def listed_appearances(person):
+    """The person's appearances on episodes the public may see."""
+    return Appearance.objects.filter(listed_q("episode__"), person=person)
+
+
+def person_episodes(person):
+    """The listed episodes a person is on, newest first (one row per episode, whatever roles)."""
+    return (
+        Episode.objects.filter(pk__in=listed_appearances(person).values("episode_id"))
+        .select_related("show")
+        .only("title", "slug", "published_at", "score", "show__title", "show__slug")
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+    )
+
+
+def annotate_appearances(person, episodes: list) -> None:
+    """Set `roles` and `word_share` (percent, or None) on each of a page of `episodes`."""
+    ids = [episode.pk for episode in episodes]
+    roles, labels = defaultdict(list), {}
+    for episode_id, role, label in (
+        Appearance.objects.filter(person=person, episode_id__in=ids)
+        .order_by("role")
+        .values_list("episode_id", "role", "speaker_label")
+    ):
+        roles[episode_id].append(Appearance.Role(role).label)
+        if label:
+            labels[episode_id] = label
+    speakers = dict(
+        Transcript.objects.filter(episode_id__in=list(labels)).values_list(
+            "episode_id", "analysis__speakers"
+        )
+    )
+    for episode in episodes:
+        episode.roles = roles.get(episode.pk, [])
+        episode.word_share = word_share(speakers.get(episode.pk), labels.get(episode.pk))
+
+
+def word_share(speakers, label: str | None) -> int | None:
+    """The share of words (percent) the conversation analysis gives the speaker `label`."""
+    if not label or not isinstance(speakers, list):
+        return None
+    for row in speakers:
+        if isinstance(row, dict) and row.get("label") == label:
+            return row.get("share")
+    return None
+
+
+def person_topics(person) -> list[dict]:
+    """The topics of the person's episodes, most frequent first: {name, slug, episodes}."""
+    through = Episode.topics.through
+    return list(
+        through.objects.filter(episode_id__in=listed_appearances(person).values("episode_id"))
+        .values(name=F("topic__name"), slug=F("topic__slug"))
+        .annotate(episodes=Count("episode_id", distinct=True))
+        .order_by("-episodes", "name")[:TOPICS]
+    )
+
+
+def person_quotes(person) -> list[dict]:
+    """Their best verified quotes: said in their voice, still in the transcript as it stands,
+    from their best-scored episodes, each with a link to the moment."""
+    voices = dict(
+        listed_appearances(person)
+        .filter(episode__score__isnull=False)
+        .exclude(speaker_label="")
+        .order_by("-episode__score", "-episode_id")
+        .values_list("episode_id", "speaker_label")[:QUOTE_EPISODES]
+    )
+    if not voices:
+        return []
+    stored = (
+        DimensionScore.objects.filter(
+            current_scorecard_q("scorecard__"), scorecard__episode_id__in=list(voices)
+        )
+        .exclude(quotes=[])
+        .values_list("scorecard__episode_id", "quotes", "dimension__name", "effective_score")
+    )
+    by_episode = defaultdict(list)
+    for episode_id, quotes, dimension, score in stored:
+        by_episode[episode_id].extend(
+            {**q, "dimension": dimension, "dimension_score": score or 0}
+            for q in quotes
+            if isinstance(q, dict) and q.get("verified") and q.get("speaker") == voices[episode_id]
+        )
+    if not by_episode:
+        return []
+    segments = dict(
+        Transcript.objects.filter(episode_id__in=list(by_episode)).values_list(
+            "episode_id", "segments"
+        )
+    )
+    episodes = (
+        Episode.objects.filter(pk__in=list(by_episode))
+        .select_related("show")
+        .only("title", "slug", "score", "show__title", "show__slug")
+        .in_bulk()
+    )
+    found = []
+    for episode_id, quotes in by_episode.items():
+        for quote in current_quotes(segments.get(episode_id) or [], quotes):
+            # Found again, maybe now said by someone else (an editor corrected the labels).
+            if quote["speaker"] != voices[episode_id]:
+                continue
+            # (split_quotes keeps the keys it was given: the dimension and its score.)
+            found.append(
+                {
+                    **quote,
+                    "episode": episodes[episode_id],
+                    "url": moment_url(episodes[episode_id], quote.get("start")),
+                }
+            )
+    found.sort(key=lambda q: (q["dimension_score"], q["episode"].score or 0), reverse=True)
+    return found[:QUOTES]
+
+
+def moment_url(episode, start) -> str:
+    """The episode page, at the moment `start` (seconds) when known."""
+    anchor = f"#t={int(start)}" if isinstance(start, int | float) else ""
+    return episode.get_absolute_url() + anchor
+
+
+def episode_people(appearances) -> tuple[list[dict], dict]:
+    """An episode's visible people ({person, roles}, one entry each) and the voices known to
+    be theirs (transcript label → person), from its appearances."""
+    people, voices = {}, {}
+    for appearance in appearances:
+        entry = people.setdefault(appearance.person_id, {"person": appearance.person, "roles": []})
+        entry["roles"].append(appearance.get_role_display().lower())
+        if appearance.speaker_label:
+            voices[appearance.speaker_label] = appearance.person
+    return list(people.values()), voices
+
+
+def person_jsonld(person, topics) -> dict:
+    """schema.org Person for a person's page: only what a source gave."""
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Person",
+        "name": person.name,
+        "url": absolute_url(person.get_absolute_url()),
+    }
+    if person.description:
+        data["description"] = person.description
+    if image := https_only(person.image_url):
+        data["image"] = image
+    same_as = [url for url in (person.website, person.href) if url.startswith("https://")]
+    if same_as:
+        data["sameAs"] = list(dict.fromkeys(same_as))
+    if topics:
+        data["knowsAbout"] = [topic["name"] for topic in topics]
+    return data

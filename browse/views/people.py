@@ -1,0 +1,155 @@
+"""People pages: the ranking of guests and hosts, and one person's page.
+
+A hidden person answers 404 here, as in every list, feed, sitemap and search.
+"""
+
+from django.conf import settings
+from django.db.models import F
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_GET
+
+from browse import person_page
+from browse.rankings import categories
+from core.htmx import render_page
+from core.page_cache import cached_by_version, public_page
+from core.pagination import paginate
+from people.models import Person, PersonCategory, PersonRanking
+from shows.models import Category
+
+PEOPLE_PER_PAGE = 50
+APPEARANCES_PER_PAGE = 20
+SORTS = {
+    "score": "Best score",
+    "appearances": "Most scored episodes",
+    "recent": "Most recent episode",
+}
+ROLES = {"": "Guests and hosts", "guest": "Guests", "host": "Hosts"}
+# What a row shows (templates/people/_person_row.html), and no more.
+PERSON_ROW = (
+    "score",
+    "scored_count",
+    "guest_count",
+    "host_count",
+    "person__name",
+    "person__slug",
+    "person__description",
+    "person__image_url",
+)
+
+
+def ranked_people(category=None):
+    """Ranked, visible people with their place in the list (overall, or in `category`)."""
+    people = (
+        PersonRanking.objects.filter(rank__isnull=False, person__hidden=False)
+        .select_related("person")
+        .only(*PERSON_ROW)
+    )
+    if category:
+        # The join that filters also supplies the rank within the category.
+        return people.filter(
+            person__category_ranks__category=category, person__category_ranks__rank__isnull=False
+        ).annotate(position=F("person__category_ranks__rank"))
+    return people.annotate(position=F("rank"))
+
+
+@public_page
+@require_GET
+def person_list(request):
+    """The best guests and hosts by the substance of the episodes they are on."""
+    slug = request.GET.get("category", "")
+    category = get_object_or_404(Category, slug=slug) if slug else None
+    role = request.GET.get("role", "")
+    if role not in ROLES:
+        role = ""
+    sort = request.GET.get("sort", "")
+    if sort not in SORTS:
+        sort = "score"
+    people = ranked_people(category)
+    if role == "guest":
+        people = people.filter(guest_count__gt=0)
+    elif role == "host":
+        people = people.filter(host_count__gt=0)
+    if sort == "appearances":
+        people = people.order_by("-scored_count", "position", "person_id")
+    elif sort == "recent":
+        people = people.order_by(F("latest_appearance_at").desc(nulls_last=True), "person_id")
+    else:
+        people = people.order_by("position", "person_id")
+    page = paginate(people, request.GET.get("page"), PEOPLE_PER_PAGE)
+    for row in page:
+        row.image_url = person_page.https_only(row.person.image_url)
+    return render_page(
+        request,
+        "people/person_list.html",
+        {
+            "category": category,
+            "categories": categories(),
+            "role": role,
+            "roles": ROLES,
+            "role_label": ROLES[role],
+            "sort": sort,
+            "sort_label": SORTS[sort],
+            "sorts": SORTS,
+            "page_obj": page,
+            "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
+            "ranked_count": (
+                cached_by_version(
+                    f"people:count:{category.pk if category else ''}",
+                    lambda: _ranked_count(category),
+                )
+                if page.number == 1
+                else None
+            ),
+        },
+        partials=["people"],
+    )
+
+
+def _ranked_count(category) -> int:
+    """How many visible people are ranked (overall or in the category)."""
+    if category:
+        return PersonCategory.objects.filter(
+            category=category, rank__isnull=False, person__hidden=False
+        ).count()
+    return PersonRanking.objects.filter(rank__isnull=False, person__hidden=False).count()
+
+
+@public_page
+@require_GET
+def person_detail(request, slug):
+    """Who a person is, their appearances, the topics they speak on and their best quotes."""
+    person = get_object_or_404(Person.objects.visible().select_related("ranking"), slug=slug)
+    # No figures yet (no listed appearance scored): RelatedObjectDoesNotExist is an AttributeError.
+    ranking = getattr(person, "ranking", None)
+    page = paginate(
+        person_page.person_episodes(person), request.GET.get("page"), APPEARANCES_PER_PAGE
+    )
+    person_page.annotate_appearances(person, page.object_list)
+    topics = person_page.person_topics(person)
+    placements = (
+        list(
+            PersonCategory.objects.filter(person=person, rank__isnull=False)
+            .select_related("category")
+            .order_by("category")
+        )
+        if ranking and ranking.rank
+        else []
+    )
+    return render_page(
+        request,
+        "people/person_detail.html",
+        {
+            "person": person,
+            "ranking": ranking,
+            "placements": placements,
+            "image_url": person_page.https_only(person.image_url),
+            "website": person_page.web_link(person.website),
+            "page_obj": page,
+            "topics": topics,
+            "quotes": person_page.person_quotes(person) if page.number == 1 else [],
+            "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
+            "jsonld": person_page.person_jsonld(person, topics),
+            "og_image": person_page.https_only(person.image_url),
+        },
+        partials=["appearances"],
+    )
