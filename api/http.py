@@ -18,7 +18,7 @@ MAX_AGE = 60
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, OPTIONS",
-    "Access-Control-Allow-Headers": "If-None-Match, If-Modified-Since",
+    "Access-Control-Allow-Headers": "Authorization, If-None-Match, If-Modified-Since",
     "Access-Control-Expose-Headers": (
         "ETag, Last-Modified, Retry-After, RateLimit-Limit, RateLimit-Remaining, "
         "RateLimit-Reset, RateLimit-Policy"
@@ -57,12 +57,16 @@ class ApiHttpMiddleware:
         if head:
             # The endpoints are declared for GET: a HEAD is answered as that GET, without a body.
             request.method = "GET"
-        # A preflight is the browser's, not the developer's: it does not count.
-        quota = None if request.method == "OPTIONS" else ratelimit.take(request)
-        if quota is None:
+        quota = None
+        if request.method == "OPTIONS":
+            # A preflight is the browser's, not the developer's: it does not count.
             response = HttpResponse(status=204)
+        elif (quota := self.take(request)) is None:
+            response = problem(401, "This API key is not valid (unknown or revoked).")
+            response["WWW-Authenticate"] = 'Bearer realm="api"'
         elif not quota.allowed:
-            response = problem(429, "Too many requests from this address: see Retry-After.")
+            spent = "with this key" if quota.keyed else "from this address"
+            response = problem(429, f"Too many requests {spent}: see Retry-After.")
         elif has_nul(request):
             # No database stores one, and PostgreSQL raises on it.
             response = problem(400, "A URL may not contain NUL characters.")
@@ -84,6 +88,14 @@ class ApiHttpMiddleware:
         if head and not response.streaming:
             response.content = b""
         return response
+
+    @staticmethod
+    def take(request) -> ratelimit.Quota | None:
+        """The request's quota, counted; None if it carries a key we do not know."""
+        try:
+            return ratelimit.take(request)
+        except ratelimit.UnknownKey:
+            return None
 
     @staticmethod
     def conditional(request, response):

@@ -1,8 +1,12 @@
-"""Anonymous API use is limited per client address, counted in the shared cache.
+"""API use is limited per key, or per client address without one, counted in the shared cache.
 
-The counter lives in the default cache (Redis in production), so every web process counts
+The counters live in the default cache (Redis in production), so every web process counts
 against the same limit: a limit kept per process would multiply with the process count.
 Windows are fixed and aligned to the clock, so the time to the next one needs no stored start.
+
+A request with a key (`Authorization: Bearer pi_…`) counts against that key's limit. Its use
+is added up in the cache too, and written to the key's row by the request that opens a window
+(core.models.ApiKey.count_request): the API writes nothing on most requests.
 """
 
 import hashlib
@@ -13,6 +17,13 @@ from django.conf import settings
 from django.core.cache import cache
 
 from core.logins import client_address
+from core.models import ApiKey
+
+BEARER = "bearer "
+
+
+class UnknownKey(Exception):
+    """The request names a key that does not exist or was revoked."""
 
 
 @dataclass(frozen=True)
@@ -23,6 +34,7 @@ class Quota:
     remaining: int
     reset: int  # seconds until the window ends
     allowed: bool
+    keyed: bool = False
 
     def headers(self) -> dict[str, str]:
         """RateLimit-* headers (IETF draft), and Retry-After once the quota is spent."""
@@ -37,22 +49,49 @@ class Quota:
         return headers
 
 
+def presented_key(request) -> str | None:
+    """The API key the request carries in its Authorization header, if any."""
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header.lower().startswith(BEARER):
+        return None
+    return header[len(BEARER) :].strip()
+
+
 def take(request, now: float | None = None) -> Quota:
-    """Count one request against its client address's quota for the current window."""
-    limit = settings.PODINDEX_API_RATE_LIMIT
+    """Count one request against its key's quota (or its address's) for the current window.
+
+    UnknownKey when it carries a key we do not know: better refused than served as anonymous,
+    which would hide a typo until the lower limit bites.
+    """
     window = settings.PODINDEX_API_RATE_WINDOW_SECONDS
     now = time.time() if now is None else now
     start = int(now // window) * window
     reset = max(1, int(start + window - now))
-    address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
-    key = f"podindex:api-rate:{address}:{start}"
-    cache.add(key, 0, window + 1)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr: the next window has begun
-        count = None
+    key = presented_key(request)
+    if key is None:
+        address = hashlib.sha256(client_address(request).encode()).hexdigest()[:32]
+        bucket, limit, key_id = f"address:{address}", settings.PODINDEX_API_RATE_LIMIT, None
+    else:
+        found = ApiKey.find(key)
+        if found is None:
+            raise UnknownKey
+        key_id, limit = found
+        bucket = f"key:{key_id}"
+    count = _incr(f"podindex:api-rate:{bucket}:{start}", window + 1)
+    if key_id is not None:
+        ApiKey.count_request(key_id, write=count == 1)
     if count is None:
         # The cache is unreachable (its errors are ignored) or the window just turned: serve
         # rather than refuse everyone.
-        return Quota(limit=limit, remaining=limit - 1, reset=reset, allowed=True)
-    return Quota(limit=limit, remaining=max(0, limit - count), reset=reset, allowed=count <= limit)
+        return Quota(limit, limit - 1, reset, allowed=True, keyed=key_id is not None)
+    return Quota(
+        limit, max(0, limit - count), reset, allowed=count <= limit, keyed=key_id is not None
+    )
+
+
+def _incr(key: str, timeout: int) -> int | None:
+    cache.add(key, 0, timeout)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        return None

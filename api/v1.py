@@ -53,10 +53,19 @@ MAX_SEGMENTS = 500
 
 
 class IndexAPI(NinjaAPI):
-    """The API, whose schema says that errors come as application/problem+json, as they do."""
+    """The API, whose schema says that errors come as application/problem+json, as they do,
+    and that a key is optional (anonymous use has a lower limit)."""
 
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
+        schema["components"]["securitySchemes"] = {
+            "apiKey": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "A key from the editors (Authorization: Bearer pi_…).",
+            }
+        }
+        schema["security"] = [{}, {"apiKey": []}]
         for operations in schema["paths"].values():
             for operation in operations.values():
                 for status, response in operation["responses"].items():

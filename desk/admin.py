@@ -26,7 +26,8 @@ from django.utils.html import format_html
 from django.utils.http import urlencode
 from django_htmx.http import HttpResponseClientRefresh
 
-from desk import activity, people_edits, transcript_edits
+from core.models import ApiKey
+from desk import activity, api_keys, people_edits, transcript_edits
 from desk.dashboard import dashboard_data
 from desk.forms import CorrectSegmentForm, MergeSpeakersForm, OverrideForm, RenameSpeakerForm
 from desk.models import Activity, Dashboard
@@ -749,6 +750,7 @@ class DeskTranscriptAdmin(TranscriptAdmin):
 
 
 # Each model's one admin: the classes of the layers below, extended by the desk.
+admin.site.register(ApiKey, api_keys.ApiKeyAdmin)
 admin.site.register(Episode, DeskEpisodeAdmin)
 admin.site.register(Transcript, DeskTranscriptAdmin)
 admin.site.register(Scorecard, DeskScorecardAdmin)

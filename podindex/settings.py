@@ -231,6 +231,8 @@ PODINDEX_LOGIN_FAILURES_PER_ACCOUNT = env_int("PODINDEX_LOGIN_FAILURES_PER_ACCOU
 # Anonymous API requests per client address and window (api/ratelimit.py), counted in CACHES.
 PODINDEX_API_RATE_LIMIT = env_int("PODINDEX_API_RATE_LIMIT", 60)
 PODINDEX_API_RATE_WINDOW_SECONDS = env_int("PODINDEX_API_RATE_WINDOW_SECONDS", 60)
+# The limit a new API key gets (editors may change it per key on the desk).
+PODINDEX_API_KEY_RATE_LIMIT = env_int("PODINDEX_API_KEY_RATE_LIMIT", 600)
 
 # --- Celery ------------------------------------------------------------------------------
 # No broker configured: tasks run eagerly in-process (refused by check --deploy).
