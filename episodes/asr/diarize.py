@@ -5,7 +5,7 @@ ships) hears a pause, and into pieces of at most two seconds, so a piece rarely 
 voices. Each piece's voice print is the mean of one-second GE2E prints (the speaker encoder
 whose weights ship inside the `resemblyzer` package, Apache-2.0, run here in numpy; its legacy
 torch pickle is read with a restricted unpickler, never importing resemblyzer, which imports
-torch), taken on audio scaled to the level the encoder was trained at. Average-linkage
+torch), each piece scaled to the level the encoder was trained at. Average-linkage
 clustering with a distance threshold groups the pieces into voices; voices with too little
 speech join their nearest, and a speaker count from the caller is an upper bound, never forced.
 Each piece, a short interjection included, then goes to its nearest voice; words take their
@@ -46,8 +46,13 @@ WINDOW_FRAMES = int(WINDOW_SECONDS * SAMPLE_RATE) // HOP
 WINDOW_SAMPLES = WINDOW_FRAMES * HOP
 HIDDEN = 256
 LAYERS = 3
-# GE2E was trained on audio scaled to this level; fed raw levels, quiet speakers sound alike.
+# GE2E was trained on utterances each scaled to this level; fed raw levels, quiet speakers sound
+# alike. Each piece of speech is scaled on its own, as an utterance was: with one gain for the
+# whole recording, a person near the microphone and far from it (or raising their voice) sounded
+# like two people. A piece is kept within PIECE_GAIN_RANGE of the recording's gain, so that a
+# piece of near-silence (rough word timings) is not raised to full level.
 TARGET_DBFS = -30.0
+PIECE_GAIN_RANGE = 10.0
 # Windows step this far through speech; long files step further so that at most MAX_WINDOWS
 # are embedded (about 10 ms of CPU each): a 60-minute episode costs seconds, not minutes.
 HOP_SECONDS = 0.5
@@ -66,9 +71,11 @@ PIECE_SECONDS = 2.0
 MAX_SPEAKERS = 8
 # Pieces whose voice prints are closer than this (cosine distance, average linkage) are one
 # voice; voices with under MIN_SHARE of the speech are absorbed by their nearest. Measured with
-# bench/diarization.py on real recordings: 0.28-0.30 is the flat part of the error curve (0.25
-# splits one person in two, 0.33 merges the two people of a conversation).
-SAME_VOICE_DISTANCE = 0.30
+# bench/diarization.py --sweep on real recordings: with each piece at the encoder's level, the
+# total error with the count given stays within 2 points from 0.28 to 0.32 (it was one point
+# wide, 0.30-0.31, with one gain per recording); without a count, 0.30-0.32 is the flat part.
+# Below 0.28 one person splits in two, above 0.32 the two people of a conversation merge.
+SAME_VOICE_DISTANCE = 0.31
 # With people listed for the episode (an upper bound on its voices), two voices this close are
 # still told apart when each holds HINTED_SHARE of the speech: espeak voices of the demo sit at
 # 0.26; on the real recordings a split this close and this big did not occur.
@@ -411,10 +418,19 @@ def level_gain(samples: np.ndarray, pieces: list[tuple[float, float]]) -> float:
     return 10 ** (TARGET_DBFS / 20) / np.sqrt(power / count)
 
 
+def piece_gains(samples: np.ndarray, pieces: list[tuple[float, float]]) -> np.ndarray:
+    """The gain that brings each piece to TARGET_DBFS, within PIECE_GAIN_RANGE of the whole
+    speech's."""
+    overall = level_gain(samples, pieces)
+    gains = np.array([level_gain(samples, [piece]) for piece in pieces])
+    return np.clip(gains, overall / PIECE_GAIN_RANGE, overall * PIECE_GAIN_RANGE)
+
+
 def voice_prints(
-    samples: np.ndarray, starts: list[float], threads: int = 0, gain: float = 1.0
+    samples: np.ndarray, starts: list[float], threads: int = 0, gain: float | np.ndarray = 1.0
 ) -> np.ndarray:
-    """One unit voice print per window start, batched over threads (numpy frees the GIL)."""
+    """One unit voice print per window start (scaled by `gain`, one or one per window), batched
+    over threads (numpy frees the GIL)."""
     encoder = speaker_encoder()
     pad = N_FFT // 2
     padded = np.zeros((len(starts), WINDOW_SAMPLES + N_FFT), dtype=np.float32)
@@ -423,7 +439,7 @@ def voice_prints(
         piece = samples[max(first, 0) : first + WINDOW_SAMPLES + N_FFT]
         offset = max(-first, 0)
         padded[row, offset : offset + piece.size] = piece
-    padded *= gain
+    padded *= np.reshape(gain, (-1, 1))
     batches = [padded[i : i + BATCH] for i in range(0, len(starts), BATCH)]
     workers = threads or usable_cores()
     with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
@@ -566,9 +582,9 @@ def ge2e_speakers(
     speech = speech_probabilities(samples, threads)
     pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
     windows = place_windows(pieces, samples.size / SAMPLE_RATE)
-    gain = level_gain(samples, pieces)
-    prints = voice_prints(samples, [begin for begin, _ in windows], threads, gain)
     owners = np.array([piece for _, piece in windows])
+    gains = piece_gains(samples, pieces)[owners]
+    prints = voice_prints(samples, [begin for begin, _ in windows], threads, gains)
     embedded = np.unique(owners)
     piece_prints = unit(np.stack([prints[owners == n].mean(axis=0) for n in embedded]))
     seconds = np.array([pieces[n][1] - pieces[n][0] for n in embedded])

@@ -258,3 +258,29 @@ def test_it_keeps_two_similar_voices_apart_when_people_are_listed_and_both_speak
 
     assert len(set(told[:12])) == 1 and len(set(told[12:])) == 1 and told[0] != told[12]
     assert len(set(untold)) == 1
+
+
+def test_it_keeps_a_host_who_moves_away_from_the_microphone_one_speaker(
+    interview, interview_samples
+):
+    # From the host's third turn on, the host is 20 dB quieter; the guest stays as recorded.
+    samples = interview_samples.copy()
+    host_turns = [
+        span
+        for (speaker, _), span in zip(interview.turns, interview.spans, strict=True)
+        if speaker == "A"
+    ]
+    for start, end in host_turns[2:]:
+        samples[int(start * diarize.SAMPLE_RATE) : int(end * diarize.SAMPLE_RATE)] *= 0.1
+    timed = [Word(start, end, f" {text}") for start, end, text in interview.timed_words()]
+    segments = [Segment(timed[0].start, timed[-1].end, "", timed)]
+
+    labelled = diarize.label_speakers(samples, segments, method="ge2e")
+
+    speakers = {
+        segment["speaker"]
+        for segment in labelled
+        if any(start <= segment["start"] < end for start, end in host_turns)
+    }
+    assert len(speakers) == 1
+    assert {segment["speaker"] for segment in labelled} == {"A", "B"}
