@@ -145,7 +145,9 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
             .select_related("show")
             .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + per_page + 1]
         )
-        transcripts = list(
+        # The order on keys alone, then the page's rows: each transcript's segments are large,
+        # and a sort of every candidate would carry them all.
+        moment_keys = list(
             search_queryset(
                 Transcript.objects.listed(),
                 query,
@@ -153,25 +155,28 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
                 score="episode__score",
                 # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
                 phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-            )
-            .select_related("episode__show")
-            .only(
-                "segments", "episode__title", "episode__slug", "episode__published_at",
-                "episode__score", "episode__show__title", "episode__show__slug",
-            )[offset : offset + per_page + 1]
-        )  # fmt: skip
-    results.has_next = len(episodes) > per_page or len(transcripts) > per_page
+            ).values_list("pk", flat=True)[offset : offset + per_page + 1]
+        )
+    rows = (
+        Transcript.objects.select_related("episode__show")
+        .only(
+            "segments", "episode__title", "episode__slug", "episode__published_at",
+            "episode__score", "episode__show__title", "episode__show__slug",
+        )
+        .in_bulk(moment_keys[:per_page])
+    )  # fmt: skip
+    results.has_next = len(episodes) > per_page or len(moment_keys) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.
     results.cap = CANDIDATES
     results.capped = (
         uses_full_text()
         and not results.has_next
-        and max(len(episodes), len(transcripts)) + offset >= CANDIDATES
+        and max(len(episodes), len(moment_keys)) + offset >= CANDIDATES
     )
     results.episodes = episodes[:per_page]
     terms = query_terms(query)
-    for transcript in transcripts[:per_page]:
+    for transcript in (rows[pk] for pk in moment_keys[:per_page] if pk in rows):
         start, text = find_moment(transcript.segments, terms)
         results.moments.append(Moment(transcript.episode, start, highlight(text, terms)))
     return results

@@ -115,14 +115,16 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
     results, queries = run_search("margin")
 
     assert len(results.episodes) == 2 and len(results.moments) == 2
-    # Shows, people, episodes, transcripts.
-    assert len(queries) == 4
+    # Shows, people, episodes, the moments' order, the moments' rows.
+    assert len(queries) == 5
     for sql in queries:
         assert "COUNT(" not in sql.upper()
     episode_sql, transcript_sql = queries[2], queries[3]
     # One ORDER BY each: the final ranking of the few candidates, not a sort of all matches.
     assert episode_sql.count("ORDER BY") == 1
     assert transcript_sql.count("ORDER BY") == 1
+    # The moments are ordered on keys alone; only the page's (large) segments are read.
+    assert '"segments"' not in transcript_sql and '"segments"' in queries[4]
 
 
 @postgres_only
@@ -149,7 +151,7 @@ def test_it_picks_the_same_candidates_however_the_last_scan_ended(margin_library
     # each search (and page): synchronized scans are off while a search runs.
     statements = [entry["sql"] for entry in captured.captured_queries]
     assert statements[0] == "SET LOCAL synchronize_seqscans = off"
-    assert len(statements) == 5
+    assert len(statements) == 6
 
 
 @postgres_only
