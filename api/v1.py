@@ -213,7 +213,7 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
     found = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
     context = scorecard_page_context(request, found)
     scorecard = context["scorecard"]
-    overrides = found.active_overrides
+    overrides = context["overrides"]
     set_last_modified(
         response,
         found.updated_at,

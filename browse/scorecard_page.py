@@ -1,49 +1,70 @@
-"""What the episode scorecard page shows, assembled in a constant number of queries."""
+"""What the episode scorecard page shows, assembled in a constant number of queries.
+
+The page's costly parts (the scorecard with its quotes found again in the transcript, the
+conversation analysis and the transcript itself) are rendered once and cached under a digest
+of what they are made from (`fragment_key`): the current scorecard's id, the episode's newest
+override row (the override log is append-only), the transcript's identity and words, and the
+few episode and show values they print. A write to any of these changes the key; a write to
+anything else (another episode, a ranking refresh) leaves the fragments warm, unlike the
+whole-page cache, which every write empties. Like that cache they keep a rubric dimension's name
+as it was when they were built (its edits send no signal) for FRAGMENT_SECONDS at most.
+"""
+
+import hashlib
+import json
+from functools import cache as memoize
+from pathlib import Path
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.core.cache import cache
+from django.db.models import Exists, OuterRef, Prefetch, Subquery
+from django.template.loader import get_template, render_to_string
 from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import mark_safe
 
 from browse.person_page import episode_people
+from browse.rankings import categories
 from core.absolute import absolute_url
+from core.page_cache import FRAGMENT_SECONDS
 from episodes.models import Episode
 from people.models import Appearance
 from scoring.effective import apply_overrides, band
 from scoring.models import DimensionScore, EditorialOverride, Scorecard
 from scoring.quotes import current_quotes
+from shows.models import Category, ShowCategory
 
 MORE_FROM_SHOW = 5
+PAGE_TEMPLATE = "episodes/episode_detail.html"
+# The template's {% partialdef %}s cached as the page's fragments.
+FRAGMENTS = ("score", "noted", "analysis", "transcript")
+# Transcript columns only the fragments read: the page loads them when it builds them.
+TRANSCRIPT_TEXT = ("segments", "analysis")
 
 
 def scorecard_page_episodes():
-    """Public episodes with everything their page needs prefetched."""
-    # A new score held for an editor's review (scoring.outliers): the page says so, and shows
-    # none of its figures. An annotation, so the page's query count does not grow.
+    """Public episodes with what their page needs joined, annotated or prefetched."""
+    # Annotations rather than prefetches, so each costs no round trip: a new score held for an
+    # editor's review (scoring.outliers: the page says so and shows none of its figures), the
+    # current scorecard's id, the newest override row's id and the show's first category.
     held = Scorecard.objects.held().filter(episode=OuterRef("pk"))
+    current = Scorecard.objects.current().filter(episode=OuterRef("pk")).order_by("-created_at")
+    newest_override = EditorialOverride.objects.filter(episode=OuterRef("pk")).order_by("-pk")
+    first_category = ShowCategory.objects.filter(show=OuterRef("show")).order_by(
+        *(f"category__{field}" for field in Category._meta.ordering)
+    )
     return (
         Episode.objects.listed()
-        .annotate(score_held=Exists(held))
+        .annotate(
+            score_held=Exists(held),
+            current_scorecard_id=Subquery(current.values("pk")[:1]),
+            newest_override_id=Subquery(newest_override.values("pk")[:1]),
+            category_id=Subquery(first_category.values("category")[:1]),
+        )
         .select_related("show", "transcript")
+        # Only search reads them, and they are as long as the text they index.
+        .defer("search_vector", "transcript__search_vector")
         .prefetch_related(
-            "show__categories",
             "topics",
-            Prefetch(
-                "scorecards",
-                queryset=Scorecard.objects.current()
-                .select_related("rubric")
-                .prefetch_related(
-                    Prefetch(
-                        "dimensions",
-                        queryset=DimensionScore.objects.select_related("dimension"),
-                    )
-                ),
-                to_attr="current_scorecards",
-            ),
-            Prefetch(
-                "overrides",
-                queryset=EditorialOverride.objects.current().select_related("dimension"),
-                to_attr="active_overrides",
-            ),
             Prefetch(
                 "appearances",
                 queryset=Appearance.objects.filter(person__hidden=False)
@@ -56,12 +77,50 @@ def scorecard_page_episodes():
     )
 
 
-def scorecard_page_context(request, episode) -> dict:
-    """The template context of an episode fetched with scorecard_page_episodes()."""
-    scorecard = episode.current_scorecards[0] if episode.current_scorecards else None
-    effective = apply_overrides(scorecard, episode.active_overrides) if scorecard else None
+def episode_page_episodes():
+    """scorecard_page_episodes() without the transcript's words: only a fragment reads them."""
+    return scorecard_page_episodes().defer(*(f"transcript__{name}" for name in TRANSCRIPT_TEXT))
+
+
+def transcript_text(episode):
+    """The episode's transcript with its words and analysis loaded (one query), or None."""
     transcript = getattr(episode, "transcript", None)
-    people, voices = episode_people(episode.public_appearances)
+    if transcript is not None and transcript.get_deferred_fields() & set(TRANSCRIPT_TEXT):
+        transcript.refresh_from_db(fields=TRANSCRIPT_TEXT)
+    return transcript
+
+
+def current_scorecard(episode):
+    """The episode's current scorecard and its dimension scores, in one query; (None, [])."""
+    if episode.current_scorecard_id is None:
+        return None, []
+    dimensions = list(
+        DimensionScore.objects.filter(scorecard=episode.current_scorecard_id).select_related(
+            "scorecard__rubric", "dimension"
+        )
+    )
+    if not dimensions:  # a scorecard without dimension scores: its own query
+        scorecard = Scorecard.objects.select_related("rubric").get(pk=episode.current_scorecard_id)
+        return scorecard, []
+    scorecard = dimensions[0].scorecard
+    for row in dimensions:
+        row.scorecard = scorecard
+    return scorecard, dimensions
+
+
+def scorecard_page_context(request, episode) -> dict:
+    """Everything the page shows, computed: the API's answer and the fragments' source."""
+    scorecard, dimension_scores = current_scorecard(episode)
+    overrides = (
+        list(
+            EditorialOverride.objects.current().filter(episode=episode).select_related("dimension")
+        )
+        if scorecard
+        else []
+    )
+    effective = apply_overrides(scorecard, overrides, dimension_scores) if scorecard else None
+    transcript = transcript_text(episode)
+    _, voices = episode_people(episode.public_appearances)
     speaker = speaker_names(transcript, voices)
     segments = transcript.segments if transcript else []
     for dimension in effective.dimensions if effective else []:
@@ -72,29 +131,105 @@ def scorecard_page_context(request, episode) -> dict:
             for q in current_quotes(segments, dimension.quotes)
         ]
     analysis = conversation_analysis(transcript, voices)
-    categories = list(episode.show.categories.all())
     return {
-        "episode": episode,
-        "show": episode.show,
+        **page_context(request, episode),
         "scorecard": scorecard,
+        "overrides": overrides,
         "effective": effective,
         "band": band(effective.total) if effective else "",
         "transcript": transcript,
         "speaker_shares": analysis["speakers"],
         "fillers": analysis["fillers"],
         "segments": named_segments(transcript, voices),
-        "people": people,
-        "jsonld": episode_jsonld(request, episode, effective, scorecard),
-        "og_image": episode.show.artwork_url,
-        "more_from_show": more_from_show(episode),
-        "category": categories[0] if categories else None,
-        "topics": episode.topics.all(),
         # Wording that matches the engine, and the bars' own sum under a total override.
         "scored_by": scored_by(scorecard),
         "dimension_sum": sum(d.score for d in effective.dimensions) if effective else None,
+    }
+
+
+def page_context(request, episode) -> dict:
+    """What the page shows around its fragments: read afresh for every view."""
+    people, _ = episode_people(episode.public_appearances)
+    return {
+        "episode": episode,
+        "show": episode.show,
+        "people": people,
+        "og_image": episode.show.artwork_url,
+        "more_from_show": more_from_show(episode),
+        "category": next((c for c in categories() if c.pk == episode.category_id), None),
+        "topics": episode.topics.all(),
         "review_url": staff_review_url(request, episode),
         "score_held": getattr(episode, "score_held", False),
     }
+
+
+def episode_page_context(request, episode) -> dict:
+    """The episode page's context: its fragments cached under what they show, the rest fresh."""
+    key = fragment_key(episode)
+    fragments = cache.get(key)
+    if fragments is None:
+        fragments = build_fragments(request, episode)
+        cache.set(key, fragments, FRAGMENT_SECONDS)
+    total, summary = fragments["total"], fragments["summary"]
+    return {
+        **page_context(request, episode),
+        "fragments": {name: mark_safe(fragments[name]) for name in FRAGMENTS},  # noqa: S308
+        "scored": total is not None,
+        "total": total,
+        "summary": summary,
+        "transcript": getattr(episode, "transcript", None),
+        "jsonld": episode_jsonld(episode, total, summary),
+    }
+
+
+def build_fragments(request, episode) -> dict:
+    """The page's fragments rendered afresh, with the figures the page's head repeats."""
+    context = scorecard_page_context(request, episode)
+    effective = context["effective"]
+    return {
+        **{
+            name: render_to_string(f"{PAGE_TEMPLATE}#{name}", context, request)
+            for name in FRAGMENTS
+        },
+        "total": effective.total if effective else None,
+        "summary": context["scorecard"].summary if effective else "",
+    }
+
+
+def fragment_key(episode) -> str:
+    """The cache key of an episode's fragments: a digest of everything they are made from."""
+    transcript = getattr(episode, "transcript", None)
+    values = [
+        episode.pk,
+        episode.current_scorecard_id,
+        episode.newest_override_id,
+        episode.duration_seconds,
+        episode.show.title,
+        # The people whose voices the quotes, shares and transcript name and link to.
+        sorted(
+            (label, person.pk, person.name, person.slug)
+            for label, person in episode_people(episode.public_appearances)[1].items()
+        ),
+        [
+            transcript.pk,
+            transcript.updated_at.isoformat(),
+            transcript.content_hash,
+            transcript.speaker_names,
+        ]
+        if transcript
+        else None,
+        settings.SITE_NAME,
+        fragment_salt(),
+    ]
+    digest = hashlib.blake2b(json.dumps(values, default=str).encode(), digest_size=16)
+    return f"podindex:episode-fragments:{digest.hexdigest()}"
+
+
+@memoize
+def fragment_salt() -> str:
+    """A digest of the page's template and of this module: a new release builds anew."""
+    sources = [Path(get_template(PAGE_TEMPLATE).origin.name), Path(__file__)]
+    return hashlib.blake2b(b"".join(p.read_bytes() for p in sources), digest_size=8).hexdigest()
 
 
 def speaker_names(transcript, voices=None):
@@ -178,8 +313,8 @@ def more_from_show(episode):
     )
 
 
-def episode_jsonld(request, episode, effective, scorecard) -> dict:
-    """schema.org PodcastEpisode, with our substance score as a review rating."""
+def episode_jsonld(episode, total: int | None, summary: str) -> dict:
+    """schema.org PodcastEpisode, with our substance score (if any) as a review rating."""
     show = episode.show
     data = {
         "@context": "https://schema.org",
@@ -202,14 +337,14 @@ def episode_jsonld(request, episode, effective, scorecard) -> dict:
             "@type": "MediaObject",
             "contentUrl": absolute_url(episode.audio_url),
         }
-    if scorecard and effective:
-        data["description"] = scorecard.summary
+    if total is not None:
+        data["description"] = summary
         data["review"] = {
             "@type": "Review",
             "author": {"@type": "Organization", "name": settings.SITE_NAME},
             "reviewRating": {
                 "@type": "Rating",
-                "ratingValue": effective.total,
+                "ratingValue": total,
                 "bestRating": 100,
                 "worstRating": 0,
             },

@@ -55,15 +55,18 @@ def band(total: int | None) -> str:
     return "thin"
 
 
-def apply_overrides(scorecard, overrides) -> EffectiveScore:
+def apply_overrides(scorecard, overrides, dimension_scores=None) -> EffectiveScore:
     """Combine a scorecard's dimension scores with the episode's active overrides.
 
-    `scorecard.dimensions.all()` should be prefetched with their `dimension`; a total
-    override wins over the sum of the dimensions.
+    The dimension scores (each with its `dimension`) are `dimension_scores` if given, else
+    `scorecard.dimensions.all()`, which should then be prefetched; a total override wins over
+    the sum of the dimensions.
     """
     by_dimension = {o.dimension_id: o for o in overrides if o.is_active}
+    if dimension_scores is None:
+        dimension_scores = scorecard.dimensions.all()
     dimensions = []
-    for ds in scorecard.dimensions.all():
+    for ds in dimension_scores:
         override = by_dimension.get(ds.dimension_id)
         dimensions.append(
             EffectiveDimension(

@@ -5,7 +5,7 @@ from django.views.decorators.http import require_GET
 
 from browse import rankings
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
-from browse.scorecard_page import scorecard_page_context, scorecard_page_episodes
+from browse.scorecard_page import PAGE_TEMPLATE, episode_page_context, episode_page_episodes
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import paginate
@@ -18,10 +18,8 @@ TOPIC_EPISODES_PER_PAGE = 20
 @require_GET
 def episode_detail(request, show_slug, slug):
     """The scorecard page of one episode: score, dimensions, quotes, analysis, transcript."""
-    episode = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
-    return render_page(
-        request, "episodes/episode_detail.html", scorecard_page_context(request, episode)
-    )
+    episode = get_object_or_404(episode_page_episodes(), show__slug=show_slug, slug=slug)
+    return render_page(request, PAGE_TEMPLATE, episode_page_context(request, episode))
 
 
 @public_page
