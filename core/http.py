@@ -337,10 +337,104 @@ class _GuardedBackend(httpcore.SyncBackend):
         return _DeadlineStream(stream)
 
 
-# Connections kept open per process for reuse, and how long an idle one is kept.
+# Connections per origin (scheme, host, port), idle ones kept per origin, origins whose idle
+# connections are kept (a poller keeps up to PODINDEX_POLL_PER_HOST per host: 64 in all), and
+# how long an idle connection is kept.
 POOL_MAX_CONNECTIONS = 256
 POOL_MAX_KEEPALIVE = 64
+POOL_MAX_ORIGINS = 16
 POOL_KEEPALIVE_EXPIRY = 15.0
+
+
+class _OriginPool:
+    """One origin's httpcore pool, with the fetches using it now and when it was last taken."""
+
+    def __init__(self, pool: httpcore.ConnectionPool):
+        self.pool = pool
+        self.in_use = 0
+        self.used_at = time.monotonic()
+
+
+class _PoolPerOrigin:
+    """httpcore connection pools, one per origin, in the place of one pool for every origin.
+
+    httpcore's pool looks at each of its connections twice per request (once more per idle
+    one): with a poller's 64 connections to 16 hosts that was a third of an unchanged poll's
+    CPU. Here a request looks at its own origin's few connections only. Pools that no fetch is
+    using are closed when more than POOL_MAX_ORIGINS are open (the least recently used first)
+    and once idle past POOL_KEEPALIVE_EXPIRY, so idle connections stay as bounded as before.
+    """
+
+    def __init__(self, make_pool):
+        self._make_pool = make_pool
+        self._pools: dict[tuple, _OriginPool] = {}
+        self._lock = threading.Lock()
+        self._swept_at = time.monotonic()
+
+    def handle_request(self, request: httpcore.Request) -> httpcore.Response:
+        url = request.url
+        key = (url.scheme, url.host, url.port)
+        with self._lock:
+            origin = self._pools.get(key)
+            if origin is None:
+                origin = self._pools[key] = _OriginPool(self._make_pool())
+            origin.in_use += 1
+            origin.used_at = now = time.monotonic()
+            closing = self._surplus(now)
+        for pool in closing:
+            pool.close()
+        try:
+            response = origin.pool.handle_request(request)
+        except BaseException:
+            self._release(origin)
+            raise
+        response.stream = _Released(response.stream, lambda: self._release(origin))
+        return response
+
+    def _release(self, origin: _OriginPool) -> None:
+        with self._lock:
+            origin.in_use -= 1
+
+    def _surplus(self, now: float) -> list[httpcore.ConnectionPool]:
+        """Take out the pools to close (under the lock): unused ones beyond POOL_MAX_ORIGINS,
+        the least recently used first, and every POOL_KEEPALIVE_EXPIRY the unused ones idle
+        that long."""
+        count = len(self._pools) - POOL_MAX_ORIGINS
+        sweep = now - self._swept_at > POOL_KEEPALIVE_EXPIRY
+        if count <= 0 and not sweep:
+            return []
+        unused = sorted((o.used_at, key) for key, o in self._pools.items() if not o.in_use)
+        if sweep:
+            self._swept_at = now
+            stale = sum(1 for used_at, _ in unused if now - used_at > POOL_KEEPALIVE_EXPIRY)
+            count = max(count, stale)
+        return [self._pools.pop(key).pool for _, key in unused[: max(count, 0)]]
+
+    def close(self) -> None:
+        with self._lock:
+            pools = [origin.pool for origin in self._pools.values()]
+            self._pools.clear()
+        for pool in pools:
+            pool.close()
+
+
+class _Released:
+    """A response body stream that tells its pool when it is closed."""
+
+    def __init__(self, stream, release):
+        self._stream, self._release = stream, release
+
+    def __iter__(self):
+        yield from self._stream
+
+    def close(self) -> None:
+        try:
+            if hasattr(self._stream, "close"):
+                self._stream.close()
+        finally:
+            release, self._release = self._release, None
+            if release is not None:
+                release()
 
 
 class _GuardedTransport(httpx.HTTPTransport):
@@ -348,13 +442,17 @@ class _GuardedTransport(httpx.HTTPTransport):
 
     def __init__(self, ssl_context: ssl.SSLContext, check_addresses: bool = True):
         super().__init__(verify=ssl_context, trust_env=False)
-        # HTTPTransport has no network_backend argument; its pool is the documented httpcore one.
-        self._pool = httpcore.ConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=POOL_MAX_CONNECTIONS,
-            max_keepalive_connections=POOL_MAX_KEEPALIVE,
-            keepalive_expiry=POOL_KEEPALIVE_EXPIRY,
-            network_backend=_GuardedBackend(check_addresses),
+        backend = _GuardedBackend(check_addresses)
+        # HTTPTransport has no network_backend argument; its pools are the documented httpcore
+        # ones, an origin each.
+        self._pool = _PoolPerOrigin(
+            lambda: httpcore.ConnectionPool(
+                ssl_context=ssl_context,
+                max_connections=POOL_MAX_CONNECTIONS,
+                max_keepalive_connections=POOL_MAX_KEEPALIVE,
+                keepalive_expiry=POOL_KEEPALIVE_EXPIRY,
+                network_backend=backend,
+            )
         )
 
 

@@ -248,6 +248,9 @@ def record_unchanged(show: Show, fetched: FetchedFeed, started_at, duration_ms) 
 # row is written only if it still holds the body this poll compared with: a poll that stored a
 # change meanwhile (under the row lock) keeps its validators and schedule.
 _UNCHANGED_FETCH_FIELDS = ["show", "url", "started_at", "duration_ms", "status", "http_status"]
+_UNCHANGED_FETCH_ATTRIBUTES = [
+    FeedFetch._meta.get_field(name).attname for name in _UNCHANGED_FETCH_FIELDS
+]
 _UPDATE_UNCHANGED = (
     f"UPDATE {Show._meta.db_table} SET "  # noqa: S608 - names from the models, values as parameters
     + ", ".join(f"{Show._meta.get_field(name).column} = %s" for name in SHOW_UNCHANGED_FIELDS)
@@ -267,23 +270,33 @@ _UNCHANGED_IN_ONE = f"WITH updated AS ({_UPDATE_UNCHANGED}) {_INSERT_FETCH}"
 
 def _write_unchanged(show: Show, fetch: FeedFetch) -> None:
     """Write the show's unchanged-poll fields and insert the fetch (its pk set), atomically."""
-    show_values = [_db_value(show, name) for name in SHOW_UNCHANGED_FIELDS]
-    show_values += [show.pk, show.body_hash]
-    fetch_values = [_db_value(fetch, name) for name in _UNCHANGED_FETCH_FIELDS]
+    show_values = [
+        *(getattr(show, name) for name in SHOW_UNCHANGED_FIELDS),
+        show.pk,
+        show.body_hash,
+    ]
+    fetch_values = [getattr(fetch, name) for name in _UNCHANGED_FETCH_ATTRIBUTES]
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
+            # psycopg adapts these values (text, integers, timestamps, an interval) itself.
             cursor.execute(_UNCHANGED_IN_ONE, show_values + fetch_values)
         else:
+            # SQLite stores datetimes and durations as the fields prepare them.
+            show_fields = [*SHOW_UNCHANGED_FIELDS, "id", "body_hash"]
             with transaction.atomic(savepoint=False):
-                cursor.execute(_UPDATE_UNCHANGED, show_values)
-                cursor.execute(_INSERT_FETCH, fetch_values)
+                cursor.execute(_UPDATE_UNCHANGED, _prepared(Show, show_fields, show_values))
+                cursor.execute(
+                    _INSERT_FETCH, _prepared(FeedFetch, _UNCHANGED_FETCH_FIELDS, fetch_values)
+                )
         fetch.pk = cursor.fetchone()[0]
     fetch._state.adding, fetch._state.db = False, connection.alias
 
 
-def _db_value(instance, name: str):
-    field = instance._meta.get_field(name)
-    return field.get_db_prep_save(getattr(instance, field.attname), connection)
+def _prepared(model, names: list[str], values: list) -> list:
+    return [
+        model._meta.get_field(name).get_db_prep_save(value, connection)
+        for name, value in zip(names, values, strict=True)
+    ]
 
 
 def _unchanged_interval(show: Show, now) -> timedelta:

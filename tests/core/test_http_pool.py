@@ -178,3 +178,43 @@ def test_each_fetch_sends_the_user_agent_set_now(feed_server, settings):
 
     agents = [r["headers"]["User-Agent"] for r in feed_server.requests]
     assert agents[1] == "PodIndexTest/2" != agents[0]
+
+
+def test_idle_connections_to_origins_beyond_the_limit_are_closed(connects, settings, monkeypatch):
+    settings.PODINDEX_ALLOW_PRIVATE_URLS = True
+    monkeypatch.setattr(http, "POOL_MAX_ORIGINS", 1)
+    first, second = LocalServer().start(), LocalServer().start()
+    try:
+        first.serve("/feed.xml", b"first")
+        second.serve("/feed.xml", b"second")
+        assert http.fetch(first.url("/feed.xml")).body == b"first"
+        assert http.fetch(first.url("/feed.xml")).body == b"first"
+        assert len(connects) == 1  # reused while its origin is the only one
+        assert http.fetch(second.url("/feed.xml")).body == b"second"
+        # The first origin's idle connection was closed to keep one origin's: a new one now.
+        assert http.fetch(first.url("/feed.xml")).body == b"first"
+        assert len(connects) == 3
+    finally:
+        first.stop()
+        second.stop()
+
+
+def test_an_origins_connections_are_not_closed_while_a_fetch_uses_them(
+    feed_server, connects, monkeypatch
+):
+    from concurrent.futures import ThreadPoolExecutor
+
+    monkeypatch.setattr(http, "POOL_MAX_ORIGINS", 0)
+    slow = feed_server.serve("/slow.xml", RSS, delay=0.5)
+    with ThreadPoolExecutor(2) as pool:
+        running = pool.submit(http.fetch, slow)
+        time.sleep(0.2)
+        # Another origin (the same server by name) opens a pool while the slow fetch runs.
+        other = slow.replace("127.0.0.1", "localhost")
+        assert pool.submit(http.fetch, other).result().body == RSS
+        assert running.result().body == RSS
+
+    # The slow fetch's pool was kept (in use when the other origin's opened): its connection
+    # serves the next fetch.
+    assert http.fetch(slow).body == RSS
+    assert connects == ["127.0.0.1", "localhost"]
