@@ -1,13 +1,19 @@
-"""HTTP conventions shared by every API response: problem documents, validators, CORS."""
+"""HTTP conventions shared by every API response: problem documents, validators, CORS, the
+response cache and gzip."""
 
+import hashlib
 import json
 from http import HTTPStatus
 
+from django.conf import settings
+from django.core.cache import cache
 from django.http import HttpResponse
+from django.middleware.gzip import GZipMiddleware
 from django.utils.cache import get_conditional_response, patch_cache_control, set_response_etag
 from django.utils.http import parse_http_date_safe
 
 from api import ratelimit
+from core.page_cache import content_version, take_variant_slot
 
 PREFIX = "/api/"
 PROBLEM_TYPE = "application/problem+json"
@@ -71,7 +77,7 @@ class ApiHttpMiddleware:
             # No database stores one, and PostgreSQL raises on it.
             response = problem(400, "A URL may not contain NUL characters.")
         else:
-            response = self.get_response(request)
+            response = self.cached_response(request)
         if response.status_code >= 400 and response.get("Content-Type") != PROBLEM_TYPE:
             allow = response.get("Allow")
             response = problem(response.status_code)
@@ -87,6 +93,28 @@ class ApiHttpMiddleware:
             response[name] = value
         if head and not response.streaming:
             response.content = b""
+        return response
+
+    def cached_response(self, request):
+        """The endpoint's response, kept until the content changes, as the public pages are.
+
+        The body is the same for every client (URLs come from SITE_URL, no cookie or key is
+        read), so one copy serves all; core.page_cache's content version retires it, and its
+        variant budget keeps random cursors and queries from flooding the cache.
+        """
+        if request.method != "GET" or not settings.PODINDEX_PAGE_CACHE_SECONDS:
+            return self.get_response(request)
+        key = response_cache_key(request)
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+        response = self.get_response(request)
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and (not request.GET or take_variant_slot(request))
+        ):
+            cache.set(key, response, settings.PODINDEX_PAGE_CACHE_SECONDS)
         return response
 
     @staticmethod
@@ -111,3 +139,24 @@ class ApiHttpMiddleware:
             last_modified=parse_http_date_safe(last_modified) if last_modified else None,
             response=response,
         )
+
+
+def response_cache_key(request) -> str:
+    """The cache key of an API GET: its path and query (in a canonical order), this content."""
+    query = sorted((name, value) for name in request.GET for value in request.GET.getlist(name))
+    digest = hashlib.sha256(f"{request.path}?{query!r}".encode()).hexdigest()
+    return f"podindex:api:{content_version()}:{digest}"
+
+
+class ApiGZipMiddleware(GZipMiddleware):
+    """gzip for the API's responses only.
+
+    Their bodies hold no secret (no CSRF token, no session, never an API key), so compression
+    cannot leak one to an attacker who measures sizes (BREACH); the pages and the desk, whose
+    forms carry tokens, are left as they are.
+    """
+
+    def process_response(self, request, response):
+        if not request.path.startswith(PREFIX):
+            return response
+        return super().process_response(request, response)

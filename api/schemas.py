@@ -157,6 +157,7 @@ class SpeakerShare(Schema):
     name: str
     words: int
     share: int  # whole percent
+    person_url: str | None  # the page of the person whose voice it is, where known
 
 
 class FillerCount(Schema):

@@ -36,6 +36,7 @@ from api.schemas import (
     TranscriptPage,
 )
 from browse import rankings
+from browse.person_page import episode_people
 from browse.rows import EPISODE_ROW
 from browse.scorecard_page import (
     conversation_analysis,
@@ -240,15 +241,14 @@ def sub_resource_url(name: str, episode) -> str:
     return absolute_url(reverse(name, args=[episode.show.slug, episode.slug]))
 
 
+def voices_of(episode) -> dict:
+    """Transcript label → the person whose voice it is, from the episode's appearances."""
+    return episode_people(episode.public_appearances)[1]
+
+
 def transcribed_episode(show_slug: str, slug: str) -> Episode:
-    """A listed episode and its transcript (not its search vector); 404 without one."""
-    found = get_object_or_404(
-        Episode.objects.listed()
-        .select_related("show", "transcript")
-        .defer("transcript__search_vector", "notes_html"),
-        show__slug=show_slug,
-        slug=slug,
-    )
+    """A listed episode as its page reads it (with its people); 404 without a transcript."""
+    found = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
     if getattr(found, "transcript", None) is None:
         raise Http404
     return found
@@ -260,6 +260,21 @@ def episode_ref(episode) -> dict:
         "slug": episode.slug,
         "title": episode.title,
         "api_url": episode_urls(episode.show.slug)[1](episode.slug),
+    }
+
+
+def analysis_out(analysis: dict) -> dict:
+    """Speaker shares and fillers, each speaker with the page of the person it is (if any)."""
+    person_url = slug_urls("people:detail")
+    return {
+        "speakers": [
+            {
+                **{k: v for k, v in row.items() if k != "person"},
+                "person_url": person_url(row["person"].slug) if row["person"] else None,
+            }
+            for row in analysis["speakers"]
+        ],
+        "fillers": analysis["fillers"],
     }
 
 
@@ -277,7 +292,7 @@ def episode_analysis(request, response: HttpResponse, show_slug: str, slug: str)
     return {
         "episode": episode_ref(found),
         "word_count": transcript.word_count,
-        **conversation_analysis(transcript),
+        **analysis_out(conversation_analysis(transcript, voices_of(found))),
     }
 
 
@@ -306,7 +321,7 @@ def episode_transcript(
             "speaker_name": segment["name"],
             "text": segment.get("text") or "",
         }
-        for index, segment in enumerate(named_segments(transcript))
+        for index, segment in enumerate(named_segments(transcript, voices_of(found)))
     ]
     # An editor's correction changes the hash: a cursor into the old text is not reused.
     key = f"transcript:{transcript.pk}:{transcript.content_hash}"

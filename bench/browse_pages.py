@@ -11,7 +11,6 @@ Requests go through the full middleware stack via Django's test client; rounds i
 the URLs so drift hits all of them alike. Target: every page within 3x of the trivial view.
 """
 
-import argparse
 import os
 import statistics
 import sys
@@ -25,25 +24,16 @@ import django
 
 django.setup()
 
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-
+from bench import timing  # noqa: E402
 from scoring.ranking import refresh_show  # noqa: E402
 from shows.models import Category, Show  # noqa: E402
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=60)
-    parser.add_argument("--warmup", type=int, default=5)
-    args = parser.parse_args()
-    if connection.vendor != "postgresql":
-        sys.exit("Run against the PostgreSQL bench database (DATABASE_URL).")
-
+    args = timing.arguments(__doc__)
     show = Show.objects.ranked()[100]
     category = Category.objects.order_by("position").first()
     urls = {
-        "trivial view (robots.txt)": "/robots.txt",
         "health (SELECT 1)": "/health/",
         "ranking page": "/shows/",
         "ranking, htmx filter": f"/shows/?category={category.slug}&language=de&sort=recent",
@@ -58,25 +48,9 @@ def main():
         "search, phrase": '/search/?q="net+revenue"',
     }
     htmx = {"ranking, htmx filter": {"HX-Request": "true", "HX-Target": "ranking"}}
-    client = Client()
-    timings = {name: [] for name in urls}
-    for round_number in range(args.warmup + args.rounds):
-        for name, url in urls.items():
-            started = time.perf_counter()
-            response = client.get(url, headers=htmx.get(name, {}))
-            elapsed = time.perf_counter() - started
-            if response.status_code != 200:
-                sys.exit(f"{url} answered {response.status_code}")
-            if round_number >= args.warmup:
-                timings[name].append(elapsed * 1000)
-
-    base = statistics.median(timings["trivial view (robots.txt)"])
+    timings = timing.time_urls(urls, args.rounds, args.warmup, headers=htmx)
     print(f"{args.rounds} rounds; {Show.objects.count()} shows")
-    print(f"{'page':<28} {'median ms':>10} {'p95 ms':>8} {'× trivial':>10}")
-    for name, values in timings.items():
-        median = statistics.median(values)
-        p95 = statistics.quantiles(values, n=20)[-1]
-        print(f"{name:<28} {median:>10.2f} {p95:>8.2f} {median / base:>10.2f}")
+    timing.report(timings)
 
     refresh = []
     for _ in range(10):

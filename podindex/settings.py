@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Outside the API's own middleware: its ETag is made from the plain body, and then weakened.
+    "api.http.ApiGZipMiddleware",
     "api.http.ApiHttpMiddleware",
     "core.page_cache.PublicPageCacheMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -1,5 +1,6 @@
 """The API's HTTP conventions: problems, cursors, validators, caching, CORS, schema and docs."""
 
+import gzip
 from datetime import datetime
 
 import pytest
@@ -172,3 +173,39 @@ def test_it_ignores_shows_that_are_not_listed(client, show):
     ShowFactory(active=False, title="Hidden show")
     slugs = [s["slug"] for s in client.get("/api/v1/shows").json()["items"]]
     assert slugs == list(Show.objects.active().values_list("slug", flat=True))
+
+
+def test_it_compresses_its_responses_and_no_page_with_a_form(client, show):
+    api_response = client.get("/api/v1/shows", headers={"Accept-Encoding": "gzip"})
+    assert api_response["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in api_response["Vary"]
+    assert gzip.decompress(api_response.content).startswith(b'{"items"')
+    page = client.get("/shows/", headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in page
+
+
+def test_a_compressed_response_still_answers_its_etag_with_304(client, show):
+    first = client.get("/api/v1/shows", headers={"Accept-Encoding": "gzip"})
+    assert first["ETag"].startswith('W/"')
+    again = client.get(
+        "/api/v1/shows", headers={"Accept-Encoding": "gzip", "If-None-Match": first["ETag"]}
+    )
+    assert again.status_code == 304
+
+
+def test_it_serves_a_repeat_request_from_the_cache_until_the_content_changes(
+    client, show, django_assert_num_queries
+):
+    first = client.get(f"/api/v1/shows/{show.slug}").json()
+    with django_assert_num_queries(0):
+        assert client.get(f"/api/v1/shows/{show.slug}").json() == first
+    show.title = "Renamed"
+    show.save()
+    assert client.get(f"/api/v1/shows/{show.slug}").json()["title"] == "Renamed"
+
+
+def test_it_caches_nothing_with_the_page_cache_off(client, show, settings):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    client.get("/api/v1/shows")
+    Show.objects.filter(pk=show.pk).update(title="Renamed quietly")  # no signal: no new version
+    assert client.get("/api/v1/shows").json()["items"][0]["title"] == "Renamed quietly"

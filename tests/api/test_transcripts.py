@@ -4,7 +4,13 @@ import pytest
 from bs4 import BeautifulSoup
 
 from episodes.transcripts.parse import parse_plain_text
-from tests.factories import EpisodeFactory, TranscriptFactory, scored_episode
+from tests.factories import (
+    AppearanceFactory,
+    EpisodeFactory,
+    PersonFactory,
+    TranscriptFactory,
+    scored_episode,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -81,3 +87,19 @@ def test_a_corrected_transcript_does_not_take_a_cursor_into_the_old_text(client,
     transcript.segments = parse_plain_text("Speaker A: A shorter text now.")
     transcript.save()
     assert client.get(first["next"]).status_code == 400
+
+
+def test_it_names_a_voice_by_its_person_as_the_page_does(client, episode):
+    person = PersonFactory(name="Jo Example")
+    AppearanceFactory(episode=episode, person=person, speaker_label="A", role="host")
+    data = client.get(url(episode, "/analysis")).json()
+    soup = BeautifulSoup(client.get(episode.get_absolute_url()).content, "html.parser")
+    on_page = [s.get_text(strip=True) for s in soup.select(".share-bars .speaker-name")]
+    assert [s["name"] for s in data["speakers"]] == on_page
+    host = next(s for s in data["speakers"] if s["label"] == "A")
+    assert (host["name"], host["person_url"].endswith(person.get_absolute_url())) == (
+        "Jo Example",
+        True,
+    )
+    segments = client.get(url(episode, "/transcript")).json()["items"]
+    assert segments[0]["speaker_name"] == "Jo Example"
