@@ -44,6 +44,10 @@ def test_it_answers_every_fuzzed_request_as_its_schema_says(operation):
         # schema, yet only the signed ones we issued are accepted, and a NUL is refused
         # everywhere (400 by design). No 5xx, documented statuses, content types and bodies
         # valid against the schema are all still checked.
-        case.call_and_validate(excluded_checks=[positive_data_acceptance])
+        # The WSGI transport does not decompress: bodies are asked for plain (gzip is tested
+        # in test_conventions).
+        case.call_and_validate(
+            headers={"Accept-Encoding": "identity"}, excluded_checks=[positive_data_acceptance]
+        )
 
     check()
