@@ -27,8 +27,10 @@ def find_person(claim: Claim, episode) -> Person | None:
         Person.objects.annotate(lower_name=Lower("name"))
         .filter(
             Q(lower_name=claim.name.lower())
-            # Aliases are a JSON list of names: matched as their JSON text.
+            # Aliases are a JSON list of names: matched as their JSON text, which escapes
+            # non-ASCII letters on SQLite and keeps them on PostgreSQL.
             | Q(aliases__icontains=json.dumps(claim.name, ensure_ascii=False))
+            | Q(aliases__icontains=json.dumps(claim.name))
         )
         .order_by("pk")
     )

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from episodes.models import Episode, Transcript
 from people.identity import fill_blanks, find_person, new_person
-from people.models import Appearance, EpisodePeople
+from people.models import Appearance, EpisodePeople, Person
 from people.sources import Inputs, claims
 from scoring.models import Scorecard
 
@@ -72,9 +72,11 @@ def _reconcile(episode: Episode, found) -> None:
             fill_blanks(person, claim)
         people[claim.key, claim.href] = person
         wanted.setdefault((person.pk, claim.role), claim)
+    dropped = set()
     for key, appearance in existing.items():
         if appearance.source != Appearance.Source.EDITOR and key not in wanted:
             appearance.delete()
+            dropped.add(appearance.person_id)
     for (person_id, role), claim in wanted.items():
         appearance = existing.get((person_id, role))
         if appearance is None:
@@ -90,6 +92,11 @@ def _reconcile(episode: Episode, found) -> None:
         ):
             appearance.source, appearance.speaker_label = claim.source, claim.speaker_label
             appearance.save(update_fields=["source", "speaker_label"])
+    # A person no source names any more (a feed's typo fixed) goes, unless an editor's work
+    # rests on them: a hidden page must stay hidden, aliases come from renames and merges.
+    Person.objects.filter(pk__in=dropped, hidden=False, aliases=[]).exclude(
+        Exists(Appearance.objects.filter(person=OuterRef("pk")))
+    ).delete()
 
 
 def changed_episodes():

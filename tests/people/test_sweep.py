@@ -133,3 +133,27 @@ def test_a_source_fills_what_a_person_lacks_but_never_overwrites():
     refresh_episode(episode)
     dana.refresh_from_db()
     assert (dana.description, dana.image_url) == ("Editor's words", "https://cdn.example/d.jpg")
+
+
+def test_a_person_no_source_names_any_more_goes_unless_an_editor_kept_them():
+    episode = episode_of(people=[{"name": "Jon Doe", "role": "guest"}])
+    sweep()
+    episode.people = [{"name": "John Doe", "role": "guest"}]
+    episode.save()
+    sweep()
+    assert list(Person.objects.values_list("name", flat=True)) == ["John Doe"]
+
+    Person.objects.update(hidden=True, hidden_reason="Removal request")
+    episode.people = []
+    episode.save()
+    sweep()
+    assert Person.objects.get().hidden
+
+
+def test_an_alias_with_accents_finds_the_renamed_person():
+    show = ShowFactory(author="Acme Media")
+    renamed = PersonFactory(name="Jose Nunez", aliases=["José Núñez"])
+    AppearanceFactory(person=renamed, episode__show=show)
+    episode = EpisodeFactory(show=show, people=[{"name": "José Núñez", "role": "guest"}])
+    refresh_episode(episode)
+    assert Person.objects.count() == 1
