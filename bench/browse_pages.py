@@ -25,6 +25,7 @@ import django
 django.setup()
 
 from bench import timing  # noqa: E402
+from bench.load_pages import people_urls  # noqa: E402
 from scoring.ranking import refresh_show  # noqa: E402
 from shows.models import Category, Show  # noqa: E402
 
@@ -47,6 +48,7 @@ def main():
         "search, one word": "/search/?q=pricing",
         "search, phrase": '/search/?q="net+revenue"',
     }
+    urls |= people_urls(category)
     htmx = {"ranking, htmx filter": {"HX-Request": "true", "HX-Target": "ranking"}}
     timings = timing.time_urls(urls, args.rounds, args.warmup, headers=htmx)
     print(f"{args.rounds} rounds; {Show.objects.count()} shows")

@@ -6,16 +6,18 @@
 
 (scripts/bench-catalogue.sh does both, once.) 5,000 shows and 250,000 scored episodes by
 default, each with a scorecard and five dimension scores, two topics, and a transcript for one
-episode in ten; `--scale N` multiplies the shows (N=10: 2,500,000 episodes, about half an hour
-on 2 cores, most of it PostgreSQL's). Rows go in with COPY, streamed from generators (memory
-holds ids and scores, not rows), so the search triggers fill the search vectors as they would
-for any other write.
+episode in ten, and 50,000 people on 500,000 appearances (`--people 0`: none; `--people-only`
+adds them to a catalogue loaded before); `--scale N` multiplies the shows (N=10: 2,500,000
+episodes, about half an hour on 2 cores, most of it PostgreSQL's). Rows go in with COPY,
+streamed from generators (memory holds ids and scores, not rows), so the search triggers fill
+the search vectors as they would for any other write.
 """
 
 import argparse
 import os
 import random
 import sys
+from collections import defaultdict
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -31,11 +33,14 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transac
 from django.utils import timezone  # noqa: E402
 
 from episodes.models import Episode, Topic, Transcript  # noqa: E402
+from people.models import Appearance, Person  # noqa: E402
+from people.ranking import recompute_all as recompute_people  # noqa: E402
 from scoring.models import DimensionScore, Rubric, Scorecard  # noqa: E402
 from scoring.ranking import recompute_all  # noqa: E402
 from shows.models import Category, Show, ShowCategory  # noqa: E402
 
 FEED_PREFIX = "https://bench.invalid/feeds/"
+PERSON_PREFIX = "bench-person-"
 # A progress line every this many rows COPYed into one table.
 PROGRESS_EVERY = 500_000
 CATEGORIES = [
@@ -64,20 +69,34 @@ VOCABULARY = (  # noqa: SIM905 - a paragraph reads better than 130 quoted words
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shows", type=int, default=5000)
-    parser.add_argument("--scale", type=int, default=1, help="multiplies --shows")
+    parser.add_argument("--scale", type=int, default=1, help="multiplies --shows and --people")
     parser.add_argument("--episodes-per-show", type=int, default=50)
     parser.add_argument("--transcript-share", type=float, default=0.1)
     parser.add_argument("--seed", type=int, default=20261101)
+    parser.add_argument("--people", type=int, default=50_000, help="hosts and guests (0: none)")
+    parser.add_argument("--appearances", type=int, default=500_000)
+    parser.add_argument(
+        "--people-only", action="store_true", help="add the people to a catalogue loaded before"
+    )
     args = parser.parse_args()
     args.shows *= args.scale
+    args.people *= args.scale
+    args.appearances *= args.scale
     if connection.vendor != "postgresql":
         sys.exit("bench/catalogue.py needs PostgreSQL (set DATABASE_URL).")
+    if args.people_only:
+        if Person.objects.filter(slug__startswith=PERSON_PREFIX).exists():
+            sys.exit("Bench people are already loaded here.")
+        People(random.Random(args.seed)).load(args.people, args.appearances)
+        return
     if Show.objects.filter(feed_url__startswith=FEED_PREFIX).exists():
         sys.exit("Bench data is already loaded here; use a fresh database.")
     rubric = Rubric.objects.active().prefetch_related("dimensions").first()
     if rubric is None:
         sys.exit("No active rubric: run migrate first.")
     Catalogue(random.Random(args.seed)).load(args, rubric)
+    if args.people:
+        People(random.Random(args.seed)).load(args.people, args.appearances)
 
 
 class Catalogue:
@@ -253,6 +272,87 @@ class Catalogue:
                 """,
                 ["bench-%"],
             )
+
+
+class People:
+    """Hosts and guests on the catalogue's episodes: one host per show, on all its episodes,
+    and guests on the rest of the appearances, a few of them on many shows (a skewed draw)."""
+
+    FIRST = ["Ana", "Ben", "Chloe", "Dev", "Erin", "Farid", "Grace", "Hugo", "Ines", "Jon"]
+    LAST = ["Okafor", "Schmidt", "Tanaka", "Silva", "Novak", "Reyes", "Kowalski", "Dubois"]
+    TITLES = ["CFO", "VP Sales", "Head of RevOps", "CMO", "COO", "Founder", "General Counsel"]
+
+    def __init__(self, rng: random.Random):
+        self.random = rng
+
+    def load(self, count, appearances):
+        """COPY the people and their appearances, then compute their figures and ranks."""
+        episodes = defaultdict(list)
+        for pk, show_id in (
+            Episode.objects.filter(show__feed_url__startswith=FEED_PREFIX)
+            .order_by("pk")
+            .values_list("pk", "show_id")
+        ):
+            episodes[show_id].append(pk)
+        transcribed = set(Transcript.objects.values_list("episode_id", flat=True))
+        hosts = min(count, len(episodes))
+        print(f"People: {count:,} ({hosts:,} hosts)")
+        with transaction.atomic():
+            copy_rows(Person, (self.person_row(i) for i in range(count)))
+            ids = list(
+                Person.objects.filter(slug__startswith=PERSON_PREFIX)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+            copy_rows(
+                Appearance, self.appearance_rows(ids, hosts, episodes, transcribed, appearances)
+            )
+        print("Computing people's figures…")
+        recompute_people(progress=lambda done, total: print(f"  {done}/{total} people"))
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE people_person, people_appearance, people_personranking")
+
+    def person_row(self, i):
+        name = f"{self.random.choice(self.FIRST)} {self.random.choice(self.LAST)} {i}"
+        described = self.random.random() < 0.5
+        return {
+            "name": name,
+            "slug": f"{PERSON_PREFIX}{i}",
+            "description": f"{self.random.choice(self.TITLES)} at {name.split()[1]} Co"
+            if described
+            else "",
+            "aliases": [],
+        }
+
+    def appearance_rows(self, ids, hosts, episodes, transcribed, total):
+        """Each show's host on all its episodes; guests, skewed, on random episodes."""
+        every = [pk for show in episodes.values() for pk in show]
+        made = 0
+        for host, show_episodes in zip(ids[:hosts], episodes.values(), strict=False):
+            for episode in show_episodes:
+                made += 1
+                yield self.appearance(host, episode, Appearance.Role.HOST, "A", transcribed)
+        guests = ids[hosts:]
+        seen = set()
+        while guests and made < total:
+            # Squared: the first guests are drawn far more often (a few regulars, many one-offs).
+            guest = guests[int(len(guests) * self.random.random() ** 2)]
+            episode = self.random.choice(every)
+            if (guest, episode) in seen:
+                continue
+            seen.add((guest, episode))
+            made += 1
+            yield self.appearance(guest, episode, Appearance.Role.GUEST, "B", transcribed)
+
+    @staticmethod
+    def appearance(person, episode, role, label, transcribed):
+        return {
+            "person_id": person,
+            "episode_id": episode,
+            "role": role,
+            "speaker_label": label if episode in transcribed else "",
+            "source": Appearance.Source.FEED,
+        }
 
 
 def copy_rows(model, rows):

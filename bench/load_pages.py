@@ -23,7 +23,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-PORT = 8799
+# BENCH_PORT: another port, so two runs on one machine do not answer each other's requests.
+PORT = int(os.environ.get("BENCH_PORT", "8799"))
 TRIVIAL = "trivial view (robots.txt)"
 
 
@@ -63,8 +64,27 @@ def page_urls() -> dict[str, str]:
     }
     if topic is not None:
         urls["topic page"] = topic.get_absolute_url()
+    urls |= people_urls(category)
     connection.close()
     return urls
+
+
+def people_urls(category) -> dict[str, str]:
+    """The people pages, where the catalogue has people (bench/catalogue.py --people)."""
+    from people.models import PersonRanking
+
+    ranked = PersonRanking.objects.filter(rank__isnull=False).select_related("person")
+    busiest = ranked.order_by("-appearance_count", "pk").first()
+    typical = ranked.filter(guest_count__gt=0).order_by("rank", "pk")[100:101].first()
+    if busiest is None or typical is None:
+        return {}
+    return {
+        "people page": "/people/",
+        "people, filtered": f"/people/?category={category.slug}&role=guest&sort=recent",
+        "person page (typical guest)": typical.person.get_absolute_url(),
+        "person page (busiest)": busiest.person.get_absolute_url(),
+        "person RSS": typical.person.get_absolute_url() + "rss/",
+    }
 
 
 def generate(urls: dict[str, str], requests: int, concurrency: int) -> None:
@@ -106,6 +126,9 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200, help="per page, after warm-up")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument(
+        "--only", nargs="+", metavar="WORD", help="only the pages whose names hold one of these"
+    )
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
@@ -113,6 +136,12 @@ def main():
         return
 
     urls = page_urls()
+    if args.only:
+        urls = {
+            name: url
+            for name, url in urls.items()
+            if name == TRIVIAL or any(word in name for word in args.only)
+        }
     env = {
         **os.environ,
         "DEBUG": "",
