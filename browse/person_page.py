@@ -1,18 +1,19 @@
 """What a person's page shows, each part in one query: their appearances, share of the words
-where their voice is known, the topics they speak on and their best verified quotes."""
+where their voice is known and their best verified quotes (their topics are stored figures,
+people.ranking)."""
 
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-from django.db.models import Count, F
+from django.db.models import F
 
 from core.absolute import absolute_url
+from core.page_cache import cached_by_version
 from episodes.models import Episode, Transcript, listed_q
 from people.models import Appearance
 from scoring.models import DimensionScore, current_scorecard_q
 from scoring.quotes import current_quotes
 
-TOPICS = 8
 QUOTES = 5
 # Quotes are looked for in this many of their best-scored episodes where their voice is known:
 # each one's transcript is read to check the quotes still stand as stored.
@@ -34,14 +35,30 @@ def listed_appearances(person):
     return Appearance.objects.filter(listed_q("episode__"), person=person)
 
 
-def person_episodes(person):
-    """The listed episodes a person is on, newest first (one row per episode, whatever roles)."""
-    return (
-        Episode.objects.filter(pk__in=listed_appearances(person).values("episode_id"))
+def person_episode_order(person) -> list[int]:
+    """The keys of the listed episodes a person is on, newest first (once per episode,
+    whatever their roles): kept until the content changes, as every page of theirs shares it
+    and a regular's order reads all their episodes."""
+    return cached_by_version(
+        f"person:order:{person.pk}",
+        lambda: list(
+            Episode.objects.listed()
+            .filter(pk__in=Appearance.objects.filter(person=person).values("episode_id"))
+            .order_by(F("published_at").desc(nulls_last=True), "-pk")
+            .values_list("pk", flat=True)
+        ),
+    )
+
+
+def episode_rows(keys: list[int]) -> list:
+    """The episodes with these keys, in this order, with what a person's page shows of them."""
+    rows = (
+        Episode.objects.listed()
         .select_related("show")
         .only("title", "slug", "published_at", "score", "show__title", "show__slug")
-        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+        .in_bulk(keys)
     )
+    return [rows[pk] for pk in keys if pk in rows]
 
 
 def annotate_appearances(person, episodes: list) -> None:
@@ -74,17 +91,6 @@ def word_share(speakers, label: str | None) -> int | None:
         if isinstance(row, dict) and row.get("label") == label:
             return row.get("share")
     return None
-
-
-def person_topics(person) -> list[dict]:
-    """The topics of the person's episodes, most frequent first: {name, slug, episodes}."""
-    through = Episode.topics.through
-    return list(
-        through.objects.filter(episode_id__in=listed_appearances(person).values("episode_id"))
-        .values(name=F("topic__name"), slug=F("topic__slug"))
-        .annotate(episodes=Count("episode_id", distinct=True))
-        .order_by("-episodes", "name")[:TOPICS]
-    )
 
 
 def person_quotes(person) -> list[dict]:

@@ -124,6 +124,10 @@ class EpisodePeople(models.Model):
         return f"People of episode {self.episode_id}"
 
 
+# The rows /people/ lists: its indexes cover only these.
+RANKED = models.Q(rank__isnull=False)
+
+
 class PersonRanking(models.Model):
     """A person's stored figures (people.ranking): what /people/ sorts and filters on.
 
@@ -141,18 +145,28 @@ class PersonRanking(models.Model):
     scored_count = models.PositiveIntegerField(default=0)
     guest_count = models.PositiveIntegerField(default=0)
     host_count = models.PositiveIntegerField(default=0)
+    # Their latest episode's date (when we found it, where the feed gave none).
     latest_appearance_at = models.DateTimeField(null=True, blank=True)
     # Dense rank among visible people with enough scored appearances (None: not ranked).
     rank = models.PositiveIntegerField(null=True, blank=True)
+    # The topics of their listed episodes, most frequent first: [{name, slug, episodes}].
+    topics = models.JSONField(default=list, blank=True)
     refreshed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         indexes = [
             # /people/ by score: ranked people ORDER BY rank
             models.Index(
-                fields=["rank", "person"],
-                name="personranking_rank_idx",
-                condition=models.Q(rank__isnull=False),
+                fields=["rank", "person"], name="personranking_rank_idx", condition=RANKED
+            ),
+            # /people/?sort=recent and ?sort=appearances, walked in order until a page is full
+            models.Index(
+                fields=["-latest_appearance_at", "person"],
+                name="personranking_recent_idx",
+                condition=RANKED,
+            ),
+            models.Index(
+                fields=["-scored_count", "person"], name="personranking_count_idx", condition=RANKED
             ),
         ]
 

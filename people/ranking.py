@@ -29,12 +29,14 @@ from django.db.models import Q
 from django.utils import timezone
 
 from core.page_cache import bump_content_version
-from episodes.models import listed_q
+from episodes.models import Episode, listed_q
 from people.models import Appearance, Person, PersonCategory, PersonRanking
 from scoring.ranking import bayesian_score, category_means, prior_for, prior_means
 from shows.models import ShowCategory
 
 BATCH_SIZE = 1000
+# Topics kept per person (their page lists them).
+TOPICS = 8
 HOST_ROLES = {Appearance.Role.HOST, Appearance.Role.CO_HOST, Appearance.Role.GUEST_HOST}
 # The sweep looks back from its previous start by this much: a change committed late (its
 # timestamp set before the previous sweep read) is still found. Refreshing twice is harmless.
@@ -169,13 +171,15 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
         "role",
         "episode__score",
         "episode__published_at",
+        "episode__created_at",
         "episode__show_id",
     )
     episodes = defaultdict(dict)
     roles = defaultdict(lambda: defaultdict(set))
-    for person_id, episode_id, role, score, published_at, show_id in rows:
-        episodes[person_id][episode_id] = (score, published_at, show_id)
+    for person_id, episode_id, role, score, published_at, created_at, show_id in rows:
+        episodes[person_id][episode_id] = (score, published_at or created_at, show_id)
         roles[person_id][episode_id].add(role)
+    topics = _topics(episodes)
     show_ids = {show for person in episodes.values() for _, _, show in person.values()}
     show_categories = defaultdict(list)
     for show_id, category_id in ShowCategory.objects.filter(show_id__in=show_ids).values_list(
@@ -194,7 +198,7 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
             prior_for(in_categories, means),
             prior_weight,
         )
-        dates = [published for _, published, _ in on.values() if published]
+        dates = [published for _, published, _ in on.values()]
         rankings.append(
             PersonRanking(
                 person_id=person_id,
@@ -204,6 +208,7 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
                 guest_count=sum(1 for r in roles[person_id].values() if Appearance.Role.GUEST in r),
                 host_count=sum(1 for r in roles[person_id].values() if r & HOST_ROLES),
                 latest_appearance_at=max(dates) if dates else None,
+                topics=topics.get(person_id, []),
                 refreshed_at=timezone.now(),
             )
         )
@@ -226,6 +231,7 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
             "guest_count",
             "host_count",
             "latest_appearance_at",
+            "topics",
             "refreshed_at",
         ],
     )
@@ -245,3 +251,24 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
         unique_fields=["person", "category"],
         update_fields=["appearances"],
     )
+
+
+def _topics(episodes: dict[int, dict]) -> dict[int, list[dict]]:
+    """Each person's topics over their listed episodes, most frequent first (TOPICS of them)."""
+    filed = defaultdict(list)
+    names = {}
+    episode_ids = {episode for on in episodes.values() for episode in on}
+    for episode_id, topic_id, name, slug in Episode.topics.through.objects.filter(
+        episode_id__in=episode_ids
+    ).values_list("episode_id", "topic_id", "topic__name", "topic__slug"):
+        filed[episode_id].append(topic_id)
+        names[topic_id] = (name, slug)
+    topics = {}
+    for person_id, on in episodes.items():
+        counts = Counter(topic for episode in on for topic in filed[episode])
+        best = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]][0]))[:TOPICS]
+        topics[person_id] = [
+            {"name": names[topic][0], "slug": names[topic][1], "episodes": count}
+            for topic, count in best
+        ]
+    return topics

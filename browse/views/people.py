@@ -70,9 +70,9 @@ def person_list(request):
     elif role == "host":
         people = people.filter(host_count__gt=0)
     if sort == "appearances":
-        people = people.order_by("-scored_count", "position", "person_id")
+        people = people.order_by("-scored_count", "person_id")
     elif sort == "recent":
-        people = people.order_by(F("latest_appearance_at").desc(nulls_last=True), "person_id")
+        people = people.order_by("-latest_appearance_at", "person_id")
     else:
         people = people.order_by("position", "person_id")
     page = paginate(people, request.GET.get("page"), PEOPLE_PER_PAGE)
@@ -106,12 +106,11 @@ def person_list(request):
 
 
 def _ranked_count(category) -> int:
-    """How many visible people are ranked (overall or in the category)."""
+    """How many people are ranked (overall or in the category), over the rank indexes: a
+    hidden person loses their rank at the next re-rank (the list leaves them out at once)."""
     if category:
-        return PersonCategory.objects.filter(
-            category=category, rank__isnull=False, person__hidden=False
-        ).count()
-    return PersonRanking.objects.filter(rank__isnull=False, person__hidden=False).count()
+        return PersonCategory.objects.filter(category=category, rank__isnull=False).count()
+    return PersonRanking.objects.filter(rank__isnull=False).count()
 
 
 @public_page
@@ -122,10 +121,11 @@ def person_detail(request, slug):
     # No figures yet (no listed appearance scored): RelatedObjectDoesNotExist is an AttributeError.
     ranking = getattr(person, "ranking", None)
     page = paginate(
-        person_page.person_episodes(person), request.GET.get("page"), APPEARANCES_PER_PAGE
+        person_page.person_episode_order(person), request.GET.get("page"), APPEARANCES_PER_PAGE
     )
+    page.object_list = person_page.episode_rows(page.object_list)
     person_page.annotate_appearances(person, page.object_list)
-    topics = person_page.person_topics(person)
+    topics = ranking.topics if ranking else []
     placements = (
         list(
             PersonCategory.objects.filter(person=person, rank__isnull=False)

@@ -146,13 +146,14 @@ def test_it_shows_their_share_of_the_words_topics_and_best_verified_quotes(clien
     other = scored_episode(total=90, quotes=[{**quote, "speaker": "A"}])
     TranscriptFactory(episode=other, segments=SEGMENTS)
     AppearanceFactory(person=person, episode=other, speaker_label="B")
+    ranking.refresh_people([person.pk])
 
     html = client.get("/people/jane-doe/").content.decode()
 
     words = sum(len(s["text"].split()) for s in SEGMENTS)
     share = round(100 * len(SEGMENTS[1]["text"].split()) / words)
     assert f"{share}% of the words" in html
-    assert 'href="/topics/churn/">Churn</a>' in html
+    assert 'href="/topics/churn/">Churn</a> <span class="muted">(1)</span>' in html
     assert html.count("We cut churn in half") == 5  # five dimensions quote it, from one voice
     assert f'href="{episode.get_absolute_url()}#t=65"' in html
     assert f'href="{other.get_absolute_url()}#t=65"' not in html

@@ -9,7 +9,13 @@ from django.utils import timezone
 from episodes.models import Episode
 from people import ranking
 from people.models import Appearance, Person, PersonCategory, PersonRanking
-from tests.factories import AppearanceFactory, CategoryFactory, PersonFactory, ShowFactory
+from tests.factories import (
+    AppearanceFactory,
+    CategoryFactory,
+    PersonFactory,
+    ShowFactory,
+    TopicFactory,
+)
 from tests.factories.scoring import score_episode, scored_episode
 
 pytestmark = pytest.mark.django_db
@@ -145,3 +151,26 @@ def test_the_sweep_finds_new_appearances_and_edited_people():
     assert ranking.changed_since(timezone.now() - timedelta(minutes=1)) == {newcomer.pk}
     ranking.refresh_changed()
     assert figures(newcomer).score == pytest.approx(70)
+
+
+def test_it_stores_the_topics_of_their_episodes_most_frequent_first():
+    person = PersonFactory()
+    churn, pricing, hiring = (
+        TopicFactory(name=name, slug=name.lower()) for name in ("Churn", "Pricing", "Hiring")
+    )
+    for topics in ((churn, pricing), (churn,), (hiring, churn, pricing)):
+        episode = scored_episode(total=60)
+        episode.topics.add(*topics)
+        AppearanceFactory(person=person, episode=episode)
+    hidden = scored_episode(total=60)
+    hidden.topics.add(hiring)
+    AppearanceFactory(person=person, episode=hidden)
+    Episode.objects.filter(pk=hidden.pk).set_hidden(True)
+
+    ranking.refresh_people([person.pk])
+
+    assert figures(person).topics == [
+        {"name": "Churn", "slug": "churn", "episodes": 3},
+        {"name": "Pricing", "slug": "pricing", "episodes": 2},
+        {"name": "Hiring", "slug": "hiring", "episodes": 1},
+    ]
