@@ -130,22 +130,30 @@ def test_it_makes_a_freshly_ingested_episode_findable_by_search(django_capture_o
 
 
 @needs_postgres
-def test_it_copies_the_rows_into_a_staging_table_on_postgresql(monkeypatch):
-    copied = []
-    real_copy = feed_items.copy_rows
+def test_it_copies_a_shows_first_episodes_into_the_table_and_later_ones_through_staging():
+    show = ShowFactory()
+    with CaptureQueriesContext(connection) as first:
+        store(show, items(40))
+    with CaptureQueriesContext(connection) as later:
+        changes = store(show, [*items(40, title="Renamed"), *items(1, first=41)])
 
-    def spy(cursor, rows):
-        copied.append(len(rows))
-        return real_copy(cursor, rows)
-
-    monkeypatch.setattr(feed_items, "copy_rows", spy)
-    with CaptureQueriesContext(connection) as queries:
-        store(ShowFactory(), items(40))
-
-    assert copied == [40]
-    inserts = [q["sql"] for q in queries if "INSERT INTO episodes_episode" in q["sql"]]
+    assert not [q for q in first if "INSERT INTO episodes_episode" in q["sql"]]
+    assert not [q for q in first if "staging" in q["sql"]]
+    inserts = [q["sql"] for q in later if "INSERT INTO episodes_episode" in q["sql"]]
     assert len(inserts) == 1 and "ON CONFLICT (show_id, guid) DO UPDATE" in inserts[0]
-    assert Episode.objects.count() == 40
+    assert (changes.new, changes.updated) == (1, 40)
+    assert Episode.objects.filter(show=show, title="Renamed").count() == 40
+    assert Episode.objects.filter(show=show).count() == 41
+
+
+@needs_postgres
+def test_its_commit_does_not_wait_for_the_wal_flush():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "on"
+        store(ShowFactory(), items(2))
+        cursor.execute("SHOW synchronous_commit")
+        assert cursor.fetchone()[0] == "off"  # for this transaction only (set_config, local)
 
 
 @needs_postgres
