@@ -3,7 +3,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test setup lint bench worker worker-transcripts beat
+.PHONY: run test setup lint bench bench-big worker worker-transcripts beat
 
 setup:
 	@scripts/bootstrap.sh
@@ -48,3 +48,11 @@ bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/ranking.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/search.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_pages.py
+
+# Search and the pages at ten times the catalogue (50,000 shows / 2,500,000 episodes, loaded
+# once into BIG_BENCH_DATABASE_URL: about an hour); CPU-heavy, so on a quiet machine.
+BIG_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/browse_bench_big
+bench-big: setup
+	@BENCH_DATABASE_URL=$(BIG_BENCH_DATABASE_URL) BENCH_SCALE=10 scripts/bench-catalogue.sh
+	DATABASE_URL=$(BIG_BENCH_DATABASE_URL) $(PY) bench/search.py
+	DATABASE_URL=$(BIG_BENCH_DATABASE_URL) $(PY) bench/load_pages.py

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# Create and load the benchmarks' scratch PostgreSQL catalogue (5,000 shows, 250,000 episodes)
-# unless it is already there; ~10 minutes the first time.
+# Create and load the benchmarks' scratch PostgreSQL catalogue (5,000 shows, 250,000 episodes;
+# BENCH_SCALE=10: 50,000 / 2,500,000) unless it is already there; ~10 minutes the first time
+# (about an hour at scale 10 on 2 busy cores, most of it PostgreSQL's commit and the rankings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/browse_bench}
 name=${url##*/}
-if ! psql "$url" -Atc "SELECT count(*) FROM shows_show" 2>/dev/null | grep -qx 5000; then
+scale=${BENCH_SCALE:-1}
+if ! psql "$url" -Atc "SELECT count(*) FROM shows_show" 2>/dev/null | grep -qx $((5000 * scale)); then
   echo "Loading the bench catalogue into $name (about 10 minutes)"
   createdb --maintenance-db="${url%/*}/postgres" "$name" 2>/dev/null || true
   DATABASE_URL=$url .venv/bin/python manage.py migrate --no-input -v 0
-  DATABASE_URL=$url .venv/bin/python bench/catalogue.py
+  DATABASE_URL=$url .venv/bin/python bench/catalogue.py --scale "$scale"
 else
   DATABASE_URL=$url .venv/bin/python manage.py migrate --no-input -v 0
 fi
