@@ -4,7 +4,8 @@
 
 (load the catalogue as bench/browse_pages.py says). Prints, as a deployment with workers runs
 them: refresh_show (one show's figures; ranks deferred), the debounced re-rank of every show,
-and the every-minute pass that refreshes category means and the shows of drifted categories.
+and the every-minute pass that refreshes category means and the shows of drifted categories;
+then, where the catalogue has people, one person's refresh, their re-rank and the sweep.
 Target: refresh after one scorecard ≤ 20 ms at 5,000 shows.
 """
 
@@ -22,8 +23,12 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.core.cache import cache  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from people import ranking as people_ranking  # noqa: E402
+from people.models import PersonRanking  # noqa: E402
 from scoring import ranking  # noqa: E402
 from shows.models import Show  # noqa: E402
 
@@ -55,8 +60,30 @@ def main():
         "rerank_now (every show, debounced task)": timed_ms(ranking.rerank_now),
         "refresh_drifted_shows (nothing drifted)": timed_ms(ranking.refresh_drifted_shows, 5),
     }
+    figures |= people_figures()
     for name, ms in figures.items():
         print(f"{name:<42} {ms:8.1f} ms")
+
+
+def people_figures() -> dict[str, float]:
+    """The people's refresh (people.ranking), where the catalogue has people."""
+    guest = (
+        PersonRanking.objects.filter(rank__isnull=False, guest_count__gt=0)
+        .order_by("rank", "pk")[100:101]
+        .first()
+    )
+    if guest is None:
+        return {}
+    print(f"{PersonRanking.objects.count()} people with figures")
+    # The sweep's start: nothing changed since the previous one.
+    cache.set(people_ranking.SWEPT_KEY, timezone.now())
+    return {
+        "refresh_people (one guest, unchanged)": timed_ms(
+            lambda: people_ranking.refresh_people([guest.person_id])
+        ),
+        "people rerank (every person)": timed_ms(people_ranking.rerank, 5),
+        "people sweep (nothing changed)": timed_ms(people_ranking.refresh_changed, 5),
+    }
 
 
 if __name__ == "__main__":

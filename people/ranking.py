@@ -31,6 +31,7 @@ from django.utils import timezone
 from core.page_cache import bump_content_version
 from episodes.models import Episode, listed_q
 from people.models import Appearance, Person, PersonCategory, PersonRanking
+from scoring.models import EditorialOverride
 from scoring.ranking import bayesian_score, category_means, prior_for, prior_means
 from shows.models import ShowCategory
 
@@ -99,10 +100,13 @@ def refresh_people(person_ids, means: dict | None = None) -> None:
     if not ids:
         return
     with transaction.atomic():
+        moved = False
         for start in range(0, len(ids), BATCH_SIZE):
             batch = ids[start : start + BATCH_SIZE]
-            _refresh_batch(batch, means if means is not None else _prior_means(batch))
-        rerank()
+            moved |= _refresh_batch(batch, means if means is not None else _prior_means(batch))
+        # Re-ranking everyone is the costly part: only when a rank may have moved.
+        if moved:
+            rerank()
 
 
 def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
@@ -120,11 +124,17 @@ def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:
 
 def changed_since(since) -> set[int]:
     """People whose figures may have changed since `since`: an episode of theirs scored or
-    overridden, an appearance added, their own record edited (hidden, say)."""
+    overridden, an appearance added, their own record edited (hidden, say).
+
+    Four small queries, each over an index on its timestamp (people migration 0005 for
+    appearances and people), rather than one that joins every appearance to its episode.
+    """
+    episodes = set(Episode.objects.filter(scored_at__gte=since).values_list("pk", flat=True))
+    episodes |= set(
+        EditorialOverride.objects.filter(created_at__gte=since).values_list("episode_id", flat=True)
+    )
     appearances = Appearance.objects.filter(
-        Q(created_at__gte=since)
-        | Q(episode__scored_at__gte=since)
-        | Q(episode__overrides__created_at__gte=since)
+        Q(created_at__gte=since) | Q(episode_id__in=sorted(episodes))
     )
     ids = set(appearances.values_list("person_id", flat=True).distinct().order_by())
     ids |= set(Person.objects.filter(updated_at__gte=since).values_list("pk", flat=True))
@@ -163,8 +173,15 @@ def _prior_means(person_ids: list[int]) -> dict:
     return prior_means(list(category_ids))
 
 
-def _refresh_batch(person_ids: list[int], means: dict) -> None:
-    """Store the figures of these people from their listed appearances."""
+def _refresh_batch(person_ids: list[int], means: dict) -> bool:
+    """Store the figures of these people from their listed appearances; whether a rank may
+    have moved (a score or count changed, or a person's rank disagrees with their hiding)."""
+    before = {
+        person_id: (score, scored_count, rank, hidden)
+        for person_id, score, scored_count, rank, hidden in PersonRanking.objects.filter(
+            person_id__in=person_ids
+        ).values_list("person_id", "score", "scored_count", "rank", "person__hidden")
+    }
     rows = Appearance.objects.filter(listed_q("episode__"), person_id__in=person_ids).values_list(
         "person_id",
         "episode_id",
@@ -237,13 +254,13 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
     )
     # Placements kept keep their rank until rerank() (a category's list never empties midway).
     kept = {(p.person_id, p.category_id) for p in placements}
-    stale = [
-        pk
+    existing = {
+        (person_id, category_id): pk
         for pk, person_id, category_id in PersonCategory.objects.filter(
             person_id__in=person_ids
         ).values_list("pk", "person_id", "category_id")
-        if (person_id, category_id) not in kept
-    ]
+    }
+    stale = [pk for pair, pk in existing.items() if pair not in kept]
     PersonCategory.objects.filter(pk__in=stale).delete()
     PersonCategory.objects.bulk_create(
         placements,
@@ -251,6 +268,26 @@ def _refresh_batch(person_ids: list[int], means: dict) -> None:
         unique_fields=["person", "category"],
         update_fields=["appearances"],
     )
+    return _ranks_may_move(before, rankings, placements_changed=kept != set(existing))
+
+
+def _ranks_may_move(before: dict, rankings: list, placements_changed: bool) -> bool:
+    if placements_changed or len(before) != len(rankings):
+        return True
+    for row in rankings:
+        old = before.get(row.person_id)
+        if old is None or (old[0], old[1]) != (row.score, row.scored_count):
+            return True
+        # Hidden (or shown again) since the last re-rank: the rank disagrees.
+        ranked = old[2] is not None
+        eligible = (
+            not old[3]
+            and row.score is not None
+            and row.scored_count >= settings.PODINDEX_PEOPLE_MIN_APPEARANCES
+        )
+        if ranked != eligible:
+            return True
+    return False
 
 
 def _topics(episodes: dict[int, dict]) -> dict[int, list[dict]]:

@@ -174,3 +174,27 @@ def test_it_stores_the_topics_of_their_episodes_most_frequent_first():
         {"name": "Pricing", "slug": "pricing", "episodes": 2},
         {"name": "Hiring", "slug": "hiring", "episodes": 1},
     ]
+
+
+def test_it_reranks_everyone_only_when_a_rank_may_have_moved(monkeypatch, settings):
+    settings.PODINDEX_PEOPLE_PRIOR_WEIGHT = 0
+    steady, mover = PersonFactory(), PersonFactory()
+    on(steady, 60, 60)
+    on(mover, 50, 50)
+    ranking.recompute_all()
+    reranks = []
+    real_rerank = ranking.rerank
+    monkeypatch.setattr(ranking, "rerank", lambda: reranks.append(1) or real_rerank())
+
+    ranking.refresh_people([steady.pk, mover.pk])
+    assert reranks == []
+
+    score_episode(mover.appearances.first().episode, total=90)
+    ranking.refresh_people([mover.pk])
+    assert reranks == [1]
+    assert (figures(mover).rank, figures(steady).rank) == (1, 2)
+
+    Person.objects.filter(pk=steady.pk).update(hidden=True)
+    ranking.refresh_people([steady.pk])
+    assert reranks == [1, 1]
+    assert figures(steady).rank is None
