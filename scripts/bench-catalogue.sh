@@ -15,3 +15,8 @@ if ! psql "$url" -Atc "SELECT count(*) FROM shows_show" 2>/dev/null | grep -qx $
 else
   DATABASE_URL=$url .venv/bin/python manage.py migrate --no-input -v 0
 fi
+# A catalogue loaded before the people pages existed gets its people (about 5 minutes).
+if [ "$(psql "$url" -Atc "SELECT count(*) FROM people_person WHERE slug LIKE 'bench-person-%'")" = 0 ]; then
+  echo "Adding the bench people to $name"
+  DATABASE_URL=$url .venv/bin/python bench/catalogue.py --people-only --scale "$scale"
+fi
