@@ -276,3 +276,48 @@ class SearchPage(Schema):
     moments: list[Moment]
     next_cursor: str | None
     next: str | None
+
+
+class PersonSummary(Schema):
+    slug: str
+    name: str
+    description: str
+    image_url: str  # https only, else ""
+    rank: int | None  # overall, or within the category the list is filtered by
+    score: float | None
+    scored_count: int
+    guest_count: int
+    host_count: int
+    url: str
+    api_url: str
+
+
+class PersonPage(Schema):
+    min_appearances: int  # scored episodes a person needs to be ranked
+    items: list[PersonSummary]
+    next_cursor: str | None
+    next: str | None
+
+
+class PersonTopic(Schema):
+    name: str
+    slug: str
+    episodes: int
+
+
+class PersonQuote(Schema):
+    """A verified quote in the person's own voice, still in the transcript as it stands."""
+
+    text: str
+    start: float | None
+    dimension: str
+    url: str  # the episode page at the moment it was said
+    episode: EpisodeRef
+
+
+class PersonDetail(PersonSummary):
+    website: str
+    placements: list[Placement]
+    topics: list[PersonTopic]
+    quotes: list[PersonQuote]
+    latest_episodes: list[ListedEpisode]

@@ -14,7 +14,7 @@ from django.urls import reverse
 from ninja import NinjaAPI, Query
 from ninja.errors import ValidationError
 
-from api import cursor, lists
+from api import cursor, lists, people
 from api.http import PROBLEM_TYPE, problem
 from api.params import BadParameter, limited, only_params, paged, set_last_modified
 from api.presenters import (
@@ -339,3 +339,4 @@ def episode_transcript(
 
 
 api.add_router("", lists.router)
+api.add_router("", people.router)

@@ -150,6 +150,8 @@ def test_it_publishes_an_openapi_3_schema_of_every_endpoint(client):
         "/api/v1/topics/{slug}/episodes",
         "/api/v1/search",
         "/api/v1/episodes/scored",
+        "/api/v1/people",
+        "/api/v1/people/{slug}",
     }
     scorecard = schema["components"]["schemas"]["ScorecardOut"]["properties"]
     assert {"total", "band", "dimensions", "engine", "model"} <= set(scorecard)
