@@ -107,6 +107,9 @@ def refresh_people(person_ids, means: dict | None = None) -> None:
         # Re-ranking everyone is the costly part: only when a rank may have moved.
         if moved:
             rerank()
+        else:
+            # Their figures (counts, topics) were written all the same: pages show them.
+            transaction.on_commit(bump_content_version)
 
 
 def recompute_all(progress: Callable[[int, int], None] | None = None) -> None:

@@ -126,13 +126,16 @@ def person_detail(request, slug):
     page.object_list = person_page.episode_rows(page.object_list)
     person_page.annotate_appearances(person, page.object_list)
     topics = ranking.topics if ranking else []
+    # Shared by every page of theirs and made from content that bumps the version when it
+    # changes (scorecards, transcripts, appearances, ranks): kept until it does.
     placements = (
-        list(
-            PersonCategory.objects.filter(person=person, rank__isnull=False)
-            .select_related("category")
-            .order_by("category")
-        )
+        cached_by_version(f"person:placements:{person.pk}", lambda: _placements(person))
         if ranking and ranking.rank
+        else []
+    )
+    quotes = (
+        cached_by_version(f"person:quotes:{person.pk}", lambda: person_page.person_quotes(person))
+        if page.number == 1
         else []
     )
     return render_page(
@@ -146,10 +149,19 @@ def person_detail(request, slug):
             "website": person_page.web_link(person.website),
             "page_obj": page,
             "topics": topics,
-            "quotes": person_page.person_quotes(person) if page.number == 1 else [],
+            "quotes": quotes,
             "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
             "jsonld": person_page.person_jsonld(person, topics),
             "og_image": person_page.https_only(person.image_url),
         },
         partials=["appearances"],
+    )
+
+
+def _placements(person) -> list:
+    """The categories a ranked person has a rank in, with that rank."""
+    return list(
+        PersonCategory.objects.filter(person=person, rank__isnull=False)
+        .select_related("category")
+        .order_by("category")
     )
