@@ -137,15 +137,20 @@ def topic_episodes(
     keys, next_cursor = cursor.page(
         rankings.topic_order(topic), f"topic:{topic.pk}", cursor_, limited(limit)
     )
+    episodes = listed_episodes(keys)
+    set_last_modified(response, *(e.updated_at for e in episodes))
+    return paged(request, episode_summaries(episodes), next_cursor)
+
+
+def listed_episodes(keys: list[int]) -> list:
+    """The listed episodes with these keys, in this order, with what a list row gives."""
     rows = (
         Episode.objects.listed()
         .select_related("show")
         .only("updated_at", *EPISODE_ROW, *EPISODE_ROW_SHOW)
         .in_bulk(keys)
     )
-    episodes = [rows[pk] for pk in keys if pk in rows]
-    set_last_modified(response, *(e.updated_at for e in episodes))
-    return paged(request, episode_summaries(episodes), next_cursor)
+    return [rows[pk] for pk in keys if pk in rows]
 
 
 @router.get("/search", response={200: SearchPage, **ERRORS}, url_name="search")

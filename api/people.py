@@ -10,11 +10,11 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router
 
 from api import cursor
+from api.lists import listed_episodes
 from api.params import limited, only_params, paged, set_last_modified
 from api.presenters import episode_summaries, slug_urls
 from api.schemas import PersonDetail, PersonPage, Problem
 from browse import person_page
-from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from browse.views.people import ranked_people
 from core.absolute import absolute_url
 from people.models import Person, PersonCategory
@@ -89,10 +89,7 @@ def person(request, response: HttpResponse, slug: str):
         if ranking and ranking.rank
         else []
     )
-    # The page's rows, with the few more columns an API row gives (length, date).
-    episodes = list(
-        person_page.person_episodes(found).only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[:EPISODES]
-    )
+    episodes = listed_episodes(person_page.person_episode_order(found)[:EPISODES])
     set_last_modified(response, found.updated_at)
     return {
         "slug": found.slug,
@@ -108,7 +105,7 @@ def person(request, response: HttpResponse, slug: str):
             {"category": {"slug": p.category.slug, "name": p.category.name}, "rank": p.rank}
             for p in placements
         ],
-        "topics": person_page.person_topics(found),
+        "topics": ranking.topics if ranking else [],
         "quotes": [
             {
                 "text": q.get("text", ""),
