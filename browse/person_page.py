@@ -35,19 +35,30 @@ def listed_appearances(person):
     return Appearance.objects.filter(listed_q("episode__"), person=person)
 
 
+def person_episodes(person):
+    """The listed episodes a person is on, newest first (once each, whatever their roles)."""
+    return (
+        Episode.objects.listed()
+        .filter(pk__in=Appearance.objects.filter(person=person).values("episode_id"))
+        .select_related("show")
+        .order_by(F("published_at").desc(nulls_last=True), "-pk")
+    )
+
+
 def person_episode_order(person) -> list[int]:
-    """The keys of the listed episodes a person is on, newest first (once per episode,
-    whatever their roles): kept until the content changes, as every page of theirs shares it
-    and a regular's order reads all their episodes."""
+    """The keys of person_episodes: kept until the content changes, as every page of theirs
+    shares it and a regular's order reads all their episodes."""
     return cached_by_version(
         f"person:order:{person.pk}",
-        lambda: list(
-            Episode.objects.listed()
-            .filter(pk__in=Appearance.objects.filter(person=person).values("episode_id"))
-            .order_by(F("published_at").desc(nulls_last=True), "-pk")
-            .values_list("pk", flat=True)
-        ),
+        lambda: list(person_episodes(person).values_list("pk", flat=True)),
     )
+
+
+def person_topics(person) -> list[dict]:
+    """The topics of their listed episodes, most frequent first: {name, slug, episodes}
+    (stored with their figures by people.ranking; read `person` with its ranking)."""
+    ranking = getattr(person, "ranking", None)
+    return ranking.topics if ranking else []
 
 
 def episode_rows(keys: list[int]) -> list:

@@ -125,7 +125,7 @@ def person_detail(request, slug):
     )
     page.object_list = person_page.episode_rows(page.object_list)
     person_page.annotate_appearances(person, page.object_list)
-    topics = ranking.topics if ranking else []
+    topics = person_page.person_topics(person)
     # Shared by every page of theirs and made from content that bumps the version when it
     # changes (scorecards, transcripts, appearances, ranks): kept until it does.
     placements = (
