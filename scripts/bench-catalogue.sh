@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Create and load the benchmarks' scratch PostgreSQL catalogue (5,000 shows, 250,000 episodes;
 # BENCH_SCALE=10: 50,000 / 2,500,000) unless it is already there; ~10 minutes the first time
-# (about an hour at scale 10 on 2 busy cores, most of it PostgreSQL's commit and the rankings).
+# (80 minutes at scale 10 on 2 busy cores, most of it PostgreSQL's commit and the rankings).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/browse_bench}
