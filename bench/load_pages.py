@@ -23,8 +23,8 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-# BENCH_PORT: another port, so two runs on one machine do not answer each other's requests.
-PORT = int(os.environ.get("BENCH_PORT", "8799"))
+# --port or BENCH_PORT: another port, so two runs on one machine do not answer each other.
+DEFAULT_PORT = int(os.environ.get("BENCH_PORT", "8799"))
 TRIVIAL = "trivial view (robots.txt)"
 
 
@@ -87,13 +87,13 @@ def people_urls(category) -> dict[str, str]:
     }
 
 
-def generate(urls: dict[str, str], requests: int, concurrency: int) -> None:
+def generate(urls: dict[str, str], port: int, requests: int, concurrency: int) -> None:
     """The load generator (its own process): each page in turn, `concurrency` clients at once."""
-    results = {name: load(path, requests, concurrency) for name, path in urls.items()}
+    results = {name: load(port, path, requests, concurrency) for name, path in urls.items()}
     print(json.dumps(results))
 
 
-def load(path: str, requests: int, concurrency: int) -> dict:
+def load(port: int, path: str, requests: int, concurrency: int) -> dict:
     """`requests` GETs of one path shared among `concurrency` clients: timings and errors."""
     timings: list[float] = []
     errors: list[int] = []
@@ -101,7 +101,7 @@ def load(path: str, requests: int, concurrency: int) -> dict:
     lock = threading.Lock()
 
     def client_loop():
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
             while True:
                 with lock:
                     if next(tickets, None) is None:
@@ -126,15 +126,19 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--requests", type=int, default=200, help="per page, after warm-up")
     parser.add_argument("--concurrency", type=int, default=4)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT, help="gunicorn's port")
     parser.add_argument(
         "--only", nargs="+", metavar="WORD", help="only the pages whose names hold one of these"
     )
     parser.add_argument("--generate", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.generate:
-        generate(json.loads(args.generate), args.requests, args.concurrency)
+        generate(json.loads(args.generate), args.port, args.requests, args.concurrency)
         return
 
+    port = args.port
+    if answers(port):
+        sys.exit(f"Something already answers on port {port}: pick another with --port.")
     urls = page_urls()
     if args.only:
         urls = {
@@ -147,7 +151,7 @@ def main():
         "DEBUG": "",
         "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "x" * 50),
         "ALLOWED_HOSTS": "127.0.0.1",
-        "SITE_URL": f"http://127.0.0.1:{PORT}",
+        "SITE_URL": f"http://127.0.0.1:{port}",
         # Cold: every request renders the page.
         "PODINDEX_PAGE_CACHE_SECONDS": "0",
         "LOG_LEVEL": "WARNING",
@@ -159,7 +163,7 @@ def main():
             "gunicorn",
             "podindex.wsgi",
             "--bind",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "--workers",
             "4",
             "--log-level",
@@ -169,8 +173,11 @@ def main():
         env=env,
     )
     try:
-        wait_until_up()
-        command = [sys.executable, __file__, "--concurrency", str(args.concurrency)]
+        wait_until_up(port)
+        command = [
+            *(sys.executable, __file__, "--port", str(port)),
+            *("--concurrency", str(args.concurrency)),
+        ]
         # Warm-up: each worker process loads its code and opens its connection.
         subprocess.run(
             [*command, "--requests", "20", "--generate", json.dumps(urls)],
@@ -189,14 +196,21 @@ def main():
     report(json.loads(out), args)
 
 
-def wait_until_up(seconds: float = 30) -> None:
+def answers(port: int) -> bool:
+    """Whether a server already answers on the port."""
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/robots.txt", timeout=1)
+    except httpx.HTTPError:
+        return False
+    return True
+
+
+def wait_until_up(port: int, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{PORT}/robots.txt", timeout=1)
+        if answers(port):
             return
-        except httpx.HTTPError:
-            time.sleep(0.2)
+        time.sleep(0.2)
     sys.exit("gunicorn did not start")
 
 
