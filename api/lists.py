@@ -249,7 +249,8 @@ def scored_episodes(
 def after_scored(keys: list):
     """The episodes after ([scored_at, pk]) in NEWLY_SCORED_ORDER."""
     scored_at, pk = datetime.fromisoformat(keys[0]), int(keys[1])
-    return Q(scored_at__lt=scored_at) | Q(scored_at=scored_at, pk__lt=pk)
+    # The range on scored_at alone lets the scored_at index seek; the OR settles ties.
+    return Q(scored_at__lte=scored_at) & (Q(scored_at__lt=scored_at) | Q(pk__lt=pk))
 
 
 def scored_summaries(episodes) -> list[dict]:

@@ -27,6 +27,7 @@ from django.test import Client  # noqa: E402
 
 from bench import timing  # noqa: E402
 from episodes.models import Episode, Topic, Transcript  # noqa: E402
+from people.models import PersonRanking  # noqa: E402
 from shows.models import Category, Show  # noqa: E402
 
 
@@ -37,6 +38,7 @@ def main():
     episode = Episode.objects.scored().filter(show=show).order_by("-score").first()
     transcribed = Transcript.objects.listed().select_related("episode__show").first().episode
     topic = Topic.objects.order_by("pk").first()
+    person = PersonRanking.objects.filter(rank__isnull=False).order_by("rank").first().person
     client = Client()
     deep = client.get("/api/v1/shows?limit=100")
     for _ in range(8):  # the cursor of the 900th show
@@ -66,6 +68,9 @@ def main():
         "newly scored, 2,100th on": scored.json()["next"],
         "newly scored, filtered": f"/api/v1/episodes/scored?category={category.slug}&min_score=60",
         "search, one word": "/api/v1/search?q=pricing",
+        "people": "/api/v1/people",
+        "people, category": f"/api/v1/people?category={category.slug}",
+        "person": f"/api/v1/people/{person.slug}",
     }
     print(f"{Show.objects.count()} shows, {Episode.objects.count()} episodes")
     for label, seconds in (("cold (response cache off)", 0), ("warm (response cache on)", 300)):
