@@ -105,7 +105,7 @@ def person(request, response: HttpResponse, slug: str):
             {"category": {"slug": p.category.slug, "name": p.category.name}, "rank": p.rank}
             for p in placements
         ],
-        "topics": ranking.topics if ranking else [],
+        "topics": person_page.person_topics(found),
         "quotes": [
             {
                 "text": q.get("text", ""),
