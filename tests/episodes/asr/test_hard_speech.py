@@ -61,7 +61,7 @@ def test_it_keeps_noisy_english_and_records_the_doubt(short_clip, audio_dir):
     result = transcribe_file(noisy, engine="local")
     words = [word for _, word in labelled_words(result.segments)]
     # Noise this loud (about 9 dB signal to noise) costs many words; an editor can mend them.
-    # (At 6 dB, tiny.en's words swing with the ffmpeg/espeak-ng build: the host's name came and went.)
+    # At 6 dB tiny.en's words swing with the ffmpeg and espeak-ng build (the host's name was lost).
     assert len(words) > len(normalise(short_clip.text)) / 2 and "eric" in words
     assert result.low_confidence
     figures = result.confidence
