@@ -3,15 +3,15 @@
 from django import template
 
 from scoring.engines.baseline import FEATURES, FORMULAS
-from scoring.models import RubricDimension
 
 register = template.Library()
 
 
 @register.simple_tag
-def baseline_formulas() -> list[dict]:
-    """Each dimension's formula as base, terms (feature, weight, cap) and feature meanings."""
-    names = dict(RubricDimension.objects.active().values_list("key", "name"))
+def baseline_formulas(rubric) -> list[dict]:
+    """Each dimension's formula as base, terms (feature, weight, cap) and feature meanings,
+    named as the active `rubric`'s dimensions are (the page has them prefetched)."""
+    names = {d.key: d.name for d in rubric.dimensions.all()} if rubric else {}
     return [
         {
             "key": formula.dimension,

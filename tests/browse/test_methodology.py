@@ -19,3 +19,13 @@ def test_it_says_we_transcribe_episodes_without_a_publisher_transcript(client):
     page = client.get("/methodology/").content.decode()
 
     assert "we transcribe the episode's audio ourselves" in page
+
+
+def test_it_reads_the_rubric_and_its_dimensions_in_two_queries(
+    client, django_assert_max_num_queries
+):
+    with django_assert_max_num_queries(2):
+        page = client.get("/methodology/").content.decode()
+
+    # The formulas are named after the rubric's dimensions, from the same two queries.
+    assert "Insight Density" in page
