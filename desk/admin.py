@@ -887,7 +887,11 @@ class PersonAdmin(admin.ModelAdmin):
         for inline in formset.forms:
             if not inline.instance.pk and not inline.instance.source:
                 inline.instance.source = Appearance.Source.EDITOR
-        super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        # A removed appearance stays removed: the sweep no longer heeds the source that gave it.
+        people_edits.remove_appearances(formset.deleted_objects, request.user)
+        for instance in instances:
+            instance.save()
 
     @admin.action(description="Merge the selected people into one", permissions=["change"])
     def merge_people(self, request, queryset):
@@ -966,6 +970,12 @@ class AppearanceAdmin(admin.ModelAdmin):
         if not change:
             obj.source = Appearance.Source.EDITOR
         super().save_model(request, obj, form, change)
+
+    def delete_model(self, request, obj):
+        people_edits.remove_appearances([obj], request.user)
+
+    def delete_queryset(self, request, queryset):
+        people_edits.remove_appearances(queryset.select_related("person", "episode"), request.user)
 
     @admin.action(description="Split off into a new person", permissions=["change"])
     def split_off(self, request, queryset):

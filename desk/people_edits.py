@@ -18,6 +18,7 @@ from episodes.models import Transcript
 from episodes.transcripts.names import clean_name
 from people.identity import create_person
 from people.models import Appearance, Person
+from people.sweep import strike
 
 Action = Activity.Action
 MAX_REASON_CHARS = 2000
@@ -119,6 +120,29 @@ def split_person(person: Person, appearances, editor, name: str = "") -> tuple[P
             after=f"{_summary(person)}\n{_summary(new)}",
         )
     return new, entry
+
+
+def remove_appearances(appearances, editor) -> list[Activity]:
+    """Take people off episodes they are not on; the sources that named them are not heeded."""
+    entries = []
+    with transaction.atomic():
+        for appearance in appearances:
+            person, episode = appearance.person, appearance.episode
+            what = f"{person.name} ({appearance.get_role_display()}) on {episode.title}"
+            before = _summary(person)
+            strike([appearance])
+            entries.append(
+                activity.record_person(
+                    Action.EDIT_PERSON,
+                    editor,
+                    person,
+                    f"Took {what} off the episode ({appearance.get_source_display()} said so).",
+                    before=before,
+                    after=_summary(person),
+                    episode=episode,
+                )
+            )
+    return entries
 
 
 def hide_people(people, editor, reason: str) -> list[Activity]:

@@ -115,6 +115,9 @@ class EpisodePeople(models.Model):
     inputs_hash = models.CharField(max_length=64)
     # What the sources said that we did not keep: [{source, name, reason}], bounded.
     refused = models.JSONField(default=list, blank=True)
+    # [name, role] pairs (names casefolded) an editor took off this episode: no source adds
+    # them back, under the person's name or any of their aliases.
+    struck = models.JSONField(default=list, blank=True)
     swept_at = models.DateTimeField()
 
     class Meta:

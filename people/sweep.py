@@ -48,8 +48,9 @@ def refresh_episode(episode: Episode, *, force: bool = False) -> bool:
         EpisodePeople.objects.filter(pk=state.pk).update(swept_at=started)
         return False
     found, refused = claims(inputs)
+    struck = {tuple(pair) for pair in state.struck} if state is not None else set()
     with transaction.atomic():
-        _reconcile(episode, found)
+        _reconcile(episode, found, struck)
         EpisodePeople.objects.update_or_create(
             episode=episode,
             defaults={"inputs_hash": digest, "refused": list(refused), "swept_at": started},
@@ -59,12 +60,14 @@ def refresh_episode(episode: Episode, *, force: bool = False) -> bool:
     return True
 
 
-def _reconcile(episode: Episode, found) -> None:
+def _reconcile(episode: Episode, found, struck: set) -> None:
     existing = {(a.person_id, a.role): a for a in Appearance.objects.filter(episode=episode)}
     wanted = {}
     # One name on one episode is one person, whatever roles it is listed in.
     people = {}
     for claim in found:
+        if (claim.key, claim.role) in struck:
+            continue
         person = people.get((claim.key, claim.href)) or find_person(claim, episode)
         if person is None:
             person = new_person(claim)
@@ -97,6 +100,22 @@ def _reconcile(episode: Episode, found) -> None:
     Person.objects.filter(pk__in=dropped, hidden=False, aliases=[]).exclude(
         Exists(Appearance.objects.filter(person=OuterRef("pk")))
     ).delete()
+
+
+def strike(appearances) -> None:
+    """Delete appearances an editor took off their episodes, so no sweep adds them back."""
+    now = timezone.now()
+    for appearance in appearances:
+        state, _ = EpisodePeople.objects.get_or_create(
+            episode_id=appearance.episode_id, defaults={"inputs_hash": "", "swept_at": now}
+        )
+        person = appearance.person
+        for name in [person.name, *person.aliases]:
+            pair = [str(name).casefold(), appearance.role]
+            if pair not in state.struck:
+                state.struck.append(pair)
+        state.save(update_fields=["struck"])
+        appearance.delete()
 
 
 def changed_episodes():

@@ -196,6 +196,59 @@ def test_an_editor_adds_a_person_and_an_appearance_the_sweep_leaves_alone(editor
     assert Appearance.objects.filter(pk=appearance.pk).exists()
 
 
+def test_an_appearance_an_editor_deletes_stays_deleted_after_reingestion(editor_client):
+    episode = tagged("Jane Doe")
+    sweep()
+    appearance = Appearance.objects.get()
+    response = editor_client.post(
+        reverse("admin:people_appearance_delete", args=[appearance.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Appearance.objects.exists()
+    row = Activity.objects.get(action="edit_person")
+    assert "Took Jane Doe (Guest) on" in row.detail and "Feed tag said so" in row.detail
+    assert (row.episode_id, row.before, row.after) == (
+        episode.pk,
+        "Jane Doe (jane-doe, 1 appearance)",
+        "Jane Doe (jane-doe, 0 appearances)",
+    )
+    # The feed still tags her; reading it again does not put her back, under any of her names.
+    refresh_episode(episode, force=True)
+    assert not Appearance.objects.exists()
+    assert Person.objects.count() == 1
+
+
+def test_an_appearance_removed_on_the_person_form_stays_removed(editor_client):
+    jane = [{"name": "Jane Doe", "role": "guest", "href": "https://jane.example/"}]
+    first, second = (EpisodeFactory(people=jane, show__author="Acme Media") for _ in "12")
+    sweep()
+    person = Person.objects.get()
+    keep, drop = person.appearances.order_by("episode_id")
+    data = {
+        **person_form(person),
+        "appearances-TOTAL_FORMS": "2",
+        "appearances-INITIAL_FORMS": "2",
+    }
+    for i, appearance in enumerate([keep, drop]):
+        data |= {
+            f"appearances-{i}-id": appearance.pk,
+            f"appearances-{i}-person": person.pk,
+            f"appearances-{i}-episode": appearance.episode_id,
+            f"appearances-{i}-role": appearance.role,
+            f"appearances-{i}-speaker_label": "",
+        }
+    data["appearances-1-DELETE"] = "on"
+
+    response = editor_client.post(reverse("admin:people_person_change", args=[person.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    assert list(person.appearances.values_list("pk", flat=True)) == [keep.pk]
+    refresh_episode(first, force=True)
+    refresh_episode(second, force=True)
+    assert list(person.appearances.values_list("pk", flat=True)) == [keep.pk]
+    assert Activity.objects.filter(action="edit_person", episode_id=drop.episode_id).exists()
+
+
 def test_naming_a_voice_ties_the_review_screens_speaker_to_a_person(
     editor_client, interview, django_capture_on_commit_callbacks
 ):
