@@ -41,8 +41,8 @@ from browse.rows import EPISODE_ROW
 from browse.scorecard_page import (
     conversation_analysis,
     named_segments,
-    scorecard_page_context,
-    scorecard_page_episodes,
+    scorecard_figures,
+    scorecard_page_episodes_without,
 )
 from core.absolute import absolute_url
 from episodes.models import Episode
@@ -211,10 +211,12 @@ def show_episodes(
 def episode(request, response: HttpResponse, show_slug: str, slug: str):
     """One episode and its full scorecard: what its page shows, as data."""
     only_params(request)
-    found = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
-    context = scorecard_page_context(request, found)
-    scorecard = context["scorecard"]
-    overrides = context["overrides"]
+    # The quotes are found again in the transcript's segments; its analysis is not shown here.
+    episodes = scorecard_page_episodes_without("analysis")
+    found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
+    transcript = getattr(found, "transcript", None)
+    figures = scorecard_figures(found, transcript, voices_of(found))
+    scorecard, overrides = figures["scorecard"], figures["overrides"]
     set_last_modified(
         response,
         found.updated_at,
@@ -229,8 +231,8 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
             "api_url": show_api_url(found.show.slug),
         },
         "audio_url": found.audio_url,
-        "score_held": context["score_held"],
-        "scorecard": scorecard_out(context),
+        "score_held": found.score_held,
+        "scorecard": scorecard_out(figures),
         "analysis_url": sub_resource_url("api-v1:episode_analysis", found),
         "transcript_url": sub_resource_url("api-v1:episode_transcript", found),
     }
@@ -246,9 +248,11 @@ def voices_of(episode) -> dict:
     return episode_people(episode.public_appearances)[1]
 
 
-def transcribed_episode(show_slug: str, slug: str) -> Episode:
-    """A listed episode as its page reads it (with its people); 404 without a transcript."""
-    found = get_object_or_404(scorecard_page_episodes(), show__slug=show_slug, slug=slug)
+def transcribed_episode(show_slug: str, slug: str, unread: str) -> Episode:
+    """A listed episode as its page reads it (with its people), without the transcript's column
+    `unread`; 404 without a transcript."""
+    episodes = scorecard_page_episodes_without(unread)
+    found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
     if getattr(found, "transcript", None) is None:
         raise Http404
     return found
@@ -286,7 +290,7 @@ def analysis_out(analysis: dict) -> dict:
 def episode_analysis(request, response: HttpResponse, show_slug: str, slug: str):
     """An episode's conversation analysis: who did the talking, and the filler words."""
     only_params(request)
-    found = transcribed_episode(show_slug, slug)
+    found = transcribed_episode(show_slug, slug, unread="segments")
     transcript = found.transcript
     set_last_modified(response, transcript.updated_at)
     return {
@@ -311,7 +315,7 @@ def episode_transcript(
 ):
     """An episode's transcript: timed segments with who said them, a page at a time."""
     only_params(request, "cursor", "limit")
-    transcript = (found := transcribed_episode(show_slug, slug)).transcript
+    transcript = (found := transcribed_episode(show_slug, slug, unread="analysis")).transcript
     segments = [
         {
             "index": index,

@@ -73,16 +73,27 @@ def page_urls() -> dict[str, str]:
 
 def api_urls(show, episode, category) -> dict[str, str]:
     """The JSON API's endpoints, served and loaded exactly as the pages are."""
+    from episodes.models import Episode
+
     api = "/api/v1"
     episode_path = f"{api}/shows/{episode.show.slug}/episodes/{episode.slug}"
+    # The newest scored episode may have no transcript (its analysis and transcript are 404s).
+    transcribed = (
+        Episode.objects.scored()
+        .filter(transcript__isnull=False)
+        .select_related("show")
+        .order_by("-scored_at")
+        .first()
+    )
+    transcribed_path = f"{api}/shows/{transcribed.show.slug}/episodes/{transcribed.slug}"
     return {
         "API shows": f"{api}/shows",
         "API shows, category by score": f"{api}/shows?category={category.slug}&sort=score",
         "API show": f"{api}/shows/{show.slug}",
         "API show's episodes": f"{api}/shows/{show.slug}/episodes",
         "API episode": episode_path,
-        "API episode's analysis": episode_path + "/analysis",
-        "API episode's transcript": episode_path + "/transcript",
+        "API episode's analysis": transcribed_path + "/analysis",
+        "API episode's transcript": transcribed_path + "/transcript",
         "API rankings": f"{api}/rankings",
         "API newly scored": f"{api}/episodes/scored",
         "API people": f"{api}/people",

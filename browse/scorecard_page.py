@@ -79,14 +79,19 @@ def scorecard_page_episodes():
 
 def episode_page_episodes():
     """scorecard_page_episodes() without the transcript's words: only a fragment reads them."""
+    return scorecard_page_episodes_without(*TRANSCRIPT_TEXT)
+
+
+def scorecard_page_episodes_without(*transcript_fields):
+    """scorecard_page_episodes() with the transcript's columns `transcript_fields` deferred."""
     # A copy of one queryset built per process: resolving its subqueries took a fifth of the
     # page's time, and the queryset depends on nothing but the code.
-    return _episode_page_episodes().all()
+    return _scorecard_page_episodes_without(transcript_fields).all()
 
 
 @memoize
-def _episode_page_episodes():
-    return scorecard_page_episodes().defer(*(f"transcript__{name}" for name in TRANSCRIPT_TEXT))
+def _scorecard_page_episodes_without(transcript_fields):
+    return scorecard_page_episodes().defer(*(f"transcript__{name}" for name in transcript_fields))
 
 
 def transcript_text(episode):
@@ -115,8 +120,9 @@ def current_scorecard(episode):
     return scorecard, dimensions
 
 
-def scorecard_page_context(request, episode) -> dict:
-    """Everything the page shows, computed: the API's answer and the fragments' source."""
+def scorecard_figures(episode, transcript, voices) -> dict:
+    """The current scorecard, its overrides and its effective scores, the quotes found again
+    in `transcript` and named by `voices`: the page's score and the API's scorecard."""
     scorecard, dimension_scores = current_scorecard(episode)
     overrides = (
         list(
@@ -126,8 +132,6 @@ def scorecard_page_context(request, episode) -> dict:
         else []
     )
     effective = apply_overrides(scorecard, overrides, dimension_scores) if scorecard else None
-    transcript = transcript_text(episode)
-    _, voices = episode_people(episode.public_appearances)
     speaker = speaker_names(transcript, voices)
     segments = transcript.segments if transcript else []
     for dimension in effective.dimensions if effective else []:
@@ -137,13 +141,24 @@ def scorecard_page_context(request, episode) -> dict:
             {**q, "speaker_name": speaker(q["speaker"])}
             for q in current_quotes(segments, dimension.quotes)
         ]
-    analysis = conversation_analysis(transcript, voices)
     return {
-        **page_context(request, episode),
         "scorecard": scorecard,
         "overrides": overrides,
         "effective": effective,
         "band": band(effective.total) if effective else "",
+    }
+
+
+def scorecard_page_context(request, episode) -> dict:
+    """Everything the page shows, computed: the fragments' source."""
+    transcript = transcript_text(episode)
+    _, voices = episode_people(episode.public_appearances)
+    figures = scorecard_figures(episode, transcript, voices)
+    scorecard, effective = figures["scorecard"], figures["effective"]
+    analysis = conversation_analysis(transcript, voices)
+    return {
+        **page_context(request, episode),
+        **figures,
         "transcript": transcript,
         "speaker_shares": analysis["speakers"],
         "fillers": analysis["fillers"],
