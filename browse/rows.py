@@ -1,6 +1,7 @@
 """What a listed row shows, written once: the views load it, the row cache keys on it.
 
-Ranking and episode rows (shows/_ranking_row.html, shows/_episode_row.html) are rendered once
+Ranking, episode and people rows (shows/_ranking_row.html, shows/_episode_row.html,
+people/_person_row.html) are rendered once
 and cached under a digest of the values they show (browse.templatetags.browse). The views'
 `.only()` and that digest both read the tuples here, so a field a row template starts to show
 is added here and is then loaded and keyed alike; tests/browse/test_rows.py renders each row
@@ -25,6 +26,19 @@ RANKING_ROW_ANNOTATIONS = ("position",)
 # where the row names its show, the page's own show on a show page).
 EPISODE_ROW = ("title", "slug", "published_at", "duration_seconds", "score")
 EPISODE_ROW_SHOW = ("show__title", "show__slug")
+# A person in the people ranking (people/_person_row.html): their stored figures, their own
+# columns, and what the view sets: their place in the list and the image it may show.
+PERSON_ROW = (
+    "score",
+    "scored_count",
+    "guest_count",
+    "host_count",
+    "person__name",
+    "person__slug",
+    "person__description",
+    "person__image_url",
+)
+PERSON_ROW_ANNOTATIONS = ("position", "image_url")
 
 
 def row_values(obj, fields) -> list:

@@ -13,6 +13,8 @@ from django.utils.safestring import mark_safe
 from browse.rows import (
     EPISODE_ROW,
     EPISODE_ROW_SHOW,
+    PERSON_ROW,
+    PERSON_ROW_ANNOTATIONS,
     RANKING_ROW,
     RANKING_ROW_ANNOTATIONS,
     row_values,
@@ -76,14 +78,21 @@ def episode_row_key(episode, with_show, salt: str) -> str:
     return "podindex:episode-row:" + _digest((values, bool(with_show), salt))
 
 
-def render_cached(template_name: str, items: list, key, context) -> str:
+def person_row_key(row, salt: str) -> str:
+    """The cache key of one rendered people-ranking row: a digest of everything the row shows
+    (their slug among it, so two people never share a row)."""
+    values = row_values(row, (*PERSON_ROW_ANNOTATIONS, *PERSON_ROW))
+    return "podindex:person-row:" + _digest((values, salt))
+
+
+def render_cached(template_name: str, items: list, key, context, *salt_extra) -> str:
     """The fragments of `items` rendered with `template_name`, each from the cache or rendered
     (then cached) once; `key(item, salt)` names an item's fragment, `context(item)` is what
     the template is rendered with."""
     if not items:
         return ""
     row_template = get_template(template_name)
-    salt = fragment_salt(row_template)
+    salt = fragment_salt(row_template, *salt_extra)
     keys = [key(item, salt) for item in items]
     cached = cache.get_many(keys)
     missing = {}
@@ -109,6 +118,19 @@ def ranking_rows(context, shows):
         list(shows),
         lambda show, salt: ranking_row_key(show, f"{salt}:{min_episodes}"),
         lambda show: {"show": show, "min_episodes": min_episodes},
+    )
+
+
+@register.simple_tag
+def person_rows(rows):
+    """The <li> rows of the people ranking: the same HTML as
+    `{% for row in rows %}{% include "people/_person_row.html" %}{% endfor %}`."""
+    return render_cached(
+        "people/_person_row.html",
+        list(rows),
+        person_row_key,
+        lambda row: {"row": row},
+        reverse("people:detail", kwargs={"slug": "slug"}),
     )
 
 

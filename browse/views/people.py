@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from browse import person_page
 from browse.rankings import categories
+from browse.rows import PERSON_ROW
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
@@ -24,17 +25,6 @@ SORTS = {
     "recent": "Most recent episode",
 }
 ROLES = {"": "Guests and hosts", "guest": "Guests", "host": "Hosts"}
-# What a row shows (templates/people/_person_row.html), and no more.
-PERSON_ROW = (
-    "score",
-    "scored_count",
-    "guest_count",
-    "host_count",
-    "person__name",
-    "person__slug",
-    "person__description",
-    "person__image_url",
-)
 
 
 def ranked_people(category=None):

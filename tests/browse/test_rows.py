@@ -9,11 +9,22 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW, RANKING_ROW_ANNOTATIONS
-from browse.templatetags.browse import episode_row_key, ranking_row_key
+from browse.person_page import https_only
+from browse.rows import (
+    EPISODE_ROW,
+    EPISODE_ROW_SHOW,
+    PERSON_ROW,
+    PERSON_ROW_ANNOTATIONS,
+    RANKING_ROW,
+    RANKING_ROW_ANNOTATIONS,
+)
+from browse.templatetags.browse import episode_row_key, person_row_key, ranking_row_key
 from episodes.models import Episode
+from people import ranking as people_ranking
+from people.models import PersonRanking
 from scoring.ranking import recompute_all
 from shows.models import Show
+from tests.factories import AppearanceFactory, PersonFactory
 from tests.factories.browse import show_with_scores
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +42,26 @@ def show(settings):
 def ranking_row(show):
     """The show as the ranking pages load it."""
     return Show.objects.annotate(position=F("rank")).only(*RANKING_ROW).get(pk=show.pk)
+
+
+@pytest.fixture
+def person_row(show, settings):
+    """A ranked person with an https image, as the people ranking loads and dresses them."""
+    settings.PODINDEX_PEOPLE_MIN_APPEARANCES = 2
+    person = PersonFactory(
+        name="Ann", description="CFO at Acme", image_url="https://cdn.example/ann.png"
+    )
+    for episode in show.episodes.all():
+        AppearanceFactory(person=person, episode=episode)
+    people_ranking.recompute_all()
+    row = (
+        PersonRanking.objects.select_related("person")
+        .annotate(position=F("rank"))
+        .only(*PERSON_ROW)
+        .get(person=person)
+    )
+    row.image_url = https_only(row.person.image_url)
+    return row
 
 
 def listed_episode(show):
@@ -75,6 +106,13 @@ def test_it_renders_an_episode_row_from_the_declared_fields_alone(show, with_sho
     assert ("Alpha ·" in html) is with_show
 
 
+def test_it_renders_a_people_ranking_row_from_the_declared_fields_alone(person_row):
+    html = rendered_without_queries("people/_person_row.html", {"row": person_row})
+
+    assert "Ann" in html and "CFO at Acme" in html and "https://cdn.example/ann.png" in html
+    assert "3 scored episodes" in html and f">{person_row.score:.0f}<" in html
+
+
 def test_it_would_notice_a_template_reading_an_undeclared_field(show):
     row = ranking_row(show)
 
@@ -103,3 +141,13 @@ def test_an_episode_row_key_changes_with_every_value_the_row_shows(show, name):
     setattr(getattr(episode, owner) if owner else episode, attribute, "changed")
 
     assert episode_row_key(episode, True, "salt") != before
+
+
+@pytest.mark.parametrize("name", (*PERSON_ROW_ANNOTATIONS, *PERSON_ROW))
+def test_a_people_ranking_row_key_changes_with_every_value_the_row_shows(person_row, name):
+    before = person_row_key(person_row, "salt")
+
+    owner, _, attribute = name.rpartition("__")
+    setattr(getattr(person_row, owner) if owner else person_row, attribute, "changed")
+
+    assert person_row_key(person_row, "salt") != before
