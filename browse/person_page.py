@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from django.db.models import F
 
+from browse.rows import APPEARANCE_ROW, EPISODE_ROW_SHOW
 from core.absolute import absolute_url
 from core.page_cache import cached_by_version
 from episodes.models import Episode, Transcript, listed_q
@@ -66,7 +67,7 @@ def episode_rows(keys: list[int]) -> list:
     rows = (
         Episode.objects.listed()
         .select_related("show")
-        .only("title", "slug", "published_at", "score", "show__title", "show__slug")
+        .only(*APPEARANCE_ROW, *EPISODE_ROW_SHOW)
         .in_bulk(keys)
     )
     return [rows[pk] for pk in keys if pk in rows]

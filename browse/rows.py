@@ -1,7 +1,7 @@
 """What a listed row shows, written once: the views load it, the row cache keys on it.
 
-Ranking, episode and people rows (shows/_ranking_row.html, shows/_episode_row.html,
-people/_person_row.html) are rendered once
+Ranking, episode, people and appearance rows (shows/_ranking_row.html,
+shows/_episode_row.html, people/_person_row.html, people/_appearance_row.html) are rendered once
 and cached under a digest of the values they show (browse.templatetags.browse). The views'
 `.only()` and that digest both read the tuples here, so a field a row template starts to show
 is added here and is then loaded and keyed alike; tests/browse/test_rows.py renders each row
@@ -39,6 +39,10 @@ PERSON_ROW = (
     "person__image_url",
 )
 PERSON_ROW_ANNOTATIONS = ("position", "image_url")
+# An episode on a person's page (people/_appearance_row.html), with the show it is on, and
+# what browse.person_page.annotate_appearances sets: their roles and share of the words.
+APPEARANCE_ROW = ("title", "slug", "published_at", "score")
+APPEARANCE_ROW_ANNOTATIONS = ("roles", "word_share")
 
 
 def row_values(obj, fields) -> list:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from browse.rows import (
+    APPEARANCE_ROW,
+    APPEARANCE_ROW_ANNOTATIONS,
     EPISODE_ROW,
     EPISODE_ROW_SHOW,
     PERSON_ROW,
@@ -85,6 +87,14 @@ def person_row_key(row, salt: str) -> str:
     return "podindex:person-row:" + _digest((values, salt))
 
 
+def appearance_row_key(episode, salt: str) -> str:
+    """The cache key of one rendered row of a person's episodes: a digest of everything it shows."""
+    values = row_values(
+        episode, ("pk", *APPEARANCE_ROW_ANNOTATIONS, *APPEARANCE_ROW, *EPISODE_ROW_SHOW)
+    )
+    return "podindex:appearance-row:" + _digest((values, salt))
+
+
 def render_cached(template_name: str, items: list, key, context, *salt_extra) -> str:
     """The fragments of `items` rendered with `template_name`, each from the cache or rendered
     (then cached) once; `key(item, salt)` names an item's fragment, `context(item)` is what
@@ -131,6 +141,18 @@ def person_rows(rows):
         person_row_key,
         lambda row: {"row": row},
         reverse("people:detail", kwargs={"slug": "slug"}),
+    )
+
+
+@register.simple_tag
+def appearance_rows(episodes):
+    """The <li> rows of a person's episodes: the same HTML as
+    `{% for episode in episodes %}{% include "people/_appearance_row.html" %}{% endfor %}`."""
+    return render_cached(
+        "people/_appearance_row.html",
+        list(episodes),
+        appearance_row_key,
+        lambda episode: {"episode": episode},
     )
 
 

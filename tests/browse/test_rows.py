@@ -9,8 +9,10 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from browse.person_page import https_only
+from browse.person_page import annotate_appearances, episode_rows, https_only
 from browse.rows import (
+    APPEARANCE_ROW,
+    APPEARANCE_ROW_ANNOTATIONS,
     EPISODE_ROW,
     EPISODE_ROW_SHOW,
     PERSON_ROW,
@@ -18,7 +20,12 @@ from browse.rows import (
     RANKING_ROW,
     RANKING_ROW_ANNOTATIONS,
 )
-from browse.templatetags.browse import episode_row_key, person_row_key, ranking_row_key
+from browse.templatetags.browse import (
+    appearance_row_key,
+    episode_row_key,
+    person_row_key,
+    ranking_row_key,
+)
 from episodes.models import Episode
 from people import ranking as people_ranking
 from people.models import PersonRanking
@@ -62,6 +69,14 @@ def person_row(show, settings):
     )
     row.image_url = https_only(row.person.image_url)
     return row
+
+
+@pytest.fixture
+def appearance(person_row, show):
+    """An episode of theirs as their page loads and annotates it."""
+    (episode,) = episode_rows([show.episodes.order_by("pk").first().pk])
+    annotate_appearances(person_row.person, [episode])
+    return episode
 
 
 def listed_episode(show):
@@ -113,6 +128,13 @@ def test_it_renders_a_people_ranking_row_from_the_declared_fields_alone(person_r
     assert "3 scored episodes" in html and f">{person_row.score:.0f}<" in html
 
 
+def test_it_renders_a_persons_episode_row_from_the_declared_fields_alone(appearance):
+    html = rendered_without_queries("people/_appearance_row.html", {"episode": appearance})
+
+    assert appearance.title in html and "Alpha</a>" in html and "Guest" in html
+    assert f">{appearance.score}<" in html
+
+
 def test_it_would_notice_a_template_reading_an_undeclared_field(show):
     row = ranking_row(show)
 
@@ -151,3 +173,15 @@ def test_a_people_ranking_row_key_changes_with_every_value_the_row_shows(person_
     setattr(getattr(person_row, owner) if owner else person_row, attribute, "changed")
 
     assert person_row_key(person_row, "salt") != before
+
+
+@pytest.mark.parametrize(
+    "name", ("pk", *APPEARANCE_ROW_ANNOTATIONS, *APPEARANCE_ROW, *EPISODE_ROW_SHOW)
+)
+def test_a_persons_episode_row_key_changes_with_every_value_the_row_shows(appearance, name):
+    before = appearance_row_key(appearance, "salt")
+
+    owner, _, attribute = name.rpartition("__")
+    setattr(getattr(appearance, owner) if owner else appearance, attribute, "changed")
+
+    assert appearance_row_key(appearance, "salt") != before
