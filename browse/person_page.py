@@ -62,37 +62,32 @@ def person_topics(person) -> list[dict]:
     return ranking.topics if ranking else []
 
 
-def episode_rows(keys: list[int]) -> list:
-    """The episodes with these keys, in this order, with what a person's page shows of them."""
-    rows = (
-        Episode.objects.listed()
-        .select_related("show")
-        .only(*APPEARANCE_ROW, *EPISODE_ROW_SHOW)
-        .in_bulk(keys)
-    )
-    return [rows[pk] for pk in keys if pk in rows]
-
-
-def annotate_appearances(person, episodes: list) -> None:
-    """Set `roles` and `word_share` (percent, or None) on each of a page of `episodes`."""
-    ids = [episode.pk for episode in episodes]
-    roles, labels = defaultdict(list), {}
-    for episode_id, role, label in (
-        Appearance.objects.filter(person=person, episode_id__in=ids)
+def appearance_rows(person, keys: list[int]) -> list:
+    """The listed episodes with these keys, in this order, with what a person's page shows of
+    them: `roles`, and `word_share` (percent, or None) where their voice is known."""
+    show_fields = [f"episode__{name}" for name in (*APPEARANCE_ROW, *EPISODE_ROW_SHOW)]
+    episodes, roles, labels = {}, defaultdict(list), {}
+    # One row per role: the appearance brings its episode and show along.
+    for appearance in (
+        Appearance.objects.filter(listed_q("episode__"), person=person, episode_id__in=keys)
+        .select_related("episode__show")
+        .only("episode_id", "role", "speaker_label", *show_fields)
         .order_by("role")
-        .values_list("episode_id", "role", "speaker_label")
     ):
-        roles[episode_id].append(Appearance.Role(role).label)
-        if label:
-            labels[episode_id] = label
+        episodes[appearance.episode_id] = appearance.episode
+        roles[appearance.episode_id].append(Appearance.Role(appearance.role).label)
+        if appearance.speaker_label:
+            labels[appearance.episode_id] = appearance.speaker_label
     speakers = dict(
         Transcript.objects.filter(episode_id__in=list(labels)).values_list(
             "episode_id", "analysis__speakers"
         )
     )
-    for episode in episodes:
-        episode.roles = roles.get(episode.pk, [])
+    rows = [episodes[pk] for pk in keys if pk in episodes]
+    for episode in rows:
+        episode.roles = roles[episode.pk]
         episode.word_share = word_share(speakers.get(episode.pk), labels.get(episode.pk))
+    return rows
 
 
 def word_share(speakers, label: str | None) -> int | None:

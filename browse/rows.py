@@ -40,7 +40,7 @@ PERSON_ROW = (
 )
 PERSON_ROW_ANNOTATIONS = ("position", "image_url")
 # An episode on a person's page (people/_appearance_row.html), with the show it is on, and
-# what browse.person_page.annotate_appearances sets: their roles and share of the words.
+# what browse.person_page.appearance_rows sets: their roles and share of the words.
 APPEARANCE_ROW = ("title", "slug", "published_at", "score")
 APPEARANCE_ROW_ANNOTATIONS = ("roles", "word_share")
 

@@ -113,8 +113,7 @@ def person_detail(request, slug):
     page = paginate(
         person_page.person_episode_order(person), request.GET.get("page"), APPEARANCES_PER_PAGE
     )
-    page.object_list = person_page.episode_rows(page.object_list)
-    person_page.annotate_appearances(person, page.object_list)
+    page.object_list = person_page.appearance_rows(person, page.object_list)
     topics = person_page.person_topics(person)
     # Shared by every page of theirs and made from content that bumps the version when it
     # changes (scorecards, transcripts, appearances, ranks): kept until it does.

@@ -9,7 +9,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 
-from browse.person_page import annotate_appearances, episode_rows, https_only
+from browse.person_page import appearance_rows, https_only
 from browse.rows import (
     APPEARANCE_ROW,
     APPEARANCE_ROW_ANNOTATIONS,
@@ -74,8 +74,7 @@ def person_row(show, settings):
 @pytest.fixture
 def appearance(person_row, show):
     """An episode of theirs as their page loads and annotates it."""
-    (episode,) = episode_rows([show.episodes.order_by("pk").first().pk])
-    annotate_appearances(person_row.person, [episode])
+    (episode,) = appearance_rows(person_row.person, [show.episodes.order_by("pk").first().pk])
     return episode
 
 
