@@ -41,8 +41,9 @@ from browse.rows import EPISODE_ROW
 from browse.scorecard_page import (
     conversation_analysis,
     named_segments,
+    scorecard_episodes,
     scorecard_figures,
-    scorecard_page_episodes_without,
+    without_transcript_columns,
 )
 from core.absolute import absolute_url
 from episodes.models import Episode
@@ -212,7 +213,7 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
     """One episode and its full scorecard: what its page shows, as data."""
     only_params(request)
     # The quotes are found again in the transcript's segments; its analysis is not shown here.
-    episodes = scorecard_page_episodes_without("analysis")
+    episodes = without_transcript_columns(scorecard_episodes, "analysis")
     found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
     transcript = getattr(found, "transcript", None)
     figures = scorecard_figures(found, transcript, voices_of(found))
@@ -249,9 +250,9 @@ def voices_of(episode) -> dict:
 
 
 def transcribed_episode(show_slug: str, slug: str, unread: str) -> Episode:
-    """A listed episode as its page reads it (with its people), without the transcript's column
-    `unread`; 404 without a transcript."""
-    episodes = scorecard_page_episodes_without(unread)
+    """A listed episode with its people and transcript, less the transcript's column `unread`;
+    404 without a transcript."""
+    episodes = without_transcript_columns(scorecard_episodes, unread)
     found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
     if getattr(found, "transcript", None) is None:
         raise Http404

@@ -41,30 +41,24 @@ FRAGMENTS = ("score", "noted", "analysis", "transcript")
 TRANSCRIPT_TEXT = ("segments", "analysis")
 
 
-def scorecard_page_episodes():
-    """Public episodes with what their page needs joined, annotated or prefetched."""
+def scorecard_episodes():
+    """Public episodes with what their scorecard is read with: whether a new score is held, the
+    current scorecard's id, the show, the transcript and the people whose voices it holds."""
     # Annotations rather than prefetches, so each costs no round trip: a new score held for an
-    # editor's review (scoring.outliers: the page says so and shows none of its figures), the
-    # current scorecard's id, the newest override row's id and the show's first category.
+    # editor's review (scoring.outliers: the page says so and shows none of its figures) and
+    # the current scorecard's id.
     held = Scorecard.objects.held().filter(episode=OuterRef("pk"))
     current = Scorecard.objects.current().filter(episode=OuterRef("pk")).order_by("-created_at")
-    newest_override = EditorialOverride.objects.filter(episode=OuterRef("pk")).order_by("-pk")
-    first_category = ShowCategory.objects.filter(show=OuterRef("show")).order_by(
-        *(f"category__{field}" for field in Category._meta.ordering)
-    )
     return (
         Episode.objects.listed()
         .annotate(
             score_held=Exists(held),
             current_scorecard_id=Subquery(current.values("pk")[:1]),
-            newest_override_id=Subquery(newest_override.values("pk")[:1]),
-            category_id=Subquery(first_category.values("category")[:1]),
         )
         .select_related("show", "transcript")
         # Only search reads them, and they are as long as the text they index.
         .defer("search_vector", "transcript__search_vector")
         .prefetch_related(
-            "topics",
             Prefetch(
                 "appearances",
                 queryset=Appearance.objects.filter(person__hidden=False)
@@ -77,21 +71,38 @@ def scorecard_page_episodes():
     )
 
 
+def scorecard_page_episodes():
+    """scorecard_episodes() with the rest of what their page shows: the newest override row's
+    id (the fragments' key), the show's first category and the topics."""
+    newest_override = EditorialOverride.objects.filter(episode=OuterRef("pk")).order_by("-pk")
+    first_category = ShowCategory.objects.filter(show=OuterRef("show")).order_by(
+        *(f"category__{field}" for field in Category._meta.ordering)
+    )
+    return (
+        scorecard_episodes()
+        .annotate(
+            newest_override_id=Subquery(newest_override.values("pk")[:1]),
+            category_id=Subquery(first_category.values("category")[:1]),
+        )
+        .prefetch_related("topics")
+    )
+
+
 def episode_page_episodes():
     """scorecard_page_episodes() without the transcript's words: only a fragment reads them."""
-    return scorecard_page_episodes_without(*TRANSCRIPT_TEXT)
+    return without_transcript_columns(scorecard_page_episodes, *TRANSCRIPT_TEXT)
 
 
-def scorecard_page_episodes_without(*transcript_fields):
-    """scorecard_page_episodes() with the transcript's columns `transcript_fields` deferred."""
+def without_transcript_columns(episodes, *transcript_fields):
+    """The queryset `episodes()` with the transcript's columns `transcript_fields` deferred."""
     # A copy of one queryset built per process: resolving its subqueries took a fifth of the
     # page's time, and the queryset depends on nothing but the code.
-    return _scorecard_page_episodes_without(transcript_fields).all()
+    return _without_transcript_columns(episodes, transcript_fields).all()
 
 
 @memoize
-def _scorecard_page_episodes_without(transcript_fields):
-    return scorecard_page_episodes().defer(*(f"transcript__{name}" for name in transcript_fields))
+def _without_transcript_columns(episodes, transcript_fields):
+    return episodes().defer(*(f"transcript__{name}" for name in transcript_fields))
 
 
 def transcript_text(episode):
