@@ -8,6 +8,7 @@ touched by it.
 """
 
 import logging
+import time
 
 from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q
@@ -21,6 +22,9 @@ from scoring.models import Scorecard
 
 logger = logging.getLogger(__name__)
 SWEEP_BATCH = 200
+# Beat starts a sweep every minute; each reads batches until none is left or this is spent, so
+# the first pass over a catalogue is not held to one batch a minute.
+SWEEP_SECONDS = 40.0
 
 
 def episode_inputs(episode: Episode) -> Inputs:
@@ -133,7 +137,18 @@ def changed_episodes():
     )
 
 
-def sweep(limit: int = SWEEP_BATCH) -> int:
-    """Refresh the people of up to `limit` changed episodes; how many changed."""
-    episodes = changed_episodes().select_related("show").order_by("pk")[:limit]
-    return sum(refresh_episode(episode) for episode in episodes)
+def sweep(limit: int = SWEEP_BATCH, seconds: float = SWEEP_SECONDS) -> int:
+    """Refresh the people of changed episodes, `limit` at a time in id order, until none is left
+    or `seconds` are spent; how many changed."""
+    stop = time.monotonic() + seconds
+    changed, after = 0, 0
+    while True:
+        # Onwards from the last batch, so an episode that still looks changed after its read
+        # (a timestamp in the future) is not read again and again within one sweep.
+        batch = list(
+            changed_episodes().filter(pk__gt=after).select_related("show").order_by("pk")[:limit]
+        )
+        changed += sum(refresh_episode(episode) for episode in batch)
+        if len(batch) < limit or time.monotonic() >= stop:
+            return changed
+        after = batch[-1].pk

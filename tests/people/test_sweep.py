@@ -1,7 +1,11 @@
 """The sweep: episodes' appearances follow their sources, one person per identity."""
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from django.utils import timezone
+
+from episodes.models import Episode
 from people.models import Appearance, EpisodePeople, Person
 from people.sweep import changed_episodes, refresh_episode, sweep
 from tests.factories import (
@@ -75,6 +79,30 @@ def test_an_episode_naming_nobody_creates_no_person():
     assert sweep() == 1
     assert not Person.objects.exists()
     assert EpisodePeople.objects.get(episode=episode).refused == []
+
+
+def test_one_sweep_reads_batch_after_batch_until_no_changed_episode_is_left():
+    for _ in range(5):
+        episode_of(people=[DANA])
+    assert sweep(limit=2) == 5
+    assert not changed_episodes().exists()
+
+
+def test_a_sweep_out_of_time_stops_after_its_batch_and_the_next_one_goes_on():
+    for _ in range(5):
+        episode_of(people=[DANA])
+    assert sweep(limit=2, seconds=0) == 2
+    assert sweep(limit=2, seconds=0) == 2
+    assert changed_episodes().count() == 1
+
+
+def test_an_episode_that_still_looks_changed_is_read_once_a_sweep():
+    future = episode_of(people=[DANA])
+    episode_of(people=[DANA])
+    # A timestamp ahead of the sweep's clock: the episode looks changed after every read.
+    Episode.objects.filter(pk=future.pk).update(updated_at=timezone.now() + timedelta(days=1))
+    assert sweep(limit=1) == 2
+    assert EpisodePeople.objects.count() == 2
 
 
 def test_it_sweeps_an_episode_again_only_when_its_inputs_change():

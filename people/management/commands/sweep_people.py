@@ -12,12 +12,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--force", action="store_true", help="Even if its inputs are unchanged."
         )
-        parser.add_argument("--limit", type=int, default=10_000, help="At most this many episodes.")
+        parser.add_argument(
+            "--limit", type=int, default=sweep.SWEEP_BATCH, help="Episodes read per batch."
+        )
 
-    def handle(self, *args, episode=None, force=False, limit=10_000, **options):
+    def handle(self, *args, episode=None, force=False, limit=sweep.SWEEP_BATCH, **options):
         if episode is not None:
             found = Episode.objects.select_related("show").filter(pk=episode).first()
             changed = int(bool(found) and sweep.refresh_episode(found, force=force))
         else:
-            changed = sweep.sweep(limit)
+            changed = sweep.sweep(limit, seconds=float("inf"))
         self.stdout.write(f"People read again on {changed} episode(s).")
