@@ -25,7 +25,7 @@ from django.utils.safestring import mark_safe
 from browse.person_page import episode_people
 from browse.rankings import categories
 from core.absolute import absolute_url
-from core.page_cache import FRAGMENT_SECONDS
+from core.page_cache import FRAGMENT_SECONDS, carries_session
 from episodes.models import Episode
 from people.models import Appearance
 from scoring.effective import apply_overrides, band
@@ -198,11 +198,15 @@ def page_context(request, episode) -> dict:
 
 def episode_page_context(request, episode) -> dict:
     """The episode page's context: its fragments cached under what they show, the rest fresh."""
-    key = fragment_key(episode)
-    fragments = cache.get(key)
+    # Editors always get them afresh (as whole pages): a scorecard changed in place, outside the
+    # pipeline's new rows, shows to them at once and to visitors within FRAGMENT_SECONDS.
+    keep = not carries_session(request)
+    key = fragment_key(episode) if keep else None
+    fragments = cache.get(key) if keep else None
     if fragments is None:
         fragments = build_fragments(request, episode)
-        cache.set(key, fragments, FRAGMENT_SECONDS)
+        if keep:
+            cache.set(key, fragments, FRAGMENT_SECONDS)
     total, summary = fragments["total"], fragments["summary"]
     return {
         **page_context(request, episode),

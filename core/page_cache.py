@@ -144,11 +144,15 @@ def has_nul(request) -> bool:
     )
 
 
+def carries_session(request) -> bool:
+    """Whether the visitor carries a session: editors do, and they always see fresh pages."""
+    return settings.SESSION_COOKIE_NAME in request.COOKIES
+
+
 def is_cacheable_request(request) -> bool:
     if not settings.PODINDEX_PAGE_CACHE_SECONDS or request.method not in ("GET", "HEAD"):
         return False
-    # Editors carry a session: they always see fresh pages.
-    if settings.SESSION_COOKIE_NAME in request.COOKIES:
+    if carries_session(request):
         return False
     try:
         match = resolve(request.path_info)
