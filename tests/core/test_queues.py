@@ -21,11 +21,19 @@ def private_queues(settings):
     """Routes to two queues of our own on Redis db 13, so nothing else consumes them."""
     suffix = uuid.uuid4().hex[:8]
     names = [f"health-a-{suffix}", f"health-b-{suffix}"]
+    # Saved before the settings change: the app may read its configuration for the first time
+    # here, and would then keep these queues and routes for every later test in the process.
+    keys = ("broker_url", "task_always_eager", "task_default_queue", "task_routes")
+    saved = {key: app.conf[key] for key in keys}
     settings.CELERY_BROKER_URL = BROKER
     settings.CELERY_TASK_DEFAULT_QUEUE = names[0]
     settings.CELERY_TASK_ROUTES = {"nothing.*": {"queue": names[1]}}
-    saved = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=BROKER, task_always_eager=False)
+    app.conf.update(
+        broker_url=BROKER,
+        task_always_eager=False,
+        task_default_queue=names[0],
+        task_routes=settings.CELERY_TASK_ROUTES,
+    )
     forget_connections()
     yield names
     redis.Redis.from_url(BROKER).delete(*names)
