@@ -1,11 +1,12 @@
 """Episode scorecard pages and topic pages."""
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from browse import rankings
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
-from browse.scorecard_page import PAGE_TEMPLATE, episode_page_context, episode_page_episodes
+from browse.scorecard_page import PAGE_TEMPLATE, episode_page_context, episode_page_episode
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import paginate
@@ -18,7 +19,9 @@ TOPIC_EPISODES_PER_PAGE = 20
 @require_GET
 def episode_detail(request, show_slug, slug):
     """The scorecard page of one episode: score, dimensions, quotes, analysis, transcript."""
-    episode = get_object_or_404(episode_page_episodes(), show__slug=show_slug, slug=slug)
+    episode = episode_page_episode(show_slug, slug)
+    if episode is None:
+        raise Http404("No Episode matches the given query.")
     return render_page(request, PAGE_TEMPLATE, episode_page_context(request, episode))
 
 

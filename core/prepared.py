@@ -1,0 +1,83 @@
+"""Querysets compiled to SQL once per process: each call binds its own values to the same SQL.
+
+Compiling a queryset (resolving its joins, columns and subqueries into SQL) can cost more than
+running it: the episode page's episode query took 1.4 ms of CPU to compile and 0.1 ms in the
+database. A PreparedQuery builds its queryset once with marker values in
+place of the arguments, keeps the SQL, the compiler's map of the columns, and where the markers
+fell among the parameters; each call puts the real values there and lets Django's own iterable
+build the instances, so select_related, annotations, only() and prefetch_related work as usual.
+
+Only for a queryset that depends on nothing but its arguments: whatever its build reads (the
+time, a setting, another query) is kept for the life of the process. Each argument must reach
+the parameters as it was given (exact lookups, in; not contains, whose pattern wraps the value):
+a marker that does not is refused when the query is first compiled.
+"""
+
+import copy
+from collections.abc import Callable
+
+from django.db import connections
+from django.db.models import QuerySet
+
+# Values no caller passes, each of its kind; an int one fits every integer column (an id column
+# bound beyond its range compiles to an empty result, and the marker would be lost).
+_INT_MARKER = 2_147_480_000
+_STR_MARKER = "\x00prepared-argument-"
+
+
+class PreparedQuery:
+    """`build(*arguments)`'s queryset, compiled once; called with values of the kinds given
+    (int or str), it runs with them and returns the list of its rows."""
+
+    def __init__(self, build: Callable[..., QuerySet], *kinds: type):
+        self.build = build
+        self.markers = tuple(self._marker(kind, position) for position, kind in enumerate(kinds))
+        self.kinds = kinds
+        self.compiled = None
+
+    @staticmethod
+    def _marker(kind: type, position: int):
+        if kind is int:
+            return _INT_MARKER + position
+        if kind is str:
+            return f"{_STR_MARKER}{position}"
+        raise TypeError(f"A prepared query takes int or str arguments, not {kind.__name__}.")
+
+    def __call__(self, *values) -> list:
+        """The queryset's rows for these argument values (one query, prefetches aside)."""
+        if len(values) != len(self.kinds):
+            raise TypeError(f"Expected {len(self.kinds)} arguments, got {len(values)}.")
+        if any(value is None for value in values):
+            # "= NULL" matches nothing where the queryset would have said "IS NULL".
+            raise ValueError("A prepared query cannot bind None.")
+        queryset, compiler, sql, params, slots = self.compiled or self._compile()
+        bound = list(params)
+        for index, position in slots:
+            bound[index] = self.kinds[position](values[position])
+        run = copy.copy(compiler)
+        # The connection is the calling thread's; the compiler was made on another's, perhaps.
+        run.connection = connections[queryset.db]
+        statement = (sql, tuple(bound))
+        # Instance attributes, not subclasses: the compiler's class is the database backend's.
+        run.as_sql = lambda *args, **kwargs: statement
+        rows = queryset.all()
+        rows.query.get_compiler = lambda *args, **kwargs: run
+        return list(rows)
+
+    def _compile(self):
+        queryset = self.build(*self.markers)
+        compiler = queryset.query.get_compiler(using=queryset.db)
+        sql, params = compiler.as_sql()
+        slots = [
+            (index, self.markers.index(param))
+            for index, param in enumerate(params)
+            if isinstance(param, int | str) and param in self.markers
+        ]
+        missing = set(range(len(self.markers))) - {position for _, position in slots}
+        if missing:
+            raise ValueError(
+                f"Arguments {sorted(missing)} do not reach the query's parameters as given."
+            )
+        # Two threads may both compile: the same result, and either is kept.
+        self.compiled = (queryset, compiler, sql, params, slots)
+        return self.compiled

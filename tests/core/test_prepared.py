@@ -1,0 +1,65 @@
+import pytest
+from django.db.models import Count
+
+from core.prepared import PreparedQuery
+from episodes.models import Episode
+from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def episodes_of(show_slug, title):
+    """Listed episodes of a show with a title, their show joined, counted topics, topics."""
+    return (
+        Episode.objects.listed()
+        .filter(show__slug=show_slug, title=title)
+        .select_related("show")
+        .annotate(topic_count=Count("topics"))
+        .prefetch_related("topics")
+        .order_by("pk")
+    )
+
+
+def test_it_returns_what_its_queryset_returns_for_each_call_s_values():
+    shows = [ShowFactory(), ShowFactory()]
+    for show in shows:
+        for title in ("Pricing", "Churn"):
+            EpisodeFactory(show=show, title=title).topics.add(TopicFactory(), TopicFactory())
+    prepared = PreparedQuery(episodes_of, str, str)
+
+    for show in shows:
+        for title in ("Pricing", "Churn", "Nothing"):
+            expected = list(episodes_of(show.slug, title))
+            found = prepared(show.slug, title)
+            assert found == expected
+            assert [(e.show.title, e.topic_count, list(e.topics.all())) for e in found] == [
+                (e.show.title, e.topic_count, list(e.topics.all())) for e in expected
+            ]
+
+
+def test_it_builds_and_compiles_its_queryset_once(django_assert_num_queries):
+    show = ShowFactory()
+    first, second = EpisodeFactory(show=show), EpisodeFactory(show=show)
+    built = []
+
+    def build(episode_id):
+        built.append(episode_id)
+        return Episode.objects.filter(pk=episode_id).select_related("show")
+
+    prepared = PreparedQuery(build, int)
+    with django_assert_num_queries(2):
+        assert prepared(first.pk) == [first]
+        assert prepared(second.pk) == [second]
+    assert len(built) == 1
+
+
+def test_it_refuses_an_argument_the_query_does_not_bind_as_given():
+    prepared = PreparedQuery(lambda title: Episode.objects.filter(title__icontains=title), str)
+    with pytest.raises(ValueError, match="do not reach"):
+        prepared("pricing")
+
+
+def test_it_refuses_none():
+    prepared = PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)
+    with pytest.raises(ValueError, match="None"):
+        prepared(None)
