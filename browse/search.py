@@ -3,7 +3,7 @@
 import re
 from dataclasses import dataclass, field
 
-from django.db.models import F, Q
+from django.db.models import F, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -18,7 +18,7 @@ from core.search import (
     uses_full_text,
 )
 from episodes.models import Episode, Transcript
-from people.models import Person
+from people.models import Person, PersonRanking
 from shows.models import Show
 
 SNIPPET_CHARS = 240
@@ -28,6 +28,12 @@ SNIPPET_CHARS = 240
 TOP_TIER = Q(score__gte=70)
 TRANSCRIPT_PHRASE_SCAN = 500
 PEOPLE = 5
+# People search (matching_people): a fragment with at most PEOPLE_SORT matches has them sorted;
+# a commoner one is looked for among the PEOPLE_WALK best-scored people first.
+PEOPLE_SORT = 500
+PEOPLE_WALK = 2000
+# pg_trgm indexes three-character pieces: a shorter fragment is not answered by the index.
+TRIGRAM = 3
 
 
 @dataclass
@@ -114,13 +120,39 @@ def matching_people(query: str, limit: int = PEOPLE) -> list:
         return []
     people = Person.objects.visible()
     for term in wanted:
-        # On PostgreSQL a trigram index (people migration 0003) answers ILIKE '%term%'.
+        # On PostgreSQL a trigram index on UPPER(name) (people migration 0007) answers this
+        # for a word of three characters or more.
         people = people.filter(name__icontains=term)
-    return list(
+    ranked = (
         people.select_related("ranking")
         .only("name", "slug", "description", "ranking__score", "ranking__rank")
-        .order_by(F("ranking__score").desc(nulls_last=True), "name", "pk")[:limit]
+        .order_by(F("ranking__score").desc(nulls_last=True), "name", "pk")
     )
+    if uses_full_text():
+        found = _few_people(people, ranked, wanted, limit)
+        if found is not None:
+            return found
+    return list(ranked[:limit])
+
+
+def _few_people(people, ranked, wanted: list[str], limit: int) -> list | None:
+    """The best-ranked `limit` matches read with bounded work, or None when that cannot tell.
+
+    A name fragment that few people share: its trigram index yields them all, and they are
+    sorted. One that many share (or too short for trigrams): the PEOPLE_WALK best-scored people
+    are read in score order, and when `limit` of them match no one else can come before them.
+    """
+    if any(len(term) >= TRIGRAM for term in wanted):
+        keys = list(people.order_by().values_list("pk", flat=True)[: PEOPLE_SORT + 1])
+        if len(keys) <= PEOPLE_SORT:
+            return list(ranked.filter(pk__in=keys)[:limit]) if keys else []
+    floor = (
+        PersonRanking.objects.filter(score__isnull=False)
+        .order_by(F("score").desc(nulls_last=True))
+        .values_list("score", flat=True)[PEOPLE_WALK - 1 : PEOPLE_WALK]
+    )
+    found = list(ranked.filter(ranking__score__gte=Subquery(floor))[:limit])
+    return found if len(found) == limit else None
 
 
 def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:

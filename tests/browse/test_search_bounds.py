@@ -13,9 +13,11 @@ from django.db import connection
 from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
-from browse.search import search
+from browse.search import matching_people, search
 from core.search import IndexSearchQuery, loosens
+from people.models import PersonRanking
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
+from tests.factories.people import PersonFactory
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -221,3 +223,42 @@ def test_it_pages_up_to_the_candidates_and_says_more_may_match(
     assert 'rel="next"' not in last
     assert re.search(r"ranks the first 4 matching", last)
     assert client.get("/search/", {"q": "margin", "page": 3}).status_code == 404
+
+
+@pytest.fixture
+def crowd():
+    """Fourteen people: "Ann" in eight names (some scored, some not, one with no figures)."""
+    scores = [40.0, 90.0, None, 75.0, 75.0, 10.0, 60.0, 85.0, 20.0, 55.0, 75.0, 30.0, None, 65.0]
+    people = []
+    for i, score in enumerate(scores):
+        name = f"{'Ann' if i % 2 else 'Bo'} Lee {i}"
+        person = PersonFactory(name=name, slug=f"p-{i}")
+        if i != 5:
+            PersonRanking.objects.create(person=person, score=score)
+        people.append(person)
+    return people
+
+
+@pytest.mark.parametrize(
+    ("query", "sort", "walk"),
+    [("ann", 500, 2000), ("ann", 3, 4), ("ann", 3, 13), ("n l", 3, 4), ("1", 3, 2), ("Bo 1", 1, 3)],
+)
+def test_it_finds_the_same_best_ranked_people_whichever_way_it_reads_them(
+    crowd, monkeypatch, query, sort, walk
+):
+    monkeypatch.setattr("browse.search.PEOPLE_SORT", sort)
+    monkeypatch.setattr("browse.search.PEOPLE_WALK", walk)
+    words = query.lower().split()
+    matches = [person for person in crowd if all(word in person.name.lower() for word in words)]
+    rankings = {r.person_id: r.score for r in PersonRanking.objects.all()}
+    matches.sort(
+        key=lambda person: (
+            rankings.get(person.pk) is None,
+            -(rankings.get(person.pk) or 0),
+            person.name,
+        )
+    )
+
+    assert [person.name for person in matching_people(query)] == [
+        person.name for person in matches[:5]
+    ]
