@@ -14,8 +14,8 @@ better): per recording (what clustering one recording needs) and pooled over the
 - GE2E: the pipeline's encoder (episodes.asr.diarize.voice_prints), each window scaled to its
   level (-30 dBFS, as piece_gains does), the mean of its 1-second prints at 0 and 0.5 s.
 
-Then the speed of each on one thread and on two (threads of our own over single-threaded
-OpenBLAS, as the pipeline runs GE2E; and OpenBLAS's own two threads), in milliseconds per window
+Then the speed of each on one thread and on two (threads of our own, each running windows on one
+thread, as the pipeline runs GE2E), and of CAM++'s numpy forward pass, in milliseconds per window
 wall clock and CPU time (the figure a busy machine leaves meaningful), and as the time a
 60-minute episode's 4800 windows (1.5 s every 0.75 s) would take.
 
@@ -205,8 +205,7 @@ def speed(windows: int) -> None:
     runs = {
         "CAM++ 1 thread": lambda: campplus_threads(1),
         "CAM++ 2 threads (ours)": lambda: campplus_threads(2),
-        # numpy's OpenBLAS on its own threads (one a core), as numpy starts.
-        "CAM++ OpenBLAS's threads": lambda: model.embed(batch),
+        "CAM++ numpy, 1 thread": lambda: numpy_forward(model, batch),
         "GE2E 1 thread": lambda: ge2e_speed(samples, starts, 1),
         "GE2E 2 threads": lambda: ge2e_speed(samples, starts, 2),
     }
@@ -219,6 +218,15 @@ def speed(windows: int) -> None:
             f"             | {wall / windows * EPISODE_WINDOWS:4.0f} s, "
             f"{cpu / windows * EPISODE_WINDOWS:4.0f} CPU s"
         )
+
+
+def numpy_forward(model: campplus.CamPlusPlus, batch: np.ndarray) -> list[np.ndarray]:
+    """CAM++ by numpy alone (the reference for its onnxruntime graph), one BLAS thread."""
+    with diarize.single_threaded_blas():
+        return [
+            model.embed_features(model.features(batch[i : i + campplus.CHUNK]))
+            for i in range(0, len(batch), campplus.CHUNK)
+        ]
 
 
 def ge2e_speed(samples: np.ndarray, starts: list[float], threads: int) -> np.ndarray:

@@ -70,6 +70,17 @@ def test_its_prints_are_unit_length_and_the_same_alone_or_in_a_batch():
     assert prints[0] @ prints[1] < 0.99
 
 
+def test_its_onnxruntime_graph_matches_the_numpy_forward_pass():
+    model = campplus.campplus()
+    rng = np.random.default_rng(5)
+    # 3.2 s: the masks pool over a segment of 100 frames and a partial one of 59.
+    for seconds in (1.5, 3.2):
+        windows = (rng.standard_normal((3, int(seconds * 16000))) * 0.1).astype(np.float32)
+        windows[0] += tone(220, seconds)
+        fast = model.embed(windows)
+        assert fast == pytest.approx(model.embed_features(model.features(windows)), abs=1e-5)
+
+
 def test_it_tells_two_voices_apart_and_knows_one_voice_again(interview, interview_samples):
     # Three 1.5 s windows in each of the first four turns: host, guest, host, guest.
     starts, voices = [], []
