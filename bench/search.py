@@ -20,6 +20,7 @@ in most transcripts; numbers are rarer: "(49)" ends one episode title in fifty, 
 """
 
 import argparse
+import gc
 import os
 import statistics
 import sys
@@ -40,6 +41,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from browse.search import search  # noqa: E402
 from episodes.models import Episode  # noqa: E402
+
+# As each web worker does once loaded (podindex/wsgi.py): what the process loaded at start is
+# left out of the collector's full passes, which otherwise stall a search now and then.
+gc.freeze()
 
 KINDS = {
     "one common word": "pricing",

@@ -14,7 +14,6 @@ from core.search import (
     clean_query,
     query_terms,
     search_queryset,
-    stable_candidates,
     uses_full_text,
 )
 from episodes.models import Episode, Transcript
@@ -162,33 +161,32 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     if not query:
         return results
     offset = (page - 1) * per_page
-    with stable_candidates():
-        if page == 1:
-            results.shows = list(
-                # A few thousand shows: the best-scored matching shows are ranked.
-                Show.objects.active()
-                .search(query, best_scored=True)
-                .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
-            )
-            results.people = matching_people(query)
-        episodes = list(
-            Episode.objects.listed()
-            .search(query, tier=TOP_TIER)
-            .select_related("show")
-            .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + per_page + 1]
+    if page == 1:
+        results.shows = list(
+            # A few thousand shows: the best-scored matching shows are ranked.
+            Show.objects.active()
+            .search(query, best_scored=True)
+            .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
         )
-        # The order on keys alone, then the page's rows: each transcript's segments are large,
-        # and a sort of every candidate would carry them all.
-        moment_keys = list(
-            search_queryset(
-                Transcript.objects.listed(),
-                query,
-                fields=("segments",),
-                score="episode__score",
-                # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
-                phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-            ).values_list("pk", flat=True)[offset : offset + per_page + 1]
-        )
+        results.people = matching_people(query)
+    episodes = list(
+        Episode.objects.listed()
+        .search(query, tier=TOP_TIER)
+        .select_related("show")
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + per_page + 1]
+    )
+    # The order on keys alone, then the page's rows: each transcript's segments are large,
+    # and a sort of every candidate would carry them all.
+    moment_keys = list(
+        search_queryset(
+            Transcript.objects.listed(),
+            query,
+            fields=("segments",),
+            score="episode__score",
+            # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
+            phrase_scan=TRANSCRIPT_PHRASE_SCAN,
+        ).values_list("pk", flat=True)[offset : offset + per_page + 1]
+    )
     rows = (
         Transcript.objects.select_related("episode__show")
         .only(

@@ -24,18 +24,20 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   around a stop word ("cost of sales") is still loosened to its words.
 - small tables (shows): the best-scored CANDIDATES matches (a sort over every match).
 
-No COUNT: pages go on while a next row exists, up to CANDIDATES results. Run the queries of
-one search inside stable_candidates(), so that every page ranks the same candidates.
+No COUNT: pages go on while a next row exists, up to CANDIDATES results. Every PostgreSQL
+connection has synchronized scans off (no_synchronized_scans), so that every page ranks the
+same candidates.
 """
 
 import re
-from contextlib import contextmanager
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db import connection, transaction
+from django.db import connection
+from django.db.backends.signals import connection_created
 from django.db.models import F, FloatField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
+from django.dispatch import receiver
 
 MAX_QUERY_LENGTH = 200
 MAX_TERMS = 8
@@ -122,23 +124,21 @@ def loosens(query: str) -> bool:
     return '"' in query and not EXCLUDED_COMPOUND.search(query)
 
 
-@contextmanager
-def stable_candidates():
-    """Run searches in here so the same search picks the same candidates every time.
+@receiver(connection_created, dispatch_uid="core.search.no_synchronized_scans")
+def no_synchronized_scans(sender, connection, **kwargs):
+    """Make the same search pick the same candidates every time on this new connection.
 
     PostgreSQL may answer "the first CANDIDATES matches" of a very common word with a
     sequential scan, and with synchronize_seqscans (on by default) a sequential scan of a
     large table starts where the previous one stopped: each search, and so each page, would
-    rank other rows. Off for this transaction only.
+    rank other rows. Off for the whole session, set once as it opens (in
+    autocommit, so no rollback undoes it): a search then needs no transaction of its own and
+    none of the three round trips one costs (a BEGIN, a SET LOCAL and a COMMIT per search,
+    each a wake-up of the database on a loaded machine).
     """
-    if not uses_full_text():
-        yield
-        return
-    # No savepoint inside a transaction already open: the setting then holds until its end.
-    with transaction.atomic(savepoint=False):
+    if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronize_seqscans = off")
-        yield
+            cursor.execute("SET synchronize_seqscans = off")
 
 
 def search_queryset(

@@ -172,7 +172,8 @@ def test_it_searches_in_constant_queries(client, django_assert_max_num_queries):
             episode = scored_episode(total=i, show=show, title=f"Margin talk {i}")
             TranscriptFactory(episode=episode, segments=[{"start": 1, "text": "margin math"}])
 
-    # (SET LOCAL on PostgreSQL), shows, people, episodes, the moments' order and rows.
+    # Shows, people (on PostgreSQL their keys, then their rows), episodes, the moments' order
+    # and rows.
     add(2)
     with django_assert_max_num_queries(6):
         client.get("/search/", {"q": "margin"})
