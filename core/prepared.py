@@ -2,10 +2,17 @@
 
 Compiling a queryset (resolving its joins, columns and subqueries into SQL) can cost more than
 running it: the episode page's episode query took 1.4 ms of CPU to compile and 0.1 ms in the
-database. A PreparedQuery builds its queryset once with marker values in
-place of the arguments, keeps the SQL, the compiler's map of the columns, and where the markers
-fell among the parameters; each call puts the real values there and lets Django's own iterable
-build the instances, so select_related, annotations, only() and prefetch_related work as usual.
+database. A PreparedQuery builds its queryset once with marker values in place of the
+arguments, keeps the SQL, the compiler's map of the columns, and where the markers fell among
+the parameters; each call puts the real values there and lets Django's own iterable build the
+instances, so select_related, annotations, only() and prefetch_related work as usual.
+
+On PostgreSQL the SQL is also a prepared statement of each database session (PREPARE once,
+then EXECUTE with the values): planning the episode query took PostgreSQL 0.6 ms of its 0.7.
+The PREPARE goes to the session directly, so it is not one of the queries Django counts and
+logs; the EXECUTE is, and its logged SQL names the statement rather than the tables. Prepared
+statements belong to a session: behind a pooler that hands one client several sessions
+(PgBouncer in transaction mode) they would be lost between a PREPARE and its EXECUTE.
 
 Only for a queryset that depends on nothing but its arguments: whatever its build reads (the
 time, a setting, another query) is kept for the life of the process. Each argument must reach
@@ -14,6 +21,9 @@ a marker that does not is refused when the query is first compiled.
 """
 
 import copy
+import itertools
+import re
+import weakref
 from collections.abc import Callable
 
 from django.db import connections
@@ -23,6 +33,10 @@ from django.db.models import QuerySet
 # bound beyond its range compiles to an empty result, and the marker would be lost).
 _INT_MARKER = 2_147_480_000
 _STR_MARKER = "\x00prepared-argument-"
+# Statement names, unique in the process (so in each of its sessions).
+_NAMES = (f"podindex_prepared_{n}" for n in itertools.count(1))
+# Django's placeholders and escaped percent signs, as the client-side cursor reads them.
+_PLACEHOLDER = re.compile(r"%[s%]")
 
 
 class PreparedQuery:
@@ -33,7 +47,10 @@ class PreparedQuery:
         self.build = build
         self.markers = tuple(self._marker(kind, position) for position, kind in enumerate(kinds))
         self.kinds = kinds
+        self.name = next(_NAMES)
         self.compiled = None
+        # The PostgreSQL sessions (psycopg connections) that hold the prepared statement.
+        self.sessions = weakref.WeakSet()
 
     @staticmethod
     def _marker(kind: type, position: int):
@@ -54,9 +71,12 @@ class PreparedQuery:
         bound = list(params)
         for index, position in slots:
             bound[index] = self.kinds[position](values[position])
+        connection = connections[queryset.db]
+        if connection.vendor == "postgresql":
+            sql = self._execute_statement(connection, sql, len(bound))
         run = copy.copy(compiler)
         # The connection is the calling thread's; the compiler was made on another's, perhaps.
-        run.connection = connections[queryset.db]
+        run.connection = connection
         statement = (sql, tuple(bound))
         # Instance attributes, not subclasses: the compiler's class is the database backend's.
         run.as_sql = lambda *args, **kwargs: statement
@@ -81,3 +101,19 @@ class PreparedQuery:
         # Two threads may both compile: the same result, and either is kept.
         self.compiled = (queryset, compiler, sql, params, slots)
         return self.compiled
+
+    def _execute_statement(self, connection, sql: str, count: int) -> str:
+        """EXECUTE of the statement prepared from `sql` in the connection's session (prepared
+        there first if it is not yet)."""
+        connection.ensure_connection()
+        session = connection.connection
+        if session not in self.sessions:
+            numbers = itertools.count(1)
+            body = _PLACEHOLDER.sub(
+                lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql
+            )
+            with connection.wrap_database_errors, session.cursor() as cursor:
+                cursor.execute(f"PREPARE {self.name} AS {body}")
+            self.sessions.add(session)
+        arguments = f"({', '.join(['%s'] * count)})" if count else ""
+        return f"EXECUTE {self.name}{arguments}"

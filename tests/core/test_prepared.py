@@ -1,5 +1,8 @@
 import pytest
+from django.db import connection
 from django.db.models import Count
+from django.db.models.expressions import RawSQL
+from django.test.utils import CaptureQueriesContext
 
 from core.prepared import PreparedQuery
 from episodes.models import Episode
@@ -63,3 +66,34 @@ def test_it_refuses_none():
     prepared = PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)
     with pytest.raises(ValueError, match="None"):
         prepared(None)
+
+
+def test_it_keeps_a_literal_percent_sign_of_the_sql():
+    episode = EpisodeFactory()
+    prepared = PreparedQuery(
+        lambda episode_id: Episode.objects.filter(pk=episode_id).annotate(
+            share=RawSQL("'50%%'", ())
+        ),
+        int,
+    )
+    assert [e.share for e in prepared(episode.pk)] == ["50%"]
+    assert [e.share for e in prepared(episode.pk)] == ["50%"]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_it_executes_a_statement_prepared_once_per_session():
+    first, second = EpisodeFactory(), EpisodeFactory()
+    prepared = PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared(first.pk) == [first]
+        assert prepared(second.pk) == [second]
+    assert [q["sql"] for q in queries.captured_queries] == [
+        f"EXECUTE {prepared.name}({first.pk})",
+        f"EXECUTE {prepared.name}({second.pk})",
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [prepared.name]
+        )
+        assert cursor.fetchone() == (1,)
