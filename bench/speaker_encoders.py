@@ -30,7 +30,6 @@ import itertools
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -198,9 +197,8 @@ def speed(windows: int) -> None:
     model = campplus.campplus()
 
     def campplus_threads(workers: int):
-        parts = np.array_split(batch, workers)
-        with diarize.single_threaded_blas(), ThreadPoolExecutor(workers) as pool:
-            return np.concatenate(list(pool.map(model.embed, parts)))
+        with diarize.single_threaded_blas():
+            return model.embed(batch, threads=workers)
 
     runs = {
         "CAM++ 1 thread": lambda: campplus_threads(1),

@@ -18,6 +18,7 @@ import struct
 import threading
 import zipfile
 from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -366,19 +367,22 @@ class CamPlusPlus:
         energies = log_mel(np.asarray(waveforms, dtype=np.float32), self.window, self.banks)
         return energies - energies.mean(axis=1, keepdims=True)
 
-    def embed(self, waveforms: np.ndarray) -> np.ndarray:
-        """(n, samples) float32 at 16 kHz, all one length → (n, 192) unit voice prints."""
+    def embed(self, waveforms: np.ndarray, threads: int = 1) -> np.ndarray:
+        """(n, samples) float32 at 16 kHz, all one length → (n, 192) unit voice prints; chunks
+        of CHUNK windows shared among `threads` (onnxruntime and numpy free the GIL)."""
         waveforms = np.atleast_2d(waveforms)
         if waveforms.shape[1] < FRAME:
             raise ValueError(f"CAM++ needs at least {FRAME} samples a window")
-        prints = []
-        for start in range(0, len(waveforms), CHUNK):
-            features = self.features(waveforms[start : start + CHUNK])
-            (frames,) = self.session.run(None, {"features": features})
-            prints.append(self.prints(frames.transpose(0, 2, 1)))
-        if not prints:
+        if not len(waveforms):
             return np.empty((0, EMBEDDING), dtype=np.float32)
-        return np.concatenate(prints)
+        chunks = [waveforms[start : start + CHUNK] for start in range(0, len(waveforms), CHUNK)]
+        with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
+            return np.concatenate(list(pool.map(self.embed_chunk, chunks)))
+
+    def embed_chunk(self, waveforms: np.ndarray) -> np.ndarray:
+        """One chunk of windows through the filterbank and the onnxruntime graph."""
+        (frames,) = self.session.run(None, {"features": self.features(waveforms)})
+        return self.prints(frames.transpose(0, 2, 1))
 
     def embed_features(self, features: np.ndarray) -> np.ndarray:
         """(n, frames, 80) features → (n, 192) unit voice prints, by numpy alone: the reference

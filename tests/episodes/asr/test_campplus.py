@@ -70,6 +70,14 @@ def test_its_prints_are_unit_length_and_the_same_alone_or_in_a_batch():
     assert prints[0] @ prints[1] < 0.99
 
 
+def test_it_gives_the_same_prints_with_chunks_shared_among_threads():
+    rng = np.random.default_rng(4)
+    windows = (rng.standard_normal((campplus.CHUNK + 4, 8000)) * 0.1).astype(np.float32)
+    one = campplus.campplus().embed(windows)
+    assert campplus.campplus().embed(windows, threads=2) == pytest.approx(one, abs=1e-6)
+    assert campplus.campplus().embed(windows[:0]).shape == (0, 192)
+
+
 def test_its_onnxruntime_graph_matches_the_numpy_forward_pass():
     model = campplus.campplus()
     rng = np.random.default_rng(5)
