@@ -519,6 +519,13 @@ class _GraphWriter:
             **attributes,
         )
 
+    def scale_shift(self, x: str, norm: tuple[np.ndarray, np.ndarray]) -> str:
+        """x × scale + shift per channel: a batch norm of mean 0 and variance 1 (one pass)."""
+        scale, shift = norm
+        mean, variance = np.zeros_like(scale), np.ones_like(scale)
+        constants = [self.const(array) for array in (scale, shift, mean, variance)]
+        return self.op("BatchNormalization", x, *constants, epsilon=0.0)
+
     def model(self, inputs: list[bytes], outputs: list[bytes]) -> bytes:
         graph = b"".join(_field(1, node) for node in self.nodes) + _field(2, "campplus")
         graph += b"".join(_field(5, tensor) for tensor in self.initializers)
@@ -560,8 +567,7 @@ def campplus_graph(model: "CamPlusPlus") -> bytes:
     frames = g.op("Shape", x, start=2, end=3)
     for block, (norm, transit) in zip(model.blocks, model.transits, strict=True):
         for layer in block:
-            hidden = g.op("Mul", x, g.const(layer.norm[0][:, None]))
-            hidden = g.op("Relu", g.op("Add", hidden, g.const(layer.norm[1][:, None])))
+            hidden = g.op("Relu", g.scale_shift(x, layer.norm))
             hidden = g.op("Relu", g.conv(hidden, layer.bottleneck, (1,)))
             d = layer.dilation
             local = g.conv(hidden, layer.local, (3,), pads=[d, d], dilations=[d])
@@ -580,8 +586,7 @@ def campplus_graph(model: "CamPlusPlus") -> bytes:
             mask = g.op("Reshape", mask, g.const(np.array([0, 0, -1], dtype=np.int64)))
             mask = g.op("Slice", mask, starts, frames, axis)
             x = g.op("Concat", x, g.op("Mul", local, mask), axis=1)
-        x = g.op("Mul", x, g.const(norm[0][:, None]))
-        x = g.op("Relu", g.op("Add", x, g.const(norm[1][:, None])))
+        x = g.op("Relu", g.scale_shift(x, norm))
         x = g.conv(x, transit, (1,))
     x = g.op("Relu", x)
     return g.model(
