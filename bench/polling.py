@@ -214,7 +214,7 @@ def create_database():
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if db["ENGINE"] != "django.db.backends.postgresql":
+    if db["ENGINE"] not in ("django.db.backends.postgresql", "core.postgresql"):
         return
     with psycopg.connect(
         host=db["HOST"], port=db["PORT"] or 5432, user=db["USER"], dbname="postgres"

@@ -119,6 +119,9 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The same backend, with a health check that skips SELECT 1 while the socket is quiet.
+    DATABASES["default"]["ENGINE"] = "core.postgresql"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Two editors saving at once must wait for each other, not fail with "database is
     # locked": WAL lets readers run beside the writer, IMMEDIATE takes the write lock when a
