@@ -4,10 +4,13 @@ One home per rule: the rankings page, a show's page, a topic's page and the API'
 endpoints all call these, so a list is in the same order and a figure the same everywhere.
 """
 
+from django.core.cache import cache
 from django.db.models import Count, F
+from django.http import Http404
+from django.shortcuts import get_object_or_404
 
-from core.page_cache import cached_by_version
-from episodes.models import Episode
+from core.page_cache import FRAGMENT_SECONDS, cached_by_version, content_version
+from episodes.models import Episode, Topic
 from scoring.effective import percent
 from scoring.models import RubricDimension
 from shows.models import Category, Show, ShowCategory, active_show_q
@@ -44,6 +47,25 @@ def episode_order(sort: str) -> list:
 def categories() -> list:
     """Every category, in order (versioned cache)."""
     return cached_by_version("categories", lambda: list(Category.objects.all()))
+
+
+def category_or_404(slug: str) -> Category:
+    """The category with this slug, from the cached list (no query once warm)."""
+    for category in categories():
+        if category.slug == slug:
+            return category
+    raise Http404("No Category matches the given query.")
+
+
+def topic_or_404(slug: str) -> Topic:
+    """The topic with this slug, kept until the content changes (an unknown slug is not kept,
+    so made-up slugs cannot fill the cache)."""
+    key = f"podindex:fragment:{content_version()}:topic:{slug}"
+    topic = cache.get(key)
+    if topic is None:
+        topic = get_object_or_404(Topic, slug=slug)
+        cache.set(key, topic, FRAGMENT_SECONDS)
+    return topic
 
 
 def languages() -> list[str]:

@@ -34,14 +34,15 @@ from django.utils.http import http_date
 from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import condition, require_GET
 
+from browse.rankings import category_or_404, topic_or_404
 from core.absolute import absolute_url
 from core.page_cache import public_page
 from core.text import xml_safe
-from episodes.models import Episode, Topic
+from episodes.models import Episode
 from people.models import Appearance, Person
 from scoring.effective import band
 from scoring.models import Scorecard
-from shows.models import Category, Show, ShowCategory, active_show_q
+from shows.models import Show, ShowCategory, active_show_q
 
 FEED_ITEMS = 50
 # What an item is made from (item_key digests these, so a changed value builds it anew).
@@ -377,11 +378,11 @@ def site_feed(request):
     key = [min_score]
     category = topic = None
     if slug := _slug(request, "category"):
-        category = get_object_or_404(Category, slug=slug)
+        category = category_or_404(slug)
         title = f"Newly scored B2B {category.name} episodes"
         key.append(category.slug)
     if slug := _slug(request, "topic"):
-        topic = get_object_or_404(Topic, slug=slug)
+        topic = topic_or_404(slug)
         title += f" on {topic.name}"
         key.append(topic.slug)
     episodes = newly_scored(category=category, topic=topic, min_score=min_score)
@@ -433,7 +434,7 @@ def show_feed(request, slug):
 @require_GET
 def category_feed(request, slug):
     """Newly scored episodes of the shows in one category."""
-    category = get_object_or_404(Category, slug=slug)
+    category = category_or_404(slug)
     return _scored_feed(
         request,
         Episode.objects.scored().filter(show__showcategory__category=category),
@@ -447,7 +448,7 @@ def category_feed(request, slug):
 @require_GET
 def topic_feed(request, slug):
     """Newly scored episodes filed under one topic."""
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = topic_or_404(slug)
     return _scored_feed(
         request,
         Episode.objects.scored().filter(topics=topic),
@@ -478,7 +479,7 @@ def person_feed(request, slug):
 def opml(request, slug=None):
     """The ranked shows' original feed URLs, best first, as OPML for any podcast app."""
     if slug:
-        category = get_object_or_404(Category, slug=slug)
+        category = category_or_404(slug)
         placements = (
             ShowCategory.objects.filter(
                 active_show_q("show__"), category=category, rank__isnull=False

@@ -10,7 +10,7 @@ from browse.scorecard_page import PAGE_TEMPLATE, episode_page_context, episode_p
 from core.htmx import render_page
 from core.page_cache import public_page
 from core.pagination import paginate
-from episodes.models import Episode, Topic
+from episodes.models import Episode
 
 TOPIC_EPISODES_PER_PAGE = 20
 
@@ -29,7 +29,7 @@ def episode_detail(request, show_slug, slug):
 @require_GET
 def topic_detail(request, slug):
     """Episodes filed under one topic, best scored first."""
-    topic = get_object_or_404(Topic, slug=slug)
+    topic = rankings.topic_or_404(slug)
     # The page's keys first, from indexes only however deep the page; then its rows alone.
     page = paginate(rankings.topic_order(topic), request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
     rows = (

@@ -9,13 +9,12 @@ from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from browse import person_page
-from browse.rankings import categories
+from browse.rankings import categories, category_or_404
 from browse.rows import PERSON_ROW
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
 from people.models import Person, PersonCategory, PersonRanking
-from shows.models import Category
 
 PEOPLE_PER_PAGE = 50
 APPEARANCES_PER_PAGE = 20
@@ -47,7 +46,7 @@ def ranked_people(category=None):
 def person_list(request):
     """The best guests and hosts by the substance of the episodes they are on."""
     slug = request.GET.get("category", "")
-    category = get_object_or_404(Category, slug=slug) if slug else None
+    category = category_or_404(slug) if slug else None
     role = request.GET.get("role", "")
     if role not in ROLES:
         role = ""

@@ -12,9 +12,9 @@ from browse import rankings
 from browse.rows import EPISODE_ROW, RANKING_ROW
 from core.absolute import absolute_url
 from core.htmx import render_page
-from core.page_cache import public_page
+from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate
-from shows.models import Category, Show, ShowCategory
+from shows.models import Show, ShowCategory
 
 SHOWS_PER_PAGE = 50
 EPISODES_PER_PAGE = 20
@@ -31,7 +31,7 @@ EPISODE_SORTS = {"date": "Newest", "score": "Best score"}
 def show_list(request):
     """All active shows, best ranked first, filterable by category and language."""
     slug = request.GET.get("category", "")
-    category = get_object_or_404(Category, slug=slug) if slug else None
+    category = rankings.category_or_404(slug) if slug else None
     return _ranking(request, category, filter_category=True)
 
 
@@ -39,7 +39,7 @@ def show_list(request):
 @require_GET
 def category_detail(request, slug):
     """The best B2B podcasts of one category."""
-    return _ranking(request, get_object_or_404(Category, slug=slug), filter_category=False)
+    return _ranking(request, rankings.category_or_404(slug), filter_category=False)
 
 
 def _ranking(request, category, filter_category):
@@ -91,8 +91,12 @@ def show_detail(request, slug):
     page = paginate(episodes, request.GET.get("page"), EPISODES_PER_PAGE)
     for episode in page:
         episode.show = show  # for get_absolute_url without a query per row
-    placements = list(
-        ShowCategory.objects.filter(show=show).select_related("category").order_by("category")
+    # Set by the ranking refresh, which moves the content version on: kept until it does.
+    placements = cached_by_version(
+        f"show:placements:{show.pk}",
+        lambda: list(
+            ShowCategory.objects.filter(show=show).select_related("category").order_by("category")
+        ),
     )
     return render_page(
         request,

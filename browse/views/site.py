@@ -108,7 +108,10 @@ def search(request):
 @require_GET
 def methodology(request):
     """Publish the active rubric and explain how it is applied."""
-    rubric = Rubric.objects.active().prefetch_related("dimensions").first()
+    # With its dimensions prefetched; kept until the content changes, as the rubric rarely does.
+    rubric = cached_by_version(
+        "methodology:rubric", lambda: Rubric.objects.active().prefetch_related("dimensions").first()
+    )
     return render_page(
         request,
         "methodology.html",

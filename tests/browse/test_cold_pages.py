@@ -182,7 +182,7 @@ def test_a_show_page_reads_the_rubric_from_the_versioned_cache(
     url = ranked["alpha"].get_absolute_url()
     client.get(url)  # warms the shared entries
 
-    with django_assert_max_num_queries(3):  # the show, its episodes, its categories
+    with django_assert_max_num_queries(2):  # the show and its episodes (categories are kept)
         response = client.get(url + "?sort=score")
 
     html = response.content.decode()
@@ -190,3 +190,42 @@ def test_a_show_page_reads_the_rubric_from_the_versioned_cache(
     assert "Average per dimension" in html
     spans = [f'<span class="dimension-name">{escape(name)}</span>' for name in names]
     assert spans and all(span in html for span in spans)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/categories/finance/", "/shows/?category=finance&sort=recent", "/rss/?category=finance"],
+)
+def test_a_category_is_read_from_the_cached_list(client, ranked, url, django_assert_num_queries):
+    client.get(url)
+    with django_assert_num_queries(1):  # the page's own rows
+        assert client.get(url).status_code == 200
+
+
+def test_a_renamed_category_shows_its_new_name_and_an_unknown_one_is_404(client, ranked, finance):
+    client.get("/categories/finance/")
+    finance.name = "Corporate Finance"
+    finance.save()
+
+    assert (
+        "The best B2B Corporate Finance podcasts"
+        in client.get("/categories/finance/").content.decode()
+    )
+    assert client.get("/categories/nope/").status_code == 404
+    assert client.get("/shows/?category=nope").status_code == 404
+
+
+def test_the_topic_page_reads_its_topic_once_per_content_version(
+    client, ranked, django_assert_num_queries
+):
+    topic = TopicFactory(slug="pricing", name="Pricing")
+    for episode in Episode.objects.all():
+        episode.topics.add(topic)
+    client.get("/topics/pricing/")
+
+    with django_assert_num_queries(2):  # the page's keys, then its rows
+        client.get("/topics/pricing/")
+    assert client.get("/topics/nope/").status_code == 404
+    topic.name = "Pricing and packaging"
+    topic.save()
+    assert "Pricing and packaging" in client.get("/topics/pricing/").content.decode()

@@ -2,6 +2,8 @@
 
 import pytest
 
+from scoring.models import Rubric
+
 pytestmark = pytest.mark.django_db
 
 
@@ -29,3 +31,15 @@ def test_it_reads_the_rubric_and_its_dimensions_in_two_queries(
 
     # The formulas are named after the rubric's dimensions, from the same two queries.
     assert "Insight Density" in page
+
+
+def test_it_reads_nothing_once_warm_until_the_rubric_changes(client, django_assert_num_queries):
+    client.get("/methodology/")
+    with django_assert_num_queries(0):
+        client.get("/methodology/")
+
+    rubric = Rubric.objects.get(is_active=True)
+    rubric.name = "Renamed"
+    rubric.save()  # moves the content version on
+    with django_assert_num_queries(2):
+        client.get("/methodology/")
