@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from browse.search import highlight, search
@@ -181,3 +182,20 @@ def test_it_searches_in_constant_queries(client, django_assert_max_num_queries):
     with django_assert_max_num_queries(6):
         html = client.get("/search/", {"q": "margin"}).content.decode()
     assert html.count("#t=1") == 10
+
+
+def test_it_renders_each_episode_row_once_and_shows_a_changed_row_at_once(
+    client, library, settings
+):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+
+    def rows_rendered():
+        response = client.get("/search/", {"q": "budgets"})
+        rendered = [t.name for t in response.templates].count("shows/_episode_row.html")
+        return rendered, sorted(episode_titles(response.content.decode()))
+
+    assert rows_rendered() == (2, ["Cloud budgets that hold", "Pipeline reviews"])
+    assert rows_rendered() == (0, ["Cloud budgets that hold", "Pipeline reviews"])
+    Episode.objects.filter(title="Pipeline reviews").update(title="Pipeline budgets reviewed")
+    assert rows_rendered() == (1, ["Cloud budgets that hold", "Pipeline budgets reviewed"])
