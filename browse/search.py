@@ -2,16 +2,20 @@
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from django.db.models import F, Q, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+import core.search
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from core.pagination import Pager
+from core.prepared import PreparedQuery
 from core.search import (
     CANDIDATES,
     clean_query,
+    loosens,
     query_terms,
     search_queryset,
     uses_full_text,
@@ -27,6 +31,8 @@ SNIPPET_CHARS = 240
 TOP_TIER = Q(score__gte=70)
 TRANSCRIPT_PHRASE_SCAN = 500
 PEOPLE = 5
+# Search shapes compiled per process (CompiledSearch): a phrase or not, the page, the bounds.
+COMPILED_SHAPES = 256
 # People search (matching_people): a fragment with at most PEOPLE_SORT matches has them sorted;
 # a commoner one is looked for among the PEOPLE_WALK best-scored people first.
 PEOPLE_SORT = 500
@@ -154,6 +160,68 @@ def _few_people(people, ranked, wanted: list[str], limit: int) -> list | None:
     return found if len(found) == limit else None
 
 
+class CompiledSearch(PreparedQuery):
+    """A search's queryset compiled to SQL once per process, with a stand-in for the query
+    text; each call binds the real one (compiling took about a third of a search's own CPU).
+
+    Planned afresh on every call, not a prepared statement: the best plan depends on the
+    words (a scan that stops early for a common one, the index for a rare one), which a
+    generic plan would not see.
+    """
+
+    def _execute_statement(self, connection, sql: str, count: int) -> str:
+        return sql
+
+
+def _shows(query: str, loose: bool):
+    # A few thousand shows: the best-scored matching shows are ranked.
+    return (
+        Show.objects.active()
+        .search(query, best_scored=True)
+        .only("title", "slug", "author", "artwork_url", "score", "rank")
+    )
+
+
+def _episodes(query: str, loose: bool):
+    return (
+        Episode.objects.listed()
+        .search(query, tier=TOP_TIER, loose=loose)
+        .select_related("show")
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
+    )
+
+
+def _moment_keys(query: str, loose: bool):
+    # The order on keys alone, then the page's rows: each transcript's segments are large,
+    # and a sort of every candidate would carry them all.
+    return search_queryset(
+        Transcript.objects.listed(),
+        query,
+        fields=("segments",),
+        score="episode__score",
+        # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
+        phrase_scan=TRANSCRIPT_PHRASE_SCAN,
+        loose=loose,
+    ).values_list("pk", flat=True)
+
+
+@lru_cache(maxsize=COMPILED_SHAPES)
+def compiled_search(build, loose: bool, offset: int, limit: int, bounds: tuple) -> CompiledSearch:
+    """`build(query, loose)[offset : offset + limit]` compiled, kept per shape and bounds."""
+    return CompiledSearch(lambda query: build(query, loose)[offset : offset + limit], str)
+
+
+def _rows(build, query: str, offset: int, limit: int) -> list:
+    """The rows of `build(query, …)[offset : offset + limit]`, compiled once per shape on
+    PostgreSQL (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
+    loose = loosens(query)
+    if not uses_full_text():
+        # The SQLite fallback's SQL has a condition per word.
+        return list(build(query, loose)[offset : offset + limit])
+    bounds = (core.search.CANDIDATES, core.search.PHRASE_SCAN, TRANSCRIPT_PHRASE_SCAN)
+    return compiled_search(build, loose, offset, limit, bounds)(query)
+
+
 def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     """Shows and people (first page only), episodes and transcript moments matching the query."""
     query, truncated = clean_query(raw_query)
@@ -162,31 +230,10 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
         return results
     offset = (page - 1) * per_page
     if page == 1:
-        results.shows = list(
-            # A few thousand shows: the best-scored matching shows are ranked.
-            Show.objects.active()
-            .search(query, best_scored=True)
-            .only("title", "slug", "author", "artwork_url", "score", "rank")[:5]
-        )
+        results.shows = _rows(_shows, query, 0, 5)
         results.people = matching_people(query)
-    episodes = list(
-        Episode.objects.listed()
-        .search(query, tier=TOP_TIER)
-        .select_related("show")
-        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + per_page + 1]
-    )
-    # The order on keys alone, then the page's rows: each transcript's segments are large,
-    # and a sort of every candidate would carry them all.
-    moment_keys = list(
-        search_queryset(
-            Transcript.objects.listed(),
-            query,
-            fields=("segments",),
-            score="episode__score",
-            # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
-            phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-        ).values_list("pk", flat=True)[offset : offset + per_page + 1]
-    )
+    episodes = _rows(_episodes, query, offset, per_page + 1)
+    moment_keys = _rows(_moment_keys, query, offset, per_page + 1)
     rows = (
         Transcript.objects.select_related("episode__show")
         .only(

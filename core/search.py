@@ -151,6 +151,7 @@ def search_queryset(
     phrase_scan: int = PHRASE_SCAN,
     tier: Q | None = None,
     word_pairs: bool = False,
+    loose: bool | None = None,
 ):
     """Filter and order `queryset` by `query`, annotated with `relevance`.
 
@@ -160,7 +161,9 @@ def search_queryset(
     best-scored ones. `phrase_scan`: how many rows with all the words of a phrase are read.
     `tier`: a filter whose matching rows are taken as candidates first (give it a partial
     index, or it is no cheaper), e.g. the well-scored episodes. `word_pairs`: the vectors hold
-    a lexeme per pair of adjacent words (see IndexSearchQuery).
+    a lexeme per pair of adjacent words (see IndexSearchQuery). `loose`: whether the query
+    has a phrase to loosen (loosens(query) unless given: for a queryset built once with a
+    stand-in for the query, see browse.search.CompiledSearch).
     """
     substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
     if uses_full_text():
@@ -174,7 +177,9 @@ def search_queryset(
                 .values("pk")[:CANDIDATES]
             )
         else:
-            candidates = _first_matches(queryset, query, phrase_scan, tier, word_pairs)
+            if loose is None:
+                loose = loosens(query)
+            candidates = _first_matches(queryset, query, phrase_scan, loose, tier, word_pairs)
         return (
             queryset.filter(pk__in=candidates)
             .annotate(relevance=Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance)
@@ -190,13 +195,15 @@ def search_queryset(
     return queryset.annotate(relevance=substance).order_by("-relevance", "-pk")
 
 
-def _first_matches(queryset, query: str, phrase_scan: int, tier=None, word_pairs=False):
+def _first_matches(
+    queryset, query: str, phrase_scan: int, loose: bool, tier=None, word_pairs=False
+):
     """The pks of the first CANDIDATES rows matching `query` in index order, with no sort.
 
-    A phrase: the first `phrase_scan` rows holding all its words, then the phrase among those.
-    `tier` (a Q): rows matching it come first, the others only when they are too few.
+    A phrase (`loose`): the first `phrase_scan` rows holding all its words, then the phrase
+    among those. `tier` (a Q): rows matching it come first, the others only when they are too
+    few.
     """
-    loose = loosens(query)
     branches = [queryset] if tier is None else [queryset.filter(tier), queryset.exclude(tier)]
     parts, params = [], []
     for branch in branches:
@@ -247,11 +254,18 @@ class Searchable:
     # The vectors hold a lexeme per pair of adjacent words (a phrase index; see IndexSearchQuery).
     search_word_pairs = False
 
-    def search(self, query, *, best_scored: bool | None = None, tier: Q | None = None):
+    def search(
+        self,
+        query,
+        *,
+        best_scored: bool | None = None,
+        tier: Q | None = None,
+        loose: bool | None = None,
+    ):
         """Rows matching a websearch-style query, most relevant (and best scored) first.
 
         `best_scored`: rank the best-scored matches rather than the first ones (small tables);
-        `tier`: rows to take as candidates first (see search_queryset).
+        `tier`: rows to take as candidates first; `loose`: see search_queryset.
         """
         return search_queryset(
             self,
@@ -261,6 +275,7 @@ class Searchable:
             best_scored=self.search_best_scored if best_scored is None else best_scored,
             tier=tier,
             word_pairs=self.search_word_pairs,
+            loose=loose,
         )
 
 

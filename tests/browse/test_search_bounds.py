@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
-from browse.search import matching_people, search
+from browse.search import compiled_search, matching_people, search
 from core.search import IndexSearchQuery, loosens
 from people.models import PersonRanking
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
@@ -267,3 +267,21 @@ def test_it_finds_the_same_best_ranked_people_whichever_way_it_reads_them(
     assert [person.name for person in matching_people(query)] == [
         person.name for person in matches[:5]
     ]
+
+
+@postgres_only
+def test_it_compiles_each_shape_of_search_once_and_binds_each_query_to_it(margin_library):
+    show = margin_library[0].show
+    scored_episode(total=50, show=show, title="Kubernetes costs")
+    compiled_search.cache_clear()
+
+    margin = search("margin", per_page=20)
+    compiled = compiled_search.cache_info().misses
+    kubernetes = search("kubernetes", per_page=20)
+
+    # Shows, episodes and the moments' keys: compiled for the first word, reused for the second.
+    assert compiled == 3
+    assert compiled_search.cache_info().misses == 3
+    assert len(margin.episodes) == 12
+    assert [e.title for e in kubernetes.episodes] == ["Kubernetes costs"]
+    assert not kubernetes.moments
