@@ -1,7 +1,6 @@
 """Episode scorecard pages and topic pages."""
 
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
 from browse import rankings
