@@ -2,6 +2,8 @@
 row templates need no other, and the row cache's key changes with each of them, so a cached
 row cannot go stale on a value it shows."""
 
+import json
+
 import pytest
 from django.db import connection
 from django.db.models import F
@@ -184,3 +186,16 @@ def test_a_persons_episode_row_key_changes_with_every_value_the_row_shows(appear
     setattr(getattr(appearance, owner) if owner else appearance, attribute, "changed")
 
     assert appearance_row_key(appearance, "salt") != before
+
+
+def test_it_keys_a_row_by_its_values_alone_not_by_which_objects_hold_them():
+    trend = '[{"month": "2026-01", "score": 81.5, "episodes": 2}]'
+    first = Show(pk=1, title="Alpha", slug="alpha", score=81.5, score_trend=json.loads(trend))
+    again = Show(pk=1, title="Alpha", slug="alpha", score=81.5, score_trend=json.loads(trend))
+    rescored = Show(pk=1, title="Alpha", slug="alpha", score=81.6, score_trend=json.loads(trend))
+    for show in (first, again, rescored):
+        show.position = 1
+
+    assert ranking_row_key(first, "salt") == ranking_row_key(again, "salt")
+    assert ranking_row_key(first, "salt") != ranking_row_key(rescored, "salt")
+    assert ranking_row_key(first, "salt") != ranking_row_key(first, "other salt")
