@@ -139,7 +139,7 @@ class FeedSpec:
     @cached_property
     def items(self) -> list:
         """The feed's episodes, evaluated once for the ETag, Last-Modified and the body."""
-        return list((_feed_items() & self.episodes).order_by(*NEWLY_SCORED_ORDER)[:FEED_ITEMS])
+        return feed_items(self.episodes)
 
     @cached_property
     def last_modified(self):
@@ -152,6 +152,11 @@ class FeedSpec:
         for e in self.items:
             parts.append(f"{e.pk}:{e.score}:{e.scored_at}:{e.updated_at}:{e.show.title}")
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def feed_items(episodes) -> list:
+    """The newest FEED_ITEMS of these episodes, with their show and current summary."""
+    return list((_feed_items() & episodes).order_by(*NEWLY_SCORED_ORDER)[:FEED_ITEMS])
 
 
 @memoize
@@ -421,15 +426,25 @@ def _scored_feed(request, episodes, *, title, link, description, image=""):
 @require_GET
 def show_feed(request, slug):
     """A show's newly scored episodes."""
-    show = get_object_or_404(Show.objects.active(), slug=slug)
-    return _scored_feed(
-        request,
-        Episode.objects.scored().filter(show=show),
+    try:
+        episodes, min_score = _filtered(request, Episode.objects.scored().filter(show__slug=slug))
+    except InvalidFilter as exc:
+        get_object_or_404(Show.objects.active(), slug=slug)
+        return _bad_request(exc)
+    # The items bring their show along (what the channel shows of it): only a show with no
+    # item to list is read on its own.
+    items = feed_items(episodes)
+    show = items[0].show if items else get_object_or_404(Show.objects.active(), slug=slug)
+    spec = FeedSpec(
         title=f"{show.title} — scored by {settings.SITE_NAME}",
         link=show.get_absolute_url(),
         description=f"Episodes of {show.title} with their substance scores.",
+        episodes=episodes,
         image=show.artwork_url,
+        key=[min_score],
     )
+    spec.items = items
+    return serve_feed(request, spec)
 
 
 @public_page

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from episodes.models import Episode
 from scoring.ranking import recompute_all
+from shows.models import Show
 from tests.factories import (
     CategoryFactory,
     EpisodeFactory,
@@ -164,9 +165,25 @@ def test_it_builds_feeds_in_constant_queries(client, django_assert_max_num_queri
         client.get("/rss/?category=finance&min_score=10")
     for i in range(30):
         scored(show, f"More {i}", 60, hours_ago=10 + i)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(1):  # the items bring their show along
         response = client.get("/shows/busy/rss/")
     assert len(parse(response).entries) == 33
+
+
+def test_a_show_with_nothing_to_list_has_a_feed_and_a_bad_filter_on_no_show_is_404(
+    client, catalogue, settings
+):
+    ShowFactory(title="Quiet Show", slug="quiet", artwork_url="https://example.com/art.png")
+    EpisodeFactory(show=Show.objects.get(slug="quiet"), title="Not scored yet")
+    Show.objects.filter(slug="closers").update(active=False)
+
+    feed = parse(client.get("/shows/quiet/rss/"))
+    assert feed.feed.title == f"Quiet Show — scored by {settings.SITE_NAME}"
+    assert feed.entries == []
+    assert parse(client.get("/shows/ledger/rss/?min_score=99")).entries == []
+    assert client.get("/shows/closers/rss/").status_code == 404
+    assert client.get("/shows/ledger/rss/?min_score=x").status_code == 400
+    assert client.get("/shows/nope/rss/?min_score=x").status_code == 404
 
 
 def opml_outlines(response):
