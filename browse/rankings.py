@@ -4,12 +4,16 @@ One home per rule: the rankings page, a show's page, a topic's page and the API'
 endpoints all call these, so a list is in the same order and a figure the same everywhere.
 """
 
+from functools import lru_cache
+
 from django.core.cache import cache
 from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from browse.rows import RANKING_ROW
 from core.page_cache import FRAGMENT_SECONDS, cached_by_version, content_version
+from core.prepared import PreparedQuery
 from episodes.models import Episode, Topic
 from scoring.effective import percent
 from scoring.models import RubricDimension
@@ -25,6 +29,21 @@ def ranked_shows(category=None):
             position=F("showcategory__rank")
         )
     return shows.annotate(position=F("rank"))
+
+
+@lru_cache(maxsize=256)
+def ranking_query(in_category: bool, in_language: bool, sort: str, offset: int, limit: int):
+    """The ranking rows of one shape and slice, compiled once per process (core.prepared):
+    called with the category's id and the language, those of them the shape filters by."""
+
+    def build(*arguments):
+        arguments = iter(arguments)
+        shows = ranked_shows(next(arguments) if in_category else None).only(*RANKING_ROW)
+        if in_language:
+            shows = shows.filter(language=next(arguments))
+        return shows.order_by(*show_order(sort))[offset : offset + limit]
+
+    return PreparedQuery(build, *[int] * in_category, *[str] * in_language)
 
 
 def show_order(sort: str) -> list:

@@ -64,11 +64,18 @@ def page_number(value) -> int:
 
 def paginate(queryset, page: int | str | None, per_page: int = 20) -> Page:
     """Slice `queryset` to one page; a page past the end (other than the first) is a 404."""
+    return paginate_rows(
+        lambda offset, limit: list(queryset[offset : offset + limit]), page, per_page
+    )
+
+
+def paginate_rows(fetch, page: int | str | None, per_page: int = 20) -> Page:
+    """paginate() over `fetch(offset, limit)`: the list of at most `limit` rows from `offset`."""
     number = page_number(page)
     if number > MAX_PAGE:
         raise Http404("No such page.")
     offset = (number - 1) * per_page
-    rows = list(queryset[offset : offset + per_page + 1])
+    rows = fetch(offset, per_page + 1)
     if not rows and number > 1:
         raise Http404("No such page.")
     return Page(

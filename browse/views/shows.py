@@ -3,17 +3,21 @@
 Each view names the fragments an htmx request may swap (core.htmx.render_page).
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET
 
 from browse import rankings
-from browse.rows import EPISODE_ROW, RANKING_ROW
+from browse.rows import EPISODE_ROW
 from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
-from core.pagination import paginate
+from core.pagination import paginate_rows
+from core.prepared import PreparedQuery
+from episodes.models import Episode
 from shows.models import Show, ShowCategory
 
 SHOWS_PER_PAGE = 50
@@ -47,11 +51,14 @@ def _ranking(request, category, filter_category):
     sort = request.GET.get("sort", "")
     if sort not in SORTS:
         sort = "score"
-    shows = rankings.ranked_shows(category).only(*RANKING_ROW)
-    if language:
-        shows = shows.filter(language=language)
-    shows = shows.order_by(*rankings.show_order(sort))
-    page = paginate(shows, request.GET.get("page"), SHOWS_PER_PAGE)
+    arguments = ([category.pk] if category else []) + ([language] if language else [])
+    page = paginate_rows(
+        lambda offset, limit: rankings.ranking_query(
+            bool(category), bool(language), sort, offset, limit
+        )(*arguments),
+        request.GET.get("page"),
+        SHOWS_PER_PAGE,
+    )
     return render_page(
         request,
         "shows/show_list.html",
@@ -76,7 +83,9 @@ def _ranking(request, category, filter_category):
 @require_GET
 def show_detail(request, slug):
     """A show's score, rank, dimension averages, trend and its episodes."""
-    show = get_object_or_404(Show, slug=slug)
+    show = next(iter(_SHOW(slug)), None)
+    if show is None:
+        raise Http404("No Show matches the given query.")
     if show.canonical_id:
         # A moved or duplicate feed: its page is the canonical show's page.
         return redirect(show.canonical, permanent=True)
@@ -85,10 +94,11 @@ def show_detail(request, slug):
     sort = request.GET.get("sort", "")
     if sort not in EPISODE_SORTS:
         sort = "date"
-    # What an episode row shows, and no more: its show is the one at hand.
-    episodes = show.episodes.listed().only("show_id", *EPISODE_ROW)
-    episodes = episodes.order_by(*rankings.episode_order(sort))
-    page = paginate(episodes, request.GET.get("page"), EPISODES_PER_PAGE)
+    page = paginate_rows(
+        lambda offset, limit: _show_episodes(sort, offset, limit)(show.pk),
+        request.GET.get("page"),
+        EPISODES_PER_PAGE,
+    )
     for episode in page:
         episode.show = show  # for get_absolute_url without a query per row
     # Set by the ranking refresh, which moves the content version on: kept until it does.
@@ -114,6 +124,20 @@ def show_detail(request, slug):
         },
         partials=["episodes"],
     )
+
+
+# Compiled once per process (core.prepared): the show by its slug, and a page of its episodes.
+_SHOW = PreparedQuery(lambda slug: Show.objects.filter(slug=slug), str)
+
+
+@lru_cache(maxsize=256)
+def _show_episodes(sort: str, offset: int, limit: int) -> PreparedQuery:
+    def build(show_id):
+        # What an episode row shows, and no more: its show is the one at hand.
+        episodes = Episode.objects.listed().filter(show_id=show_id).only("show_id", *EPISODE_ROW)
+        return episodes.order_by(*rankings.episode_order(sort))[offset : offset + limit]
+
+    return PreparedQuery(build, int)
 
 
 def show_jsonld(request, show, placements) -> dict:

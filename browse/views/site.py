@@ -17,6 +17,7 @@ from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import MAX_PAGE, page_number
+from core.prepared import PreparedQuery
 from episodes.models import Episode
 from scoring.models import Rubric
 from shows.models import Show
@@ -34,12 +35,7 @@ SEARCH_PER_PAGE = 10
 @require_GET
 def home(request):
     """Top shows, the best recently scored episodes and the categories."""
-    top_shows = list(
-        Show.objects.ranked()
-        .annotate(position=F("rank"))
-        .only(*RANKING_ROW)
-        .order_by("rank", "title")[:HOME_SHOWS]
-    )
+    top_shows = _TOP_SHOWS()
     # Shared aggregates, kept until the content changes (core.page_cache.cached_by_version).
     best_recent = cached_by_version("home:best-recent", _best_recent, timeout=RECENT_SECONDS)
     ranked_per_category = rankings.ranked_per_category()
@@ -56,6 +52,17 @@ def home(request):
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
         },
     )
+
+
+# Compiled once per process (core.prepared).
+_TOP_SHOWS = PreparedQuery(
+    lambda: (
+        Show.objects.ranked()
+        .annotate(position=F("rank"))
+        .only(*RANKING_ROW)
+        .order_by("rank", "title")[:HOME_SHOWS]
+    )
+)
 
 
 def _best_recent() -> list:

@@ -13,6 +13,7 @@ from django.template import Context, Template
 from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
+from browse import rankings
 from core.page_cache import bump_content_version, cached_by_version
 from episodes.models import Episode
 from scoring.models import RubricDimension
@@ -229,3 +230,15 @@ def test_the_topic_page_reads_its_topic_once_per_content_version(
     topic.name = "Pricing and packaging"
     topic.save()
     assert "Pricing and packaging" in client.get("/topics/pricing/").content.decode()
+
+
+def test_the_ranking_compiles_once_per_shape_and_binds_each_category_and_language(client, ranked):
+    CategoryFactory(slug="sales", name="Sales")
+    rankings.ranking_query.cache_clear()
+
+    finance = client.get("/categories/finance/?language=de").content.decode()
+    sales = client.get("/categories/sales/?language=de").content.decode()
+
+    assert rankings.ranking_query.cache_info().currsize == 1
+    assert "Beta" in finance and "Alpha" not in finance
+    assert "No shows match these filters yet." in sales
