@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -366,7 +366,7 @@ class _PoolPerOrigin:
     """
 
     def __init__(self, make_pool):
-        self._make_pool = make_pool
+        self._make_pool = make_pool  # called with the origin's scheme
         self._pools: dict[tuple, _OriginPool] = {}
         self._lock = threading.Lock()
         self._swept_at = time.monotonic()
@@ -377,7 +377,7 @@ class _PoolPerOrigin:
         with self._lock:
             origin = self._pools.get(key)
             if origin is None:
-                origin = self._pools[key] = _OriginPool(self._make_pool())
+                origin = self._pools[key] = _OriginPool(self._make_pool(url.scheme))
             origin.in_use += 1
             origin.used_at = now = time.monotonic()
             closing = self._surplus(now)
@@ -438,16 +438,19 @@ class _Released:
 
 
 class _GuardedTransport(httpx.HTTPTransport):
-    """httpx's transport with the guarded network backend and no proxies from the environment."""
+    """httpx's transport with the guarded network backend and no proxies from the environment.
 
-    def __init__(self, ssl_context: ssl.SSLContext, check_addresses: bool = True):
-        super().__init__(verify=ssl_context, trust_env=False)
+    Only https origins' pools get the SSL context, made when the first is opened: loading the
+    CA certificates took ~20 ms of a fresh worker's CPU, which a poller of http feeds never needs.
+    """
+
+    def __init__(self, ssl_context: Callable[[], ssl.SSLContext], check_addresses: bool = True):
+        # Not HTTPTransport.__init__: it would build an SSL context and a pool only to drop them.
+        # Its other methods use `_pool` alone, here httpcore's documented pools, an origin each.
         backend = _GuardedBackend(check_addresses)
-        # HTTPTransport has no network_backend argument; its pools are the documented httpcore
-        # ones, an origin each.
         self._pool = _PoolPerOrigin(
-            lambda: httpcore.ConnectionPool(
-                ssl_context=ssl_context,
+            lambda scheme: httpcore.ConnectionPool(
+                ssl_context=ssl_context() if scheme == b"https" else None,
                 max_connections=POOL_MAX_CONNECTIONS,
                 max_keepalive_connections=POOL_MAX_KEEPALIVE,
                 keepalive_expiry=POOL_KEEPALIVE_EXPIRY,
@@ -459,34 +462,42 @@ class _GuardedTransport(httpx.HTTPTransport):
 _transports: dict[bool, _GuardedTransport] = {}
 _transports_lock = threading.Lock()
 _ssl_context: ssl.SSLContext | None = None
+_ssl_context_lock = threading.Lock()
+
+
+def _shared_ssl_context() -> ssl.SSLContext:
+    """This process's one SSL context (no settings from the environment), made on first use."""
+    global _ssl_context
+    if _ssl_context is None:
+        with _ssl_context_lock:
+            if _ssl_context is None:
+                _ssl_context = httpx.create_ssl_context(trust_env=False)
+    return _ssl_context
 
 
 def _transport(check_addresses: bool) -> _GuardedTransport:
-    """This process's connection pool for one vetting mode, with its one SSL context.
+    """This process's connection pool for one vetting mode, sharing the one SSL context.
 
     Vetted and unvetted (PODINDEX_ALLOW_PRIVATE_URLS) connections live in separate pools, so
     a connection opened without the address check is never reused once the check is on. A
     forked worker starts with none (see `_after_fork_in_child`) and opens its own.
     """
-    global _ssl_context
     transport = _transports.get(check_addresses)
     if transport is None:
         with _transports_lock:
             transport = _transports.get(check_addresses)
             if transport is None:
-                if _ssl_context is None:
-                    _ssl_context = httpx.create_ssl_context(trust_env=False)
-                transport = _GuardedTransport(_ssl_context, check_addresses)
+                transport = _GuardedTransport(_shared_ssl_context, check_addresses)
                 _transports[check_addresses] = transport
     return transport
 
 
 def _after_fork_in_child() -> None:
     # The parent's watchdog thread and locks did not come along; its sockets are its own.
-    global _transports_lock
+    global _transports_lock, _ssl_context_lock
     _watchdog.reset()
     _transports.clear()
-    _transports_lock = threading.Lock()
+    _transports_lock, _ssl_context_lock = threading.Lock(), threading.Lock()
 
 
 os.register_at_fork(after_in_child=_after_fork_in_child)

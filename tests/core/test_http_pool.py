@@ -55,7 +55,9 @@ def public_names(monkeypatch, settings):
     return state
 
 
-def test_the_ssl_context_is_created_once_for_20_fetches(feed_server, monkeypatch):
+@pytest.fixture
+def ssl_contexts(monkeypatch):
+    """The SSL contexts created from now on, as in a fresh process."""
     created = []
     original = ssl.create_default_context
 
@@ -64,12 +66,25 @@ def test_the_ssl_context_is_created_once_for_20_fetches(feed_server, monkeypatch
         return original(*args, **kwargs)
 
     monkeypatch.setattr(ssl, "create_default_context", counting)
-    monkeypatch.setattr(http, "_ssl_context", None)  # as in a fresh process
+    monkeypatch.setattr(http, "_ssl_context", None)
+    return created
+
+
+def test_it_creates_no_ssl_context_for_20_http_fetches(feed_server, ssl_contexts):
     url = feed_server.serve("/feed.xml", RSS, etag='"v1"')
     for n in range(20):
         result = http.fetch(url, etag='"v1"' if n % 2 else "")
         assert result.status == (304 if n % 2 else 200)
-    assert len(created) == 1
+    assert ssl_contexts == []
+
+
+def test_it_creates_the_ssl_context_once_for_https_origins(feed_server, ssl_contexts):
+    port = feed_server.base_url.rsplit(":", 1)[1]
+    # The test server speaks plain HTTP: each handshake fails, after the context is made.
+    for host in ("127.0.0.1", "localhost", "127.0.0.1"):
+        with pytest.raises(http.NetworkError):
+            http.fetch(f"https://{host}:{port}/feed.xml", timeout=2)
+    assert ssl_contexts == [1]
 
 
 def test_connections_are_reused_for_200_and_304_answers(feed_server, connects):

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from episodes import ingest
 from episodes import poll_tasks as tasks
-from shows.ingest import schedule
+from shows.ingest import schedule, store
+from shows.ingest.fetch import fetch_feed
 from shows.models import FeedFetch, Show
 from tests.factories import ShowFactory
 from tests.factories.feeds import item, rss
@@ -243,3 +244,69 @@ def test_the_dispatcher_claims_nothing_while_poll_batches_already_wait(settings)
         assert tasks.poll_due_shows.apply().get() == 1
     finally:
         broker.delete(queue)
+
+
+def _unchanged_in_batch(feed_server, count):
+    """`count` ingested shows, each polled unchanged with its writes left in one batch."""
+    shows = [added(feed_server, path=f"/{n}.xml", etag=ETAG) for n in range(count)]
+    batch = store.UnchangedBatch()
+    fetches = []
+    for show in shows:
+        fetched = fetch_feed(show)
+        fetches.append(store.record_unchanged(show, fetched, timezone.now(), 5, batch=batch))
+    return shows, batch, fetches
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each poll at once")
+def test_it_writes_a_batch_of_unchanged_polls_in_one_statement(
+    feed_server, django_assert_max_num_queries
+):
+    shows, batch, fetches = _unchanged_in_batch(feed_server, 3)
+    assert all(fetch.pk is None for fetch in fetches)
+
+    with django_assert_max_num_queries(3) as queries:
+        written = batch.write()
+
+    # The savepoint around it is the test's transaction's (a worker runs in autocommit).
+    statements = [
+        q["sql"]
+        for q in queries.captured_queries
+        if not q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+    ]
+    assert len(statements) == 1
+    assert statements[0].startswith("WITH polls")
+
+    assert [(show.pk, fetch.pk) for show, fetch in written] == [
+        (show.pk, fetch.pk) for show, fetch in zip(shows, fetches, strict=True)
+    ]
+    for show, fetch in zip(shows, fetches, strict=True):
+        assert FeedFetch.objects.get(pk=fetch.pk).show_id == show.pk
+        stored = Show.objects.get(pk=show.pk)
+        assert stored.last_fetch_status == Show.FetchStatus.NOT_MODIFIED
+        assert stored.next_poll_at == show.next_poll_at
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each poll at once")
+def test_it_writes_the_rest_of_a_batch_when_one_show_is_gone(feed_server):
+    shows, batch, _ = _unchanged_in_batch(feed_server, 3)
+    Show.objects.filter(pk=shows[1].pk).delete()
+    with connection.cursor() as cursor:
+        # As each statement's own commit checks them in a worker (autocommit).
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+    written = batch.write()
+
+    assert [fetch is None for _, fetch in written] == [False, True, False]
+    assert FeedFetch.objects.filter(status=Show.FetchStatus.NOT_MODIFIED).count() == 2
+
+
+def test_it_records_every_unchanged_poll_of_a_batch(feed_server):
+    shows = [added(feed_server, path=f"/{n}.xml", etag=ETAG) for n in range(12)]
+    done = []
+
+    fetches = ingest.poll_many([s.pk for s in shows], on_done=lambda s, f: done.append(f.pk))
+
+    assert sorted(f.show_id for f in fetches) == sorted(s.pk for s in shows)
+    assert all(f.status == Show.FetchStatus.NOT_MODIFIED and f.pk for f in fetches)
+    assert sorted(done) == sorted(f.pk for f in fetches)
+    assert FeedFetch.objects.filter(status=Show.FetchStatus.NOT_MODIFIED).count() == 12
