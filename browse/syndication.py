@@ -15,7 +15,7 @@ import pickle
 import re
 from dataclasses import dataclass, field
 from functools import cache as memoize
-from functools import cached_property
+from functools import cached_property, lru_cache
 from io import StringIO
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -24,7 +24,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.syndication.views import Feed
 from django.core.cache import cache
-from django.db.models import OuterRef, Subquery
+from django.db.models import OuterRef, Q, Subquery
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404
 from django.templatetags.static import static
@@ -38,6 +38,7 @@ from django.views.decorators.http import condition, require_GET
 from browse.rankings import category_or_404, topic_or_404
 from core.absolute import absolute_url
 from core.page_cache import public_page
+from core.prepared import PreparedQuery
 from core.text import xml_safe
 from episodes.models import Episode
 from people.models import Appearance, Person
@@ -127,19 +128,14 @@ def parse_min_score(raw: str | None) -> int | None:
 
 @dataclass
 class FeedSpec:
-    """What one feed request lists: its channel metadata and the filtered episodes."""
+    """What one feed request lists: its channel metadata and its episodes (feed_items)."""
 
     title: str
     link: str
     description: str
-    episodes: object  # an Episode queryset, filtered
+    items: list
     image: str = ""
     key: list = field(default_factory=list)
-
-    @cached_property
-    def items(self) -> list:
-        """The feed's episodes, evaluated once for the ETag, Last-Modified and the body."""
-        return feed_items(self.episodes)
 
     @cached_property
     def last_modified(self):
@@ -154,9 +150,39 @@ class FeedSpec:
         return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
 
 
-def feed_items(episodes) -> list:
-    """The newest FEED_ITEMS of these episodes, with their show and current summary."""
-    return list((_feed_items() & episodes).order_by(*NEWLY_SCORED_ORDER)[:FEED_ITEMS])
+# What a feed may filter its scored episodes by, and the kind of value each takes.
+FEED_FILTERS = {
+    "category": (int, lambda value: Q(show__showcategory__category=value)),
+    "topic": (int, lambda value: Q(topics=value)),
+    "show": (str, lambda value: Q(show__slug=value)),
+    "person": (
+        int,
+        lambda value: Q(pk__in=Appearance.objects.filter(person=value).values("episode_id")),
+    ),
+}
+
+
+def feed_items(min_score: int | None = None, **filters) -> list:
+    """The newest FEED_ITEMS scored episodes matching `filters` (FEED_FILTERS: None is no
+    filter) and scoring `min_score` or more, with their show and current summary."""
+    filters = {name: value for name, value in filters.items() if value is not None}
+    return _items_query(tuple(filters), min_score)(*filters.values())
+
+
+@lru_cache(maxsize=256)
+def _items_query(names: tuple[str, ...], min_score: int | None) -> PreparedQuery:
+    """The feed items filtered by these FEED_FILTERS, compiled once per process (core.prepared).
+    A minimum score (0-100) is written into the SQL: a marker would overflow its column."""
+
+    def build(*values):
+        episodes = Episode.objects.scored()
+        for name, value in zip(names, values, strict=True):
+            episodes = episodes.filter(FEED_FILTERS[name][1](value))
+        if min_score is not None:
+            episodes = episodes.filter(score__gte=min_score)
+        return (_feed_items() & episodes).order_by(*NEWLY_SCORED_ORDER)[:FEED_ITEMS]
+
+    return PreparedQuery(build, *(FEED_FILTERS[name][0] for name in names))
 
 
 @memoize
@@ -345,14 +371,6 @@ def serve_feed(request, spec: FeedSpec) -> HttpResponse:
     return view(request)
 
 
-def _filtered(request, episodes):
-    """Apply `min_score` from the query string (InvalidFilter when malformed)."""
-    min_score = parse_min_score(request.GET.get("min_score"))
-    if min_score is not None:
-        episodes = episodes.filter(score__gte=min_score)
-    return episodes, min_score
-
-
 def _bad_request(exc):
     return HttpResponseBadRequest(str(exc), content_type="text/plain; charset=utf-8")
 
@@ -392,30 +410,34 @@ def site_feed(request):
         topic = topic_or_404(slug)
         title += f" on {topic.name}"
         key.append(topic.slug)
-    episodes = newly_scored(category=category, topic=topic, min_score=min_score)
+    items = feed_items(
+        category=category.pk if category else None,
+        topic=topic.pk if topic else None,
+        min_score=min_score,
+    )
     if min_score is not None:
         title += f" scoring {min_score} or more"
     spec = FeedSpec(
         title=f"{title} — {settings.SITE_NAME}",
         link=reverse("home"),
         description="Episodes as we score them for substance, with the score and a summary.",
-        episodes=episodes,
+        items=items,
         key=key,
     )
     return serve_feed(request, spec)
 
 
-def _scored_feed(request, episodes, *, title, link, description, image=""):
-    """Serve newly scored episodes of one show, category or topic (min_score may filter)."""
+def _scored_feed(request, filters, *, title, link, description, image=""):
+    """Serve newly scored episodes of one category, topic or person (min_score may filter)."""
     try:
-        episodes, min_score = _filtered(request, episodes)
+        min_score = parse_min_score(request.GET.get("min_score"))
     except InvalidFilter as exc:
         return _bad_request(exc)
     spec = FeedSpec(
         title=title,
         link=link,
         description=description,
-        episodes=episodes,
+        items=feed_items(**filters, min_score=min_score),
         image=image,
         key=[min_score],
     )
@@ -427,23 +449,22 @@ def _scored_feed(request, episodes, *, title, link, description, image=""):
 def show_feed(request, slug):
     """A show's newly scored episodes."""
     try:
-        episodes, min_score = _filtered(request, Episode.objects.scored().filter(show__slug=slug))
+        min_score = parse_min_score(request.GET.get("min_score"))
     except InvalidFilter as exc:
         get_object_or_404(Show.objects.active(), slug=slug)
         return _bad_request(exc)
     # The items bring their show along (what the channel shows of it): only a show with no
     # item to list is read on its own.
-    items = feed_items(episodes)
+    items = feed_items(show=slug, min_score=min_score)
     show = items[0].show if items else get_object_or_404(Show.objects.active(), slug=slug)
     spec = FeedSpec(
         title=f"{show.title} — scored by {settings.SITE_NAME}",
         link=show.get_absolute_url(),
         description=f"Episodes of {show.title} with their substance scores.",
-        episodes=episodes,
+        items=items,
         image=show.artwork_url,
         key=[min_score],
     )
-    spec.items = items
     return serve_feed(request, spec)
 
 
@@ -454,7 +475,7 @@ def category_feed(request, slug):
     category = category_or_404(slug)
     return _scored_feed(
         request,
-        Episode.objects.scored().filter(show__showcategory__category=category),
+        {"category": category.pk},
         title=f"The best B2B {category.name} podcast episodes — {settings.SITE_NAME}",
         link=category.get_absolute_url(),
         description=f"Newly scored B2B {category.name} episodes with their substance scores.",
@@ -468,22 +489,26 @@ def topic_feed(request, slug):
     topic = topic_or_404(slug)
     return _scored_feed(
         request,
-        Episode.objects.scored().filter(topics=topic),
+        {"topic": topic.pk},
         title=f"B2B podcast episodes on {topic.name} — {settings.SITE_NAME}",
         link=topic.get_absolute_url(),
         description=f"Newly scored episodes about {topic.name}, with their substance scores.",
     )
 
 
+_VISIBLE_PERSON = PreparedQuery(lambda slug: Person.objects.visible().filter(slug=slug), str)
+
+
 @public_page
 @require_GET
 def person_feed(request, slug):
     """Newly scored episodes a person is on (a hidden person has no feed)."""
-    person = get_object_or_404(Person.objects.visible(), slug=slug)
-    on = Appearance.objects.filter(person=person).values("episode_id")
+    person = next(iter(_VISIBLE_PERSON(slug)), None)
+    if person is None:
+        raise Http404("No Person matches the given query.")
     return _scored_feed(
         request,
-        Episode.objects.scored().filter(pk__in=on),
+        {"person": person.pk},
         title=f"Episodes with {person.name} — {settings.SITE_NAME}",
         link=person.get_absolute_url(),
         description=f"New B2B podcast episodes with {person.name}, with their substance scores.",

@@ -8,6 +8,7 @@ import pytest
 from defusedxml import ElementTree
 from django.utils import timezone
 
+from browse import syndication
 from episodes.models import Episode
 from scoring.ranking import recompute_all
 from shows.models import Show
@@ -228,3 +229,14 @@ def test_it_answers_opml_conditional_gets_with_304(client, settings):
     show_with_scores(75)
     recompute_all()
     assert client.get("/opml/", headers={"If-None-Match": etag}).status_code == 200
+
+
+def test_feeds_compile_once_per_filter_shape_and_bind_each_value(client, catalogue):
+    syndication._items_query.cache_clear()
+
+    finance = parse(client.get("/categories/finance/rss/"))
+    sales = parse(client.get("/categories/sales/rss/"))
+
+    assert syndication._items_query.cache_info().currsize == 1
+    assert [e.title for e in finance.entries] == ["Audit season", "Cash flow basics"]
+    assert [e.title for e in sales.entries] == ["Pricing pages"]
