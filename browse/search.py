@@ -17,6 +17,7 @@ from core.search import (
     clean_query,
     loosens,
     query_terms,
+    relevance,
     search_queryset,
     uses_full_text,
 )
@@ -173,28 +174,28 @@ class CompiledSearch(PreparedQuery):
         return sql
 
 
-def _shows(query: str, loose: bool):
+def _shows(query: str, loose: bool, offset: int, limit: int):
     # A few thousand shows: the best-scored matching shows are ranked.
     return (
         Show.objects.active()
         .search(query, best_scored=True)
-        .only("title", "slug", "author", "artwork_url", "score", "rank")
+        .only("title", "slug", "author", "artwork_url", "score", "rank")[offset : offset + limit]
     )
 
 
-def _episodes(query: str, loose: bool):
+def _episodes(query: str, loose: bool, offset: int, limit: int):
     return (
         Episode.objects.listed()
         .search(query, tier=TOP_TIER, loose=loose)
         .select_related("show")
-        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
+        .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + limit]
     )
 
 
-def _moment_keys(query: str, loose: bool):
-    # The order on keys alone, then the page's rows: each transcript's segments are large,
-    # and a sort of every candidate would carry them all.
-    return search_queryset(
+def _moments(query: str, loose: bool, offset: int, limit: int):
+    # The page's keys are ranked first, and then only their rows read, in the same order:
+    # each transcript's segments are large, and a sort of every candidate would carry them all.
+    keys = search_queryset(
         Transcript.objects.listed(),
         query,
         fields=("segments",),
@@ -202,22 +203,32 @@ def _moment_keys(query: str, loose: bool):
         # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
         phrase_scan=TRANSCRIPT_PHRASE_SCAN,
         loose=loose,
-    ).values_list("pk", flat=True)
+    ).values("pk")[offset : offset + limit]
+    return (
+        Transcript.objects.filter(pk__in=Subquery(keys))
+        .select_related("episode__show")
+        .only(
+            "segments", "episode__title", "episode__slug", "episode__published_at",
+            "episode__score", "episode__show__title", "episode__show__slug",
+        )
+        .annotate(relevance=relevance(query, "episode__score"))
+        .order_by("-relevance", "-pk")
+    )  # fmt: skip
 
 
 @lru_cache(maxsize=COMPILED_SHAPES)
 def compiled_search(build, loose: bool, offset: int, limit: int, bounds: tuple) -> CompiledSearch:
-    """`build(query, loose)[offset : offset + limit]` compiled, kept per shape and bounds."""
-    return CompiledSearch(lambda query: build(query, loose)[offset : offset + limit], str)
+    """`build(query, loose, offset, limit)` compiled, kept per shape and bounds."""
+    return CompiledSearch(lambda query: build(query, loose, offset, limit), str)
 
 
 def _rows(build, query: str, offset: int, limit: int) -> list:
-    """The rows of `build(query, …)[offset : offset + limit]`, compiled once per shape on
-    PostgreSQL (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
+    """The rows of `build(query, loose, offset, limit)`, compiled once per shape on PostgreSQL
+    (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
     loose = loosens(query)
     if not uses_full_text():
         # The SQLite fallback's SQL has a condition per word.
-        return list(build(query, loose)[offset : offset + limit])
+        return list(build(query, loose, offset, limit))
     bounds = (core.search.CANDIDATES, core.search.PHRASE_SCAN, TRANSCRIPT_PHRASE_SCAN)
     return compiled_search(build, loose, offset, limit, bounds)(query)
 
@@ -233,27 +244,19 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
         results.shows = _rows(_shows, query, 0, 5)
         results.people = matching_people(query)
     episodes = _rows(_episodes, query, offset, per_page + 1)
-    moment_keys = _rows(_moment_keys, query, offset, per_page + 1)
-    rows = (
-        Transcript.objects.select_related("episode__show")
-        .only(
-            "segments", "episode__title", "episode__slug", "episode__published_at",
-            "episode__score", "episode__show__title", "episode__show__slug",
-        )
-        .in_bulk(moment_keys[:per_page])
-    )  # fmt: skip
-    results.has_next = len(episodes) > per_page or len(moment_keys) > per_page
+    moments = _rows(_moments, query, offset, per_page + 1)
+    results.has_next = len(episodes) > per_page or len(moments) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.
     results.cap = CANDIDATES
     results.capped = (
         uses_full_text()
         and not results.has_next
-        and max(len(episodes), len(moment_keys)) + offset >= CANDIDATES
+        and max(len(episodes), len(moments)) + offset >= CANDIDATES
     )
     results.episodes = episodes[:per_page]
     terms = query_terms(query)
-    for transcript in (rows[pk] for pk in moment_keys[:per_page] if pk in rows):
+    for transcript in moments[:per_page]:
         start, text = find_moment(transcript.segments, terms)
         results.moments.append(Moment(transcript.episode, start, highlight(text, terms)))
     return results

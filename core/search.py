@@ -165,11 +165,8 @@ def search_queryset(
     has a phrase to loosen (loosens(query) unless given: for a queryset built once with a
     stand-in for the query, see browse.search.CompiledSearch).
     """
-    substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
     if uses_full_text():
         tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        # normalization=32 maps the rank into 0–1 (rank / (rank + 1)), comparable to score/100.
-        rank = SearchRank(F("search_vector"), tsquery, normalization=32, cover_density=True)
         if best_scored:
             candidates = Subquery(
                 queryset.filter(search_vector=tsquery)
@@ -182,7 +179,7 @@ def search_queryset(
             candidates = _first_matches(queryset, query, phrase_scan, loose, tier, word_pairs)
         return (
             queryset.filter(pk__in=candidates)
-            .annotate(relevance=Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance)
+            .annotate(relevance=relevance(query, score))
             .order_by("-relevance", "-pk")
         )
     wanted, excluded = parse_query(query)
@@ -192,7 +189,18 @@ def search_queryset(
         queryset = queryset.filter(_any_field_contains(fields, term))
     for term in excluded:
         queryset = queryset.exclude(_any_field_contains(fields, term))
-    return queryset.annotate(relevance=substance).order_by("-relevance", "-pk")
+    return queryset.annotate(relevance=relevance(query, score)).order_by("-relevance", "-pk")
+
+
+def relevance(query: str, score: str):
+    """What search_queryset orders by (as `relevance`), for rows known to match `query`."""
+    substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
+    if not uses_full_text():
+        return substance
+    tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    # normalization=32 maps the rank into 0–1 (rank / (rank + 1)), comparable to score/100.
+    rank = SearchRank(F("search_vector"), tsquery, normalization=32, cover_density=True)
+    return Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance
 
 
 def _first_matches(

@@ -173,13 +173,12 @@ def test_it_searches_in_constant_queries(client, django_assert_max_num_queries):
             episode = scored_episode(total=i, show=show, title=f"Margin talk {i}")
             TranscriptFactory(episode=episode, segments=[{"start": 1, "text": "margin math"}])
 
-    # Shows, people (on PostgreSQL their keys, then their rows), episodes, the moments' order
-    # and rows.
+    # Shows, people (on PostgreSQL their keys, then their rows), episodes, moments.
     add(2)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         client.get("/search/", {"q": "margin"})
     add(15)
-    with django_assert_max_num_queries(6):
+    with django_assert_max_num_queries(5):
         html = client.get("/search/", {"q": "margin"}).content.decode()
     assert html.count("#t=1") == 10
 

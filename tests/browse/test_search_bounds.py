@@ -117,16 +117,20 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
     results, queries = run_search("margin")
 
     assert len(results.episodes) == 2 and len(results.moments) == 2
-    # Shows, people, episodes, the moments' order, the moments' rows.
-    assert len(queries) == 5
+    # Shows, people, episodes, moments.
+    assert len(queries) == 4
     for sql in queries:
         assert "COUNT(" not in sql.upper()
-    episode_sql, transcript_sql = queries[2], queries[3]
-    # One ORDER BY each: the final ranking of the few candidates, not a sort of all matches.
+    episode_sql, moment_sql = queries[2], queries[3]
+    # One ORDER BY: the final ranking of the few candidates, not a sort of all matches.
     assert episode_sql.count("ORDER BY") == 1
-    assert transcript_sql.count("ORDER BY") == 1
-    # The moments are ordered on keys alone; only the page's (large) segments are read.
-    assert '"segments"' not in transcript_sql and '"segments"' in queries[4]
+    # The moments are ranked on keys alone; only the page's rows, with their (large) segments,
+    # are read, and put in the same order.
+    page_rows, ranked_keys = moment_sql.split('"episodes_transcript"."id" IN (', 1)
+    ranked_keys, page_order = ranked_keys.rsplit(") ORDER BY", 1)
+    assert '"segments"' in page_rows and '"segments"' not in ranked_keys
+    assert ranked_keys.count("ORDER BY") == 1 and "LIMIT 3" in ranked_keys
+    assert "LIMIT" not in page_order
 
 
 @postgres_only
@@ -158,7 +162,7 @@ def test_it_picks_the_same_candidates_however_the_last_scan_ended(margin_library
     assert synchronized == "off"
     statements = [entry["sql"] for entry in captured.captured_queries]
     assert all(statement.startswith("SELECT") for statement in statements)
-    assert len(statements) == 5  # shows, people, episodes, the moments' order and rows
+    assert len(statements) == 4  # shows, people, episodes, moments
 
 
 @postgres_only
@@ -279,7 +283,7 @@ def test_it_compiles_each_shape_of_search_once_and_binds_each_query_to_it(margin
     compiled = compiled_search.cache_info().misses
     kubernetes = search("kubernetes", per_page=20)
 
-    # Shows, episodes and the moments' keys: compiled for the first word, reused for the second.
+    # Shows, episodes and moments: compiled for the first word, reused for the second.
     assert compiled == 3
     assert compiled_search.cache_info().misses == 3
     assert len(margin.episodes) == 12
