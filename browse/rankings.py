@@ -162,3 +162,10 @@ def topic_order(topic):
     migration 0011), and stops: no sort of every episode the topic files.
     """
     return Episode.objects.listed().in_topic_order(topic).values_list("pk", flat=True)
+
+
+@lru_cache(maxsize=256)
+def topic_order_query(offset: int, limit: int) -> PreparedQuery:
+    """A slice of topic_order, compiled once per process (core.prepared): called with the
+    topic's id."""
+    return PreparedQuery(lambda topic_id: topic_order(topic_id)[offset : offset + limit], int)

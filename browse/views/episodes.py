@@ -8,7 +8,7 @@ from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from browse.scorecard_page import PAGE_TEMPLATE, episode_page_context, episode_page_episode
 from core.htmx import render_page
 from core.page_cache import public_page
-from core.pagination import paginate
+from core.pagination import paginate_rows
 from episodes.models import Episode
 
 TOPIC_EPISODES_PER_PAGE = 20
@@ -30,7 +30,11 @@ def topic_detail(request, slug):
     """Episodes filed under one topic, best scored first."""
     topic = rankings.topic_or_404(slug)
     # The page's keys first, from indexes only however deep the page; then its rows alone.
-    page = paginate(rankings.topic_order(topic), request.GET.get("page"), TOPIC_EPISODES_PER_PAGE)
+    page = paginate_rows(
+        lambda offset, limit: rankings.topic_order_query(offset, limit)(topic.pk),
+        request.GET.get("page"),
+        TOPIC_EPISODES_PER_PAGE,
+    )
     rows = (
         Episode.objects.listed()
         .select_related("show")

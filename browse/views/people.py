@@ -3,9 +3,11 @@
 A hidden person answers 404 here, as in every list, feed, sitemap and search.
 """
 
+from functools import lru_cache
+
 from django.conf import settings
 from django.db.models import F
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 from django.views.decorators.http import require_GET
 
 from browse import person_page
@@ -13,7 +15,8 @@ from browse.rankings import categories, category_or_404
 from browse.rows import PERSON_ROW
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
-from core.pagination import paginate
+from core.pagination import paginate, paginate_rows
+from core.prepared import PreparedQuery
 from people.models import Person, PersonCategory, PersonRanking
 
 PEOPLE_PER_PAGE = 50
@@ -53,18 +56,13 @@ def person_list(request):
     sort = request.GET.get("sort", "")
     if sort not in SORTS:
         sort = "score"
-    people = ranked_people(category)
-    if role == "guest":
-        people = people.filter(guest_count__gt=0)
-    elif role == "host":
-        people = people.filter(host_count__gt=0)
-    if sort == "appearances":
-        people = people.order_by("-scored_count", "person_id")
-    elif sort == "recent":
-        people = people.order_by("-latest_appearance_at", "person_id")
-    else:
-        people = people.order_by("position", "person_id")
-    page = paginate(people, request.GET.get("page"), PEOPLE_PER_PAGE)
+    page = paginate_rows(
+        lambda offset, limit: _people_query(bool(category), role, sort, offset, limit)(
+            *([category.pk] if category else [])
+        ),
+        request.GET.get("page"),
+        PEOPLE_PER_PAGE,
+    )
     for row in page:
         row.image_url = person_page.https_only(row.person.image_url)
     return render_page(
@@ -94,6 +92,28 @@ def person_list(request):
     )
 
 
+@lru_cache(maxsize=256)
+def _people_query(in_category: bool, role: str, sort: str, offset: int, limit: int):
+    """The people ranking's rows of one shape and slice, compiled once per process
+    (core.prepared): called with the category's id when the shape has one."""
+
+    def build(*category):
+        people = ranked_people(*category)
+        if role == "guest":
+            people = people.filter(guest_count__gt=0)
+        elif role == "host":
+            people = people.filter(host_count__gt=0)
+        if sort == "appearances":
+            people = people.order_by("-scored_count", "person_id")
+        elif sort == "recent":
+            people = people.order_by("-latest_appearance_at", "person_id")
+        else:
+            people = people.order_by("position", "person_id")
+        return people[offset : offset + limit]
+
+    return PreparedQuery(build, *[int] * in_category)
+
+
 def _ranked_count(category) -> int:
     """How many people are ranked (overall or in the category), over the rank indexes: a
     hidden person loses their rank at the next re-rank (the list leaves them out at once)."""
@@ -102,11 +122,18 @@ def _ranked_count(category) -> int:
     return PersonRanking.objects.filter(rank__isnull=False).count()
 
 
+_VISIBLE_PERSON = PreparedQuery(
+    lambda slug: Person.objects.visible().select_related("ranking").filter(slug=slug), str
+)
+
+
 @public_page
 @require_GET
 def person_detail(request, slug):
     """Who a person is, their appearances, the topics they speak on and their best quotes."""
-    person = get_object_or_404(Person.objects.visible().select_related("ranking"), slug=slug)
+    person = next(iter(_VISIBLE_PERSON(slug)), None)
+    if person is None:
+        raise Http404("No Person matches the given query.")
     # No figures yet (no listed appearance scored): RelatedObjectDoesNotExist is an AttributeError.
     ranking = getattr(person, "ranking", None)
     page = paginate(
