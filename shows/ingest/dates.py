@@ -3,7 +3,7 @@
 import calendar
 import re
 import warnings
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import feedparser
 from dateutil import parser as dateutil_parser
@@ -70,6 +70,14 @@ _TIME_ONLY = re.compile(
 _EPOCH = re.compile(r"\d{9,10}")
 # "09-11-2012 14:38:02", "6/30/2013 10:00:00 -0600", "Sa, 25.08.2012 18:00:00 +0100".
 _NUMERIC_DATE = re.compile(r"(?:[A-Za-z]{2,9}\.?,?\s?)?(\d{1,2}([-./])\d{1,2}\2\d{4}(?:[\sT].*)?)")
+# The pubDate most feeds write, "Sat, 01 Mar 2025 05:00:00 +0000" (or GMT): read here as
+# feedparser's RFC 822 reader reads it (the first of its readers to take it), at a fifth of
+# the cost. Anything else, or a value that is no moment ("31 Feb"), goes to the readers below.
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_COMMON_DATE = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (" + "|".join(_MONTHS) + r") (\d{4}) "
+    r"(\d{2}):(\d{2}):(\d{2}) (?:GMT|([+-])(\d{2})(\d{2}))"
+)
 
 
 def parse_date(value: str | None) -> datetime | None:
@@ -97,11 +105,35 @@ def parse_date(value: str | None) -> datetime | None:
         return None
     else:
         text = _numeric_zone(text)
-        if numeric := _NUMERIC_DATE.fullmatch(text):
+        if common := _common_date(text):
+            moment = common
+        elif numeric := _NUMERIC_DATE.fullmatch(text):
             moment = _dateutil_date(numeric.group(1), dayfirst=numeric.group(2) != "/")
         else:
             moment = _date(feedparser.datetimes._parse_date(text)) or _dateutil_date(text)
     return moment if moment is not None and moment >= EARLIEST_DATE else None
+
+
+def _common_date(text: str) -> datetime | None:
+    """The moment of a date in the commonest shape (`_COMMON_DATE`), in UTC; else None."""
+    match = _COMMON_DATE.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, zone_hours, zone_minutes = match.groups()
+    offset = timedelta(hours=int(zone_hours or 0), minutes=int(zone_minutes or 0))
+    try:
+        moment = datetime(
+            int(year),
+            _MONTHS.index(month) + 1,
+            int(day),
+            int(hour),
+            int(minute),
+            int(second),
+            tzinfo=UTC,
+        )
+        return moment + offset if sign == "-" else moment - offset
+    except (ValueError, OverflowError):
+        return None
 
 
 def _numeric_zone(text: str) -> str:

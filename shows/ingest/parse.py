@@ -183,10 +183,11 @@ def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Ite
     audio = None
     # What feedparser's entry["enclosures"] lists: the links with rel "enclosure".
     for enclosure in get("links") or []:
-        if enclosure.get("rel") != "enclosure":
+        # dict.get too for the keys FeedParserDict does not map ("url" it maps, to "href").
+        if dict.get(enclosure, "rel") != "enclosure":
             continue
-        url = clean_url(enclosure.get("href") or enclosure.get("url"), base)
-        if url and is_audio(url, enclosure.get("type", "")):
+        url = clean_url(dict.get(enclosure, "href") or enclosure.get("url"), base)
+        if url and is_audio(url, dict.get(enclosure, "type", "")):
             audio = (url, enclosure)
             break
     if audio is None:
@@ -205,8 +206,8 @@ def _item(entry, extra: dict, channel_people: list[dict], base: str = "") -> Ite
         guid=guid,
         title=title or "Untitled episode",
         audio_url=audio_url,
-        audio_type=clean_text(enclosure.get("type"), 100).lower(),
-        audio_size=parse_int(enclosure.get("length"), maximum=2**62) or None,
+        audio_type=clean_text(dict.get(enclosure, "type"), 100).lower(),
+        audio_size=parse_int(dict.get(enclosure, "length"), maximum=2**62) or None,
         # The raw strings, not feedparser's readings: those lose zones and misread numeric
         # dates.
         published=parse_date(get("published")) or parse_date(get("updated")),

@@ -7,7 +7,9 @@ from urllib.parse import urlsplit
 
 import defusedxml.ElementTree as SafeET
 import pytest
+from feedparser.datetimes import _parse_date
 
+from shows.ingest import dates
 from shows.ingest.cleaning import clean_html, clean_text, clean_url, item_guid, parse_duration
 from shows.ingest.parse import InvalidFeed, parse_feed
 from tests.factories.feeds import item, rss
@@ -515,3 +517,23 @@ def test_it_survives_every_real_world_problem_date(corpus_dir, name, share):
     # The rest are non-English month names, hour 24, bare zone names and mojibake: no date
     # rather than a wrong one.
     assert len(dated) > share * len(items)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "Sat, 01 Mar 2025 05:00:00 +0000",
+        "1 Mar 2025 23:59:59 GMT",
+        "Mon, 31 Dec 2029 23:30:00 -0530",
+        "Tue, 01 Jan 1991 00:10:00 +1400",
+        "Sun, 29 Feb 2024 12:00:00 -1259",
+        "Wed, 31 Feb 2024 12:00:00 +0000",  # no such day: the other readers judge
+        "Thu, 01 Mar 2025 24:00:00 +0000",
+        "Fri, 01 Mar 9999 23:00:00 -0500",  # beyond the last moment a datetime holds
+    ],
+)
+def test_it_reads_the_commonest_date_shape_as_feedparsers_rfc_822_reader_does(value):
+    expected = dates._date(_parse_date(value)) or dates._dateutil_date(value)
+    if expected is not None and expected < dates.EARLIEST_DATE:
+        expected = None
+    assert dates.parse_date(value) == expected
