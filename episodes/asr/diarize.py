@@ -22,6 +22,7 @@ import pickle
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ import numpy as np
 from django.conf import settings
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from episodes.asr.campplus import campplus
 from episodes.asr.engines.base import Segment, Word
 from episodes.asr.errors import EngineUnavailable
 
@@ -86,6 +88,13 @@ MIN_SHARE = 0.05
 # of its own is unsure (measured: 0.028 for the one piece of the demo's host given to the guest,
 # 0.045 and more for the guest's short replies).
 UNSURE_MARGIN = 0.035
+# CAM++ (episodes/asr/campplus.py) embeds 1.5 s windows, as 3D-Speaker's own diarization does;
+# its features are less their mean, so the level of a piece does not matter to it. Its voice
+# prints sit further apart than GE2E's: the same measure on real recordings gave these.
+CAMPP_WINDOW_SECONDS = 1.5
+CAMPP_SAME_VOICE_DISTANCE = 0.7
+CAMPP_HINTED_SAME_VOICE_DISTANCE = 0.4
+CAMPP_UNSURE_MARGIN = 0.035
 # A speaker change this close to a sentence end is moved there.
 SNAP_SECONDS = 1.6
 SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
@@ -110,13 +119,14 @@ def label_speakers(
         return []
     if method == "none" or speakers == 1:
         ids = [0] * len(words)
-    elif method == "ge2e":
-        ids = ge2e_speakers(samples, words, speakers=speakers, threads=threads)
+    elif method in ENCODERS:
+        encoder = ENCODERS[method]()
+        ids = encoder_speakers(samples, words, encoder, speakers=speakers, threads=threads)
     elif method == "pyannote":
         ids = assign_words(words, pyannote_turns(samples, speakers))
     else:
         raise EngineUnavailable(
-            f"PODINDEX_DIARIZATION={method!r} is not one of ge2e, pyannote, none."
+            f"PODINDEX_DIARIZATION={method!r} is not one of campplus, ge2e, pyannote, none."
         )
     ids = snap_to_sentence_ends(words, ids)
     return build_segments(segments, relabel(ids))
@@ -381,14 +391,15 @@ def cut_long(pieces: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return result
 
 
-def place_windows(pieces: list[tuple[float, float]], total: float) -> list[tuple[float, int]]:
+def place_windows(
+    pieces: list[tuple[float, float]], total: float, length: float = WINDOW_SECONDS
+) -> list[tuple[float, int]]:
     """(window start, piece index) per window, MAX_WINDOWS at most.
 
     Every piece gets a window, long ones one per HOP_SECONDS (fewer when the budget is short).
     A piece shorter than a window gets one centred on it. More pieces than the budget: an even
     sample of them gets one each, and the words of the others take their neighbours' speaker.
     """
-    length = WINDOW_SECONDS
     chosen = range(len(pieces))
     if len(pieces) > MAX_WINDOWS:
         chosen = np.linspace(0, len(pieces) - 1, MAX_WINDOWS).round().astype(int)
@@ -447,6 +458,25 @@ def voice_prints(
     return np.concatenate(prints)
 
 
+def campplus_prints(
+    samples: np.ndarray, starts: list[float], threads: int = 0, gain: float | np.ndarray = 1.0
+) -> np.ndarray:
+    """One unit CAM++ voice print per CAMPP_WINDOW_SECONDS window start, batched over threads.
+
+    No gain: CAM++'s features are less their mean, so a piece's level does not change its print.
+    """
+    model = campplus()
+    length = int(CAMPP_WINDOW_SECONDS * SAMPLE_RATE)
+    windows = np.zeros((len(starts), length), dtype=np.float32)
+    for row, start in enumerate(starts):
+        first = max(int(start * SAMPLE_RATE), 0)
+        piece = samples[first : first + length]
+        windows[row, : piece.size] = piece
+    batches = [windows[i : i + BATCH] for i in range(0, len(starts), BATCH)]
+    with single_threaded_blas(), ThreadPoolExecutor(max_workers=threads or usable_cores()) as pool:
+        return np.concatenate(list(pool.map(model.embed, batches)))
+
+
 def usable_cores() -> int:
     """Cores this process may run on."""
     return getattr(os, "process_cpu_count", os.cpu_count)() or 1
@@ -483,31 +513,36 @@ def numpy_openblas():
     return library
 
 
-def cluster(prints: np.ndarray, seconds: np.ndarray, speakers: int | None) -> np.ndarray:
+def cluster(
+    prints: np.ndarray, seconds: np.ndarray, speakers: int | None, encoder: "VoicePrinter"
+) -> np.ndarray:
     """A cluster id per voice print (one per piece of speech, `seconds` long).
 
-    Average linkage joins prints closer than SAME_VOICE_DISTANCE; then the smallest voices are
-    absorbed by their nearest neighbour while any holds under MIN_SHARE of the speech or there
-    are more than `speakers` (an upper bound: people listed for an episode may not all speak)
-    or MAX_SPEAKERS. Cutting the tree at a fixed count instead split off odd windows (a laugh,
-    two people at once) as a "speaker" and merged two real voices.
+    Average linkage joins prints closer than the encoder's same-voice distance; then the
+    smallest voices are absorbed by their nearest neighbour while any holds under MIN_SHARE of
+    the speech or there are more than `speakers` (an upper bound: people listed for an episode
+    may not all speak) or MAX_SPEAKERS. Cutting the tree at a fixed count instead split off odd
+    windows (a laugh, two people at once) as a "speaker" and merged two real voices.
     """
     if len(prints) < 2:
         return np.zeros(len(prints), dtype=int)
     tree = linkage(prints, method="average", metric="cosine")
-    ids = fcluster(tree, SAME_VOICE_DISTANCE, criterion="distance") - 1
+    ids = fcluster(tree, encoder.same_voice_distance, criterion="distance") - 1
     limit = min(speakers or MAX_SPEAKERS, MAX_SPEAKERS)
     ids = absorb_small_voices(prints, seconds, ids, limit)
     if speakers and len(np.unique(ids)) < limit:
-        ids = split_to_hint(tree, seconds, ids, limit)
+        ids = split_to_hint(tree, seconds, ids, limit, encoder.hinted_same_voice_distance)
     return refine(prints, seconds, ids)
 
 
-def split_to_hint(tree, seconds: np.ndarray, ids: np.ndarray, limit: int) -> np.ndarray:
-    """With people listed for the episode, voices closer than SAME_VOICE_DISTANCE (two similar
-    voices) are kept apart when each holds at least HINTED_SHARE of the speech: a split that
-    small would be one person's moods, which the real recordings showed at that distance."""
-    closer = fcluster(tree, HINTED_SAME_VOICE_DISTANCE, criterion="distance") - 1
+def split_to_hint(
+    tree, seconds: np.ndarray, ids: np.ndarray, limit: int, distance: float
+) -> np.ndarray:
+    """With people listed for the episode, voices closer than the same-voice distance (two
+    similar voices) but `distance` apart are kept apart when each holds at least HINTED_SHARE of
+    the speech: a split that small would be one person's moods, which the real recordings showed
+    at that distance."""
+    closer = fcluster(tree, distance, criterion="distance") - 1
     labels = np.unique(closer)
     shares = np.array([seconds[closer == label].sum() for label in labels]) / seconds.sum()
     big = labels[shares >= HINTED_SHARE]
@@ -548,7 +583,9 @@ def refine(prints: np.ndarray, seconds: np.ndarray, ids: np.ndarray, rounds: int
     return ids
 
 
-def smooth_unsure_pieces(prints: np.ndarray, seconds: np.ndarray, ids: np.ndarray) -> np.ndarray:
+def smooth_unsure_pieces(
+    prints: np.ndarray, seconds: np.ndarray, ids: np.ndarray, margin_needed: float
+) -> np.ndarray:
     """A piece between two pieces of one voice takes that voice when its own print is nearly as
     close to it as to the voice it was given: one such piece inside a host's sentence otherwise
     hands the whole sentence (and the host's self-introduction) to the guest. A short reply in a
@@ -565,7 +602,7 @@ def smooth_unsure_pieces(prints: np.ndarray, seconds: np.ndarray, ids: np.ndarra
         if before != after or own == before:
             continue
         margin = closeness[n, index[own]] - closeness[n, index[before]]
-        if margin < UNSURE_MARGIN:
+        if margin < margin_needed:
             ids[n] = before
     return ids
 
@@ -575,21 +612,63 @@ def unit(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
 
 
-def ge2e_speakers(
-    samples: np.ndarray, words: list[Word], *, speakers: int | None, threads: int = 0
+@dataclass(frozen=True)
+class VoicePrinter:
+    """A speaker encoder: its window, how far apart its prints of one voice fall, and how it
+    turns window starts into unit voice prints."""
+
+    window_seconds: float
+    same_voice_distance: float
+    hinted_same_voice_distance: float
+    unsure_margin: float
+    prints: Callable[[np.ndarray, list[float], int, np.ndarray], np.ndarray]
+
+
+def ge2e_printer() -> VoicePrinter:
+    """GE2E with its measured thresholds (read at call time, so bench --sweep can vary them)."""
+    return VoicePrinter(
+        WINDOW_SECONDS,
+        SAME_VOICE_DISTANCE,
+        HINTED_SAME_VOICE_DISTANCE,
+        UNSURE_MARGIN,
+        voice_prints,
+    )
+
+
+def campplus_printer() -> VoicePrinter:
+    """CAM++ with its measured thresholds."""
+    return VoicePrinter(
+        CAMPP_WINDOW_SECONDS,
+        CAMPP_SAME_VOICE_DISTANCE,
+        CAMPP_HINTED_SAME_VOICE_DISTANCE,
+        CAMPP_UNSURE_MARGIN,
+        campplus_prints,
+    )
+
+
+ENCODERS = {"campplus": campplus_printer, "ge2e": ge2e_printer}
+
+
+def encoder_speakers(
+    samples: np.ndarray,
+    words: list[Word],
+    encoder: VoicePrinter,
+    *,
+    speakers: int | None,
+    threads: int = 0,
 ) -> list[int]:
-    """A speaker id per word from clustered GE2E voice prints of the pieces of speech."""
+    """A speaker id per word from clustered voice prints of the pieces of speech."""
     speech = speech_probabilities(samples, threads)
     pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
-    windows = place_windows(pieces, samples.size / SAMPLE_RATE)
+    windows = place_windows(pieces, samples.size / SAMPLE_RATE, encoder.window_seconds)
     owners = np.array([piece for _, piece in windows])
     gains = piece_gains(samples, pieces)[owners]
-    prints = voice_prints(samples, [begin for begin, _ in windows], threads, gains)
+    prints = encoder.prints(samples, [begin for begin, _ in windows], threads, gains)
     embedded = np.unique(owners)
     piece_prints = unit(np.stack([prints[owners == n].mean(axis=0) for n in embedded]))
-    seconds = np.array([pieces[n][1] - pieces[n][0] for n in embedded])
-    ids = cluster(piece_prints, np.maximum(seconds, 0.01), speakers)
-    ids = smooth_unsure_pieces(piece_prints, np.maximum(seconds, 0.01), ids)
+    seconds = np.maximum([pieces[n][1] - pieces[n][0] for n in embedded], 0.01)
+    ids = cluster(piece_prints, seconds, speakers, encoder)
+    ids = smooth_unsure_pieces(piece_prints, seconds, ids, encoder.unsure_margin)
     turns = [(*pieces[n], int(i)) for n, i in zip(embedded, ids, strict=True)]
     return assign_words(words, turns)
 
