@@ -402,9 +402,10 @@ PODINDEX_ASR_API_MAX_RETRIES = env_int("PODINDEX_ASR_API_MAX_RETRIES", 3)
 # PODINDEX_ASR_API_MAX_RETRY_WAIT.
 PODINDEX_ASR_API_RETRY_BACKOFF = env_float("PODINDEX_ASR_API_RETRY_BACKOFF", 2.0)
 PODINDEX_ASR_API_MAX_RETRY_WAIT = env_float("PODINDEX_ASR_API_MAX_RETRY_WAIT", 60.0)
-# Speaker labels: ge2e (torch-free, default), none (everyone is A), or pyannote (needs
-# pyannote.audio, torch and a hub token with the model's terms accepted).
-PODINDEX_DIARIZATION = env_str("PODINDEX_DIARIZATION", "ge2e")
+# Speaker labels: campplus (CAM++, torch-free, default), ge2e (torch-free, weaker on real
+# recordings), none (everyone is A), or pyannote (needs pyannote.audio, torch and a hub token
+# with the model's terms accepted).
+PODINDEX_DIARIZATION = env_str("PODINDEX_DIARIZATION", "campplus")
 PODINDEX_PYANNOTE_MODEL = env_str("PODINDEX_PYANNOTE_MODEL", "pyannote/speaker-diarization-3.1")
 PODINDEX_PYANNOTE_TOKEN = env_str("PODINDEX_PYANNOTE_TOKEN")
 

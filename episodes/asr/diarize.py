@@ -1,17 +1,18 @@
 """Who speaks when: speaker labels A, B, C… for timed words, without torch.
 
-The default (`ge2e`): runs of words are cut where Silero VAD (the ONNX model faster-whisper
+The default (`campplus`): runs of words are cut where Silero VAD (the ONNX model faster-whisper
 ships) hears a pause, and into pieces of at most two seconds, so a piece rarely holds two
-voices. Each piece's voice print is the mean of one-second GE2E prints (the speaker encoder
-whose weights ship inside the `resemblyzer` package, Apache-2.0, run here in numpy; its legacy
-torch pickle is read with a restricted unpickler, never importing resemblyzer, which imports
-torch), each piece scaled to the level the encoder was trained at. Average-linkage
-clustering with a distance threshold groups the pieces into voices; voices with too little
-speech join their nearest, and a speaker count from the caller is an upper bound, never forced.
-Each piece, a short interjection included, then goes to its nearest voice; words take their
-piece's speaker, and changes move to the nearest sentence end, where whisper's rough word
-timings put them a word early or late. `pyannote` uses pyannote.audio where it is installed
-(torch, a GPU, a hub token); `none` labels everyone A.
+voices. Each piece's voice print is the mean of 1.5-second CAM++ prints (episodes/asr/campplus.py:
+3D-Speaker's encoder, trained on 200k speakers; on real recordings it tells people apart far
+better than GE2E). `ge2e` uses the GE2E encoder instead (the weights ship inside the `resemblyzer`
+package, Apache-2.0, run here in numpy; its legacy torch pickle is read with a restricted
+unpickler, never importing resemblyzer, which imports torch), each piece scaled to the level it
+was trained at. Average-linkage clustering with a distance threshold groups the pieces into
+voices; voices with too little speech join their nearest, and a speaker count from the caller is
+an upper bound, never forced. Each piece, a short interjection included, then goes to its
+nearest voice; words take their piece's speaker, and changes move to the nearest sentence end,
+where whisper's rough word timings put them a word early or late. `pyannote` uses pyannote.audio
+where it is installed (torch, a GPU, a hub token); `none` labels everyone A.
 """
 
 import ctypes
@@ -88,13 +89,20 @@ MIN_SHARE = 0.05
 # of its own is unsure (measured: 0.028 for the one piece of the demo's host given to the guest,
 # 0.045 and more for the guest's short replies).
 UNSURE_MARGIN = 0.035
-# CAM++ (episodes/asr/campplus.py) embeds 1.5 s windows, as 3D-Speaker's own diarization does;
-# its features are less their mean, so the level of a piece does not matter to it. Its voice
-# prints sit further apart than GE2E's: the same measure on real recordings gave these.
+# CAM++ (episodes/asr/campplus.py) embeds 1.5 s windows, as 3D-Speaker's own diarization does
+# (1.0 and 2.0 s measured worse); its features are less their mean, so a piece's level does not
+# matter to it. Its prints sit further apart than GE2E's. bench/diarization.py --sweep on the
+# real recordings: 0.65-0.70 best with the count given, 0.675-0.70 without; at 0.725 the
+# conversation's two people merge, under 0.675 one of dev00's splits. Where one voice's prints lie
+# close together (clean audio: the mean distance of each print to its nearest is 0.21 for espeak
+# voices, 0.28-0.42 on the real recordings) two voices are told apart at CAMPP_SPREAD_FACTOR
+# times that mean; the espeak panel keeps its three voices from 2.3 to 2.7, the real recordings
+# keep 0.70.
 CAMPP_WINDOW_SECONDS = 1.5
 CAMPP_SAME_VOICE_DISTANCE = 0.7
 CAMPP_HINTED_SAME_VOICE_DISTANCE = 0.4
 CAMPP_UNSURE_MARGIN = 0.035
+CAMPP_SPREAD_FACTOR = 2.5
 # A speaker change this close to a sentence end is moved there.
 SNAP_SECONDS = 1.6
 SENTENCE_END = re.compile(r"[.?!…][\"')\]]*$")
@@ -461,7 +469,7 @@ def voice_prints(
 def campplus_prints(
     samples: np.ndarray, starts: list[float], threads: int = 0, gain: float | np.ndarray = 1.0
 ) -> np.ndarray:
-    """One unit CAM++ voice print per CAMPP_WINDOW_SECONDS window start, batched over threads.
+    """One unit CAM++ voice print per CAMPP_WINDOW_SECONDS window start, shared among threads.
 
     No gain: CAM++'s features are less their mean, so a piece's level does not change its print.
     """
@@ -472,9 +480,8 @@ def campplus_prints(
         first = max(int(start * SAMPLE_RATE), 0)
         piece = samples[first : first + length]
         windows[row, : piece.size] = piece
-    batches = [windows[i : i + BATCH] for i in range(0, len(starts), BATCH)]
-    with single_threaded_blas(), ThreadPoolExecutor(max_workers=threads or usable_cores()) as pool:
-        return np.concatenate(list(pool.map(model.embed, batches)))
+    with single_threaded_blas():
+        return model.embed(windows, threads=threads or usable_cores())
 
 
 def usable_cores() -> int:
@@ -527,12 +534,27 @@ def cluster(
     if len(prints) < 2:
         return np.zeros(len(prints), dtype=int)
     tree = linkage(prints, method="average", metric="cosine")
-    ids = fcluster(tree, encoder.same_voice_distance, criterion="distance") - 1
+    ids = fcluster(tree, same_voice_distance(prints, encoder), criterion="distance") - 1
     limit = min(speakers or MAX_SPEAKERS, MAX_SPEAKERS)
     ids = absorb_small_voices(prints, seconds, ids, limit)
     if speakers and len(np.unique(ids)) < limit:
         ids = split_to_hint(tree, seconds, ids, limit, encoder.hinted_same_voice_distance)
     return refine(prints, seconds, ids)
+
+
+def same_voice_distance(prints: np.ndarray, encoder: "VoicePrinter") -> float:
+    """The encoder's same-voice distance, less where one voice's prints lie close together.
+
+    In clean audio (synthetic voices, a studio) each print's nearest neighbour is nearer and two
+    similar voices are told apart at a smaller distance; on real recordings the spread keeps the
+    encoder's own distance.
+    """
+    if encoder.spread_factor is None or len(prints) < 3:
+        return encoder.same_voice_distance
+    distances = 1 - prints @ prints.T
+    np.fill_diagonal(distances, np.inf)
+    spread = float(distances.min(axis=1).mean())
+    return min(encoder.same_voice_distance, encoder.spread_factor * spread)
 
 
 def split_to_hint(
@@ -614,35 +636,49 @@ def unit(vectors: np.ndarray) -> np.ndarray:
 
 @dataclass(frozen=True)
 class VoicePrinter:
-    """A speaker encoder: its window, how far apart its prints of one voice fall, and how it
-    turns window starts into unit voice prints."""
+    """A speaker encoder: how far apart its prints of one voice fall, and how it turns pieces
+    of speech into (indices of the pieces embedded, one unit voice print each)."""
 
-    window_seconds: float
     same_voice_distance: float
     hinted_same_voice_distance: float
     unsure_margin: float
-    prints: Callable[[np.ndarray, list[float], int, np.ndarray], np.ndarray]
+    spread_factor: float | None
+    piece_prints: Callable[[np.ndarray, list[tuple[float, float]], int], tuple]
+
+
+def windowed_prints(samples, pieces, threads, window_seconds, prints) -> tuple:
+    """Each piece's print: the mean of its windows' prints (see place_windows)."""
+    windows = place_windows(pieces, samples.size / SAMPLE_RATE, window_seconds)
+    owners = np.array([piece for _, piece in windows])
+    gains = piece_gains(samples, pieces)[owners]
+    found = prints(samples, [begin for begin, _ in windows], threads, gains)
+    embedded = np.unique(owners)
+    return embedded, unit(np.stack([found[owners == n].mean(axis=0) for n in embedded]))
 
 
 def ge2e_printer() -> VoicePrinter:
     """GE2E with its measured thresholds (read at call time, so bench --sweep can vary them)."""
     return VoicePrinter(
-        WINDOW_SECONDS,
         SAME_VOICE_DISTANCE,
         HINTED_SAME_VOICE_DISTANCE,
         UNSURE_MARGIN,
-        voice_prints,
+        None,
+        lambda samples, pieces, threads: windowed_prints(
+            samples, pieces, threads, WINDOW_SECONDS, voice_prints
+        ),
     )
 
 
 def campplus_printer() -> VoicePrinter:
     """CAM++ with its measured thresholds."""
     return VoicePrinter(
-        CAMPP_WINDOW_SECONDS,
         CAMPP_SAME_VOICE_DISTANCE,
         CAMPP_HINTED_SAME_VOICE_DISTANCE,
         CAMPP_UNSURE_MARGIN,
-        campplus_prints,
+        CAMPP_SPREAD_FACTOR,
+        lambda samples, pieces, threads: windowed_prints(
+            samples, pieces, threads, CAMPP_WINDOW_SECONDS, campplus_prints
+        ),
     )
 
 
@@ -660,12 +696,7 @@ def encoder_speakers(
     """A speaker id per word from clustered voice prints of the pieces of speech."""
     speech = speech_probabilities(samples, threads)
     pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
-    windows = place_windows(pieces, samples.size / SAMPLE_RATE, encoder.window_seconds)
-    owners = np.array([piece for _, piece in windows])
-    gains = piece_gains(samples, pieces)[owners]
-    prints = encoder.prints(samples, [begin for begin, _ in windows], threads, gains)
-    embedded = np.unique(owners)
-    piece_prints = unit(np.stack([prints[owners == n].mean(axis=0) for n in embedded]))
+    embedded, piece_prints = encoder.piece_prints(samples, pieces, threads)
     seconds = np.maximum([pieces[n][1] - pieces[n][0] for n in embedded], 0.01)
     ids = cluster(piece_prints, seconds, speakers, encoder)
     ids = smooth_unsure_pieces(piece_prints, seconds, ids, encoder.unsure_margin)

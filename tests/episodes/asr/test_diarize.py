@@ -134,6 +134,10 @@ def test_it_measures_the_level_on_speech_only():
     assert 0.1 * gain == pytest.approx(10 ** (diarize.TARGET_DBFS / 20))
 
 
+# The clustering's own tests: unit prints at GE2E's scale, with its thresholds.
+GE2E = diarize.ge2e_printer()
+
+
 def three_voices(rng, sizes=(20, 20, 20)):
     """Unit prints around three centres as far apart as real voices' (cosine distance ~0.7)."""
     centres = rng.random((len(sizes), 256)) ** 6
@@ -148,7 +152,7 @@ def three_voices(rng, sizes=(20, 20, 20)):
 
 def test_it_finds_three_voices_without_being_told():
     rng = np.random.default_rng(0)
-    ids = diarize.cluster(three_voices(rng), np.ones(60), None)
+    ids = diarize.cluster(three_voices(rng), np.ones(60), None, GE2E)
     assert len(set(ids)) == 3
     assert all(len(set(ids[n * 20 : (n + 1) * 20])) == 1 for n in range(3))
 
@@ -156,8 +160,8 @@ def test_it_finds_three_voices_without_being_told():
 def test_it_takes_the_count_it_is_given_as_an_upper_bound():
     rng = np.random.default_rng(0)
     prints = three_voices(rng)
-    assert len(set(diarize.cluster(prints, np.ones(60), 5))) == 3
-    two = diarize.cluster(prints, np.ones(60), 2)
+    assert len(set(diarize.cluster(prints, np.ones(60), 5, GE2E))) == 3
+    two = diarize.cluster(prints, np.ones(60), 2, GE2E)
     assert len(set(two)) == 2
     # The voice with the least speech joins another whole: no voice is split between two.
     assert all(len(set(two[n * 20 : (n + 1) * 20])) == 1 for n in range(3))
@@ -167,18 +171,18 @@ def test_it_merges_a_voice_with_too_little_speech_into_its_nearest():
     rng = np.random.default_rng(0)
     prints = three_voices(rng, sizes=(30, 30, 1))
     seconds = np.ones(61)
-    ids = diarize.cluster(prints, seconds, None)
+    ids = diarize.cluster(prints, seconds, None, GE2E)
     assert len(set(ids)) == 2
     # The same single print holding a tenth of the speech is a voice of its own.
     seconds[-1] = 7.0
-    assert len(set(diarize.cluster(prints, seconds, None))) == 3
+    assert len(set(diarize.cluster(prints, seconds, None, GE2E))) == 3
 
 
 def test_it_estimates_one_speaker_when_all_prints_are_alike():
     rng = np.random.default_rng(0)
     prints = rng.random(256) + 0.01 * rng.standard_normal((30, 256))
     prints /= np.linalg.norm(prints, axis=1, keepdims=True)
-    assert set(diarize.cluster(prints, np.ones(30), None)) == {0}
+    assert set(diarize.cluster(prints, np.ones(30), None, GE2E)) == {0}
 
 
 def test_it_moves_a_speaker_change_to_the_nearest_sentence_end():
@@ -235,7 +239,9 @@ def test_it_gives_an_unsure_piece_between_two_of_one_voice_to_that_voice():
     unsure = diarize.unit((axes[0] + 0.15 * axes[1] + 0.16 * axes[2])[None])[0]
     prints = np.stack([host, unsure, host, guest, host])
 
-    ids = diarize.smooth_unsure_pieces(prints, np.ones(5), np.array([0, 1, 0, 1, 0]))
+    ids = diarize.smooth_unsure_pieces(
+        prints, np.ones(5), np.array([0, 1, 0, 1, 0]), diarize.UNSURE_MARGIN
+    )
 
     # The guest's plain reply between two of the host's pieces keeps its own voice.
     assert ids.tolist() == [0, 0, 0, 1, 0]
@@ -253,15 +259,16 @@ def test_it_keeps_two_similar_voices_apart_when_people_are_listed_and_both_speak
     )
     seconds = np.ones(20)
 
-    told = diarize.cluster(prints, seconds, 2)
-    untold = diarize.cluster(prints, seconds, None)
+    told = diarize.cluster(prints, seconds, 2, GE2E)
+    untold = diarize.cluster(prints, seconds, None, GE2E)
 
     assert len(set(told[:12])) == 1 and len(set(told[12:])) == 1 and told[0] != told[12]
     assert len(set(untold)) == 1
 
 
+@pytest.mark.parametrize("method", ["campplus", "ge2e"])
 def test_it_keeps_a_host_who_moves_away_from_the_microphone_one_speaker(
-    interview, interview_samples
+    interview, interview_samples, method
 ):
     # From the host's third turn on, the host is 20 dB quieter; the guest stays as recorded.
     samples = interview_samples.copy()
@@ -275,7 +282,7 @@ def test_it_keeps_a_host_who_moves_away_from_the_microphone_one_speaker(
     timed = [Word(start, end, f" {text}") for start, end, text in interview.timed_words()]
     segments = [Segment(timed[0].start, timed[-1].end, "", timed)]
 
-    labelled = diarize.label_speakers(samples, segments, method="ge2e")
+    labelled = diarize.label_speakers(samples, segments, method=method)
 
     speakers = {
         segment["speaker"]

@@ -5,10 +5,11 @@ espeak-ng voices. It skips where the folder (or pyannote.metrics, a dev dependen
 The bounds are loose, well above what the pipeline scores, so that they catch a collapse (every
 recording one speaker, or voices mixed up), not a point of noise: before the level
 normalisation, the VAD and piecewise clustering, the total error was 42% with the count given;
-now 19.4% (11.9% with overlap excluded) given and 22.7% (15.7%) estimated. The margin is one
-recording's labels flipping: one changed word from whisper moved dev01 from 29% to 48%, and
-SAME_VOICE_DISTANCE 0.33 instead of 0.32 moves dev00 from 12% to 40% (bench/diarization.py
---sweep).
+with GE2E voice prints 18.7-19.4% (11.2-11.9% with overlap excluded) given and 20.8-22.7%
+(13.7-15.7%) estimated; with CAM++ 19.3% (8.9%) given and 19.4% (9.1%) estimated, the
+conversation 5.5%, the count exact on 4 of 8. The margin is one recording's labels flipping: one
+changed word from whisper moved dev01 from 29% to 48%, and CAMPP_SAME_VOICE_DISTANCE 0.725
+instead of 0.7 merges the conversation's two people (5.5% to 47%; bench/diarization.py --sweep).
 """
 
 from pathlib import Path
@@ -67,15 +68,15 @@ def scored():
 def test_it_keeps_the_error_on_real_meetings_well_under_what_it_was(scored):
     for mode in ("given", "estimated"):
         error, error_without_overlap, _ = scored[mode]
-        assert error < 0.27, mode
-        assert error_without_overlap < 0.20, mode
+        assert error < 0.25, mode
+        assert error_without_overlap < 0.15, mode
 
 
 def test_it_tells_the_two_people_of_a_real_conversation_apart(scored):
     for mode in ("given", "estimated"):
         error, labels = scored[mode][2]["sample"]
-        assert error < 0.25, mode
-        assert labels >= 2, mode
+        assert error < 0.12, mode
+        assert labels == 2, mode
 
 
 def test_it_does_not_call_every_real_recording_one_speaker(scored):
@@ -87,3 +88,9 @@ def test_it_counts_the_voices_of_most_real_recordings_to_within_one_without_bein
     truth = {name: len(reference(name).labels()) for name in scored["estimated"][2]}
     files = scored["estimated"][2]
     assert sum(abs(labels - truth[name]) <= 1 for name, (_, labels) in files.items()) >= 4
+
+
+def test_it_counts_the_voices_of_several_real_recordings_exactly_without_being_told(scored):
+    truth = {name: len(reference(name).labels()) for name in scored["estimated"][2]}
+    files = scored["estimated"][2]
+    assert sum(labels == truth[name] for name, (_, labels) in files.items()) >= 3

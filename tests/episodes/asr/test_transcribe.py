@@ -63,9 +63,10 @@ def test_it_finds_three_voices_when_told_there_are_three(panel, panel_transcript
         assert found[speaker] == pytest.approx(share, abs=SHARE_TOLERANCE)
 
 
-def test_it_finds_three_voices_in_the_panel_without_being_told(panel):
+@pytest.mark.parametrize("method", ["campplus", "ge2e"])
+def test_it_finds_three_voices_in_the_panel_without_being_told(panel, method):
     samples = audio.load_audio(panel.path, max_seconds=3600)
-    segments = diarize.label_speakers(samples, script_segments(panel), method="ge2e")
+    segments = diarize.label_speakers(samples, script_segments(panel), method=method)
     found = word_shares([speaker for speaker, _ in labelled_words(segments)])
     assert list(found) == ["A", "B", "C"]
     for speaker, share in panel.share().items():
