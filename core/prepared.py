@@ -10,7 +10,9 @@ instances, so select_related, annotations, only() and prefetch_related work as u
 On PostgreSQL the SQL is also a prepared statement of each database session (PREPARE once,
 then EXECUTE with the values): planning the episode query took PostgreSQL 0.6 ms of its 0.7.
 The PREPARE goes to the session directly, so it is not one of the queries Django counts and
-logs; the EXECUTE is, and its logged SQL names the statement rather than the tables. Prepared
+logs; the EXECUTE is, and its logged SQL names the statement rather than the tables. A statement
+is named by a digest of its SQL, and a session holds at most STATEMENTS_PER_SESSION of them
+(past that, plain SQL). Prepared
 statements belong to a session: behind a pooler that hands one client several sessions
 (PgBouncer in transaction mode) they would be lost between a PREPARE and its EXECUTE.
 
@@ -21,6 +23,7 @@ a marker that does not is refused when the query is first compiled.
 """
 
 import copy
+import hashlib
 import itertools
 import re
 import weakref
@@ -33,8 +36,12 @@ from django.db.models import QuerySet
 # bound beyond its range compiles to an empty result, and the marker would be lost).
 _INT_MARKER = 2_147_480_000
 _STR_MARKER = "\x00prepared-argument-"
-# Statement names, unique in the process (so in each of its sessions).
-_NAMES = (f"podindex_prepared_{n}" for n in itertools.count(1))
+# The statements each PostgreSQL session (psycopg connection) holds, by name. A name is a digest
+# of the SQL: a PreparedQuery made again for the same shape (an lru_cache's eviction) reuses it.
+_SESSION_STATEMENTS = weakref.WeakKeyDictionary()
+# Past this many statements in one session its queries run as plain SQL: shapes that put a
+# request's values in the SQL (a page's offset) must not fill a long-lived session with plans.
+STATEMENTS_PER_SESSION = 500
 # Django's placeholders and escaped percent signs, as the client-side cursor reads them.
 _PLACEHOLDER = re.compile(r"%[s%]")
 
@@ -47,10 +54,8 @@ class PreparedQuery:
         self.build = build
         self.markers = tuple(self._marker(kind, position) for position, kind in enumerate(kinds))
         self.kinds = kinds
-        self.name = next(_NAMES)
         self.compiled = None
-        # The PostgreSQL sessions (psycopg connections) that hold the prepared statement.
-        self.sessions = weakref.WeakSet()
+        self.name = None  # the prepared statement's, once compiled
 
     @staticmethod
     def _marker(kind: type, position: int):
@@ -98,22 +103,26 @@ class PreparedQuery:
             raise ValueError(
                 f"Arguments {sorted(missing)} do not reach the query's parameters as given."
             )
+        self.name = f"podindex_{hashlib.blake2b(sql.encode(), digest_size=12).hexdigest()}"
         # Two threads may both compile: the same result, and either is kept.
         self.compiled = (queryset, compiler, sql, params, slots)
         return self.compiled
 
     def _execute_statement(self, connection, sql: str, count: int) -> str:
         """EXECUTE of the statement prepared from `sql` in the connection's session (prepared
-        there first if it is not yet)."""
+        there first if it is not yet), or `sql` itself once the session holds its share."""
         connection.ensure_connection()
         session = connection.connection
-        if session not in self.sessions:
+        held = _SESSION_STATEMENTS.setdefault(session, set())
+        if self.name not in held:
+            if len(held) >= STATEMENTS_PER_SESSION:
+                return sql
             numbers = itertools.count(1)
             body = _PLACEHOLDER.sub(
                 lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql
             )
             with connection.wrap_database_errors, session.cursor() as cursor:
                 cursor.execute(f"PREPARE {self.name} AS {body}")
-            self.sessions.add(session)
+            held.add(self.name)
         arguments = f"({', '.join(['%s'] * count)})" if count else ""
         return f"EXECUTE {self.name}{arguments}"

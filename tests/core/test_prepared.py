@@ -4,6 +4,7 @@ from django.db.models import Count
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
+from core import prepared as prepared_module
 from core.prepared import PreparedQuery
 from episodes.models import Episode
 from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
@@ -97,3 +98,34 @@ def test_it_executes_a_statement_prepared_once_per_session():
             "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [prepared.name]
         )
         assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_a_query_made_again_for_the_same_shape_executes_the_same_statement():
+    episode = EpisodeFactory()
+
+    def build(episode_id):
+        return Episode.objects.filter(pk=episode_id, title__isnull=False)
+
+    first, again = PreparedQuery(build, int), PreparedQuery(build, int)
+    assert first(episode.pk) == again(episode.pk) == [episode]
+    assert first.name == again.name
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [first.name])
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_a_session_holding_its_share_of_statements_runs_plain_sql(monkeypatch):
+    episode = EpisodeFactory()
+    PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)(episode.pk)
+    held = prepared_module._SESSION_STATEMENTS[connection.connection]
+    monkeypatch.setattr(prepared_module, "STATEMENTS_PER_SESSION", len(held))
+    prepared = PreparedQuery(
+        lambda episode_id: Episode.objects.filter(pk=episode_id, slug__isnull=False), int
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert prepared(episode.pk) == [episode]
+    assert queries.captured_queries[0]["sql"].startswith("SELECT")
+    assert prepared.name not in held
