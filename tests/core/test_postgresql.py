@@ -44,7 +44,7 @@ def test_it_sends_no_select_1_on_a_quiet_connection(checked, round_trips):
     assert checked.health_check_done
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_it_replaces_a_connection_the_server_closed(checked, round_trips):
     pid = checked.connection.info.backend_pid
     other = connections.create_connection("default")
