@@ -291,3 +291,25 @@ def test_it_keeps_a_host_who_moves_away_from_the_microphone_one_speaker(
     }
     assert len(speakers) == 1
     assert {segment["speaker"] for segment in labelled} == {"A", "B"}
+
+
+def test_it_tells_similar_voices_apart_at_a_smaller_distance_in_clean_audio():
+    rng = np.random.default_rng(3)
+    campplus = diarize.campplus_printer()
+    centre = diarize.unit(rng.normal(size=(1, 64)))[0]
+    noisy = diarize.unit(centre + 0.9 * rng.normal(size=(20, 64)) / 8)
+    clean = diarize.unit(centre + 0.3 * rng.normal(size=(20, 64)) / 8)
+    assert diarize.same_voice_distance(noisy, campplus) == campplus.same_voice_distance
+    assert diarize.same_voice_distance(clean, campplus) < campplus.same_voice_distance
+
+
+def test_it_judges_the_spread_of_a_voice_the_same_however_long_the_episode():
+    rng = np.random.default_rng(4)
+    campplus = diarize.campplus_printer()
+    centre = diarize.unit(rng.normal(size=(1, 64)))[0]
+    prints = diarize.unit(centre + 0.3 * rng.normal(size=(20, 64)) / 8)
+    # A longer episode holds more pieces near each piece (here, the same pieces four times).
+    longer = np.concatenate([prints] * 4)
+    assert diarize.same_voice_distance(longer, campplus) == pytest.approx(
+        diarize.same_voice_distance(prints, campplus), abs=0.02
+    )
