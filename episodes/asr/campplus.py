@@ -13,17 +13,15 @@ the stacked shifted inputs, is the reference the graph is tested against.
 
 import importlib.util
 import itertools
-import pickle
 import struct
 import threading
-import zipfile
-from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from episodes.asr.checkpoints import read_zip_checkpoint
 from episodes.asr.errors import EngineUnavailable
 
 SAMPLE_RATE = 16000
@@ -51,71 +49,6 @@ HEAD_CHANNELS = 320
 CHUNK = 16
 HEAD_GROUP = 2
 WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
-
-
-# --- reading the zip-format torch checkpoint --------------------------------------------------
-
-
-class _FloatStorage:
-    """Stands in for torch.FloatStorage: the pickle only names it."""
-
-    dtype = "<f4"
-
-
-class _LongStorage:
-    """Stands in for torch.LongStorage (batch norms' num_batches_tracked)."""
-
-    dtype = "<i8"
-
-
-class _TensorRef:
-    """A tensor of the state dict: a strided view of its storage's array."""
-
-    def __init__(self, storage, offset, size, stride, *_):
-        self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
-
-    def array(self) -> np.ndarray:
-        data = self.storage[self.offset :]
-        strides = tuple(step * data.itemsize for step in self.stride)
-        return np.lib.stride_tricks.as_strided(data, self.size, strides).copy()
-
-
-class _ZipCheckpointUnpickler(pickle.Unpickler):
-    """Builds only what a state dict needs, each storage read from the archive's data/<key>."""
-
-    allowed = {
-        ("collections", "OrderedDict"): OrderedDict,
-        ("torch._utils", "_rebuild_tensor_v2"): _TensorRef,
-        ("torch", "FloatStorage"): _FloatStorage,
-        ("torch", "LongStorage"): _LongStorage,
-    }
-
-    def __init__(self, archive: zipfile.ZipFile, prefix: str):
-        super().__init__(archive.open(f"{prefix}data.pkl"))
-        self.archive, self.prefix = archive, prefix
-
-    def find_class(self, module, name):
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here") from None
-
-    def persistent_load(self, pid):
-        kind, storage_type, key, *_ = pid
-        if kind != "storage" or storage_type not in (_FloatStorage, _LongStorage):
-            raise pickle.UnpicklingError(f"Unexpected storage {pid!r}")
-        return np.frombuffer(self.archive.read(f"{self.prefix}data/{key}"), storage_type.dtype)
-
-
-def read_zip_checkpoint(path: Path) -> dict[str, np.ndarray]:
-    """The tensors of a torch.save() zip file holding a state dict, as arrays."""
-    with zipfile.ZipFile(path) as archive:
-        pickles = [name for name in archive.namelist() if name.endswith("/data.pkl")]
-        if len(pickles) != 1:
-            raise pickle.UnpicklingError(f"{path} is not a torch zip checkpoint")
-        prefix = pickles[0].removesuffix("data.pkl")
-        state = _ZipCheckpointUnpickler(archive, prefix).load()
-        return {name: ref.array() for name, ref in state.items()}
 
 
 def campplus_weights_path() -> Path:

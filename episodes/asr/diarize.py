@@ -19,10 +19,8 @@ import ctypes
 import importlib.util
 import itertools
 import os
-import pickle
 import re
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -34,6 +32,7 @@ from django.conf import settings
 from scipy.cluster.hierarchy import fcluster, linkage
 
 from episodes.asr.campplus import campplus
+from episodes.asr.checkpoints import read_legacy_checkpoint
 from episodes.asr.engines.base import Segment, Word
 from episodes.asr.errors import EngineUnavailable
 
@@ -143,67 +142,6 @@ def label_speakers(
 
 
 # --- the GE2E encoder in numpy ----------------------------------------------------------------
-
-
-class _TensorRef:
-    """A tensor in a legacy torch pickle, materialised once its storage has been read."""
-
-    def __init__(self, storage, offset, size, stride, *_):
-        self.storage, self.offset, self.size, self.stride = storage, offset, size, stride
-
-    def array(self) -> np.ndarray:
-        data = self.storage.data[self.offset :]
-        strides = tuple(step * data.itemsize for step in self.stride)
-        return np.lib.stride_tricks.as_strided(data, self.size, strides).copy()
-
-
-class _Storage:
-    """A tensor storage: its float32 data come after the pickle."""
-
-    data = np.empty(0, dtype="<f4")
-
-
-class _FloatStorage:
-    """Stands in for torch.FloatStorage: the pickle only names it."""
-
-
-class _CheckpointUnpickler(pickle.Unpickler):
-    """Builds only what a float32 state dict needs; any other class in the file is refused."""
-
-    allowed = {
-        ("collections", "OrderedDict"): OrderedDict,
-        ("torch._utils", "_rebuild_tensor_v2"): _TensorRef,
-        ("torch", "FloatStorage"): _FloatStorage,
-    }
-
-    def __init__(self, file, storages: dict):
-        super().__init__(file)
-        self.storages = storages
-
-    def find_class(self, module, name):
-        try:
-            return self.allowed[(module, name)]
-        except KeyError:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed here") from None
-
-    def persistent_load(self, pid):
-        kind, storage_type, key, *_ = pid
-        if kind != "storage" or storage_type is not _FloatStorage:
-            raise pickle.UnpicklingError(f"Unexpected storage {pid!r}")
-        return self.storages.setdefault(key, _Storage())
-
-
-def read_legacy_checkpoint(path: Path) -> dict[str, np.ndarray]:
-    """The float32 tensors of a pre-1.6 torch.save() file (not the zip format), as arrays."""
-    storages: dict[str, _Storage] = {}
-    with path.open("rb") as file:
-        for _ in range(3):  # magic number, protocol version, system info
-            pickle.load(file)  # noqa: S301 - plain ints, a dict of ints and a bool
-        checkpoint = _CheckpointUnpickler(file, storages).load()
-        for key in pickle.load(file):  # noqa: S301 - a list of storage keys
-            count = int(np.frombuffer(file.read(8), dtype="<i8")[0])
-            storages[key].data = np.frombuffer(file.read(4 * count), dtype="<f4")
-    return {name: ref.array() for name, ref in checkpoint["model_state"].items()}
 
 
 def encoder_weights_path() -> Path:

