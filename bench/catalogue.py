@@ -7,18 +7,27 @@
 (scripts/bench-catalogue.sh does both, once.) 5,000 shows and 250,000 scored episodes by
 default, each with a scorecard and five dimension scores, two topics, and a transcript for one
 episode in ten, and 50,000 people on 500,000 appearances (`--people 0`: none; `--people-only`
-adds them to a catalogue loaded before); `--scale N` multiplies the shows (N=10: 2,500,000
-episodes without people took 80 minutes on 2 cores shared with other work: the COPYs 20, the
-scores' UPDATE and the commit's deferred foreign-key checks of ~22 million rows 35, the show
-rankings 25). Rows go in with COPY, streamed from generators (memory holds ids and scores, not
-rows), so the search triggers fill the search vectors as they would for any other write.
+adds them to a catalogue loaded before); `--scale N` multiplies the shows and people (N=10:
+50,000 shows, 2,500,000 episodes, 500,000 people on 5,000,000 appearances).
+
+Rows go in with COPY, streamed from generators (memory holds ids, dates and scores, not rows),
+each with its final values: an episode's score and scoring time are in its own row and each
+topic filing carries its episode's sort key, so nothing is UPDATEd after (that UPDATE, and the
+commit's deferred foreign-key checks of ~22 million rows, took 35 of the 80 minutes a scale-10
+load took before). The search triggers fill the search vectors as they would for any other
+write (cheaper than an UPDATE after: the same function, without rewriting every row).
+Meanwhile the loaded tables have no secondary indexes, unique or foreign-key constraints:
+bulk_load() drops them and makes them again, with the same names, in the load's transaction.
+Each phase prints its wall time and the CPU time of this process and of its PostgreSQL backend.
 """
 
 import argparse
 import os
 import random
 import sys
+import time
 from collections import defaultdict
+from contextlib import contextmanager
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
@@ -42,6 +51,13 @@ from shows.models import Category, Show, ShowCategory  # noqa: E402
 
 FEED_PREFIX = "https://bench.invalid/feeds/"
 PERSON_PREFIX = "bench-person-"
+# The tables COPYed into (bulk_load drops their secondary indexes and keys meanwhile).
+CATALOGUE_MODELS = [
+    Show, ShowCategory, Episode, Episode.topics.through, Scorecard, DimensionScore, Transcript,
+]  # fmt: skip
+PEOPLE_MODELS = [Person, Appearance]
+# The topic table's sort-key columns, outside the model (episodes migration 0011).
+FILING_SORT_KEY = ("score", "published_at")
 # A progress line every this many rows COPYed into one table.
 PROGRESS_EVERY = 500_000
 CATEGORIES = [
@@ -109,15 +125,26 @@ class Catalogue:
 
     def load(self, args, rubric):
         """Every row in one transaction, then the rankings and fresh planner statistics."""
+        phases = Phases()
+        tune_session()
         with transaction.atomic():
             categories = self.load_categories()
             topics = self.load_topics()
-            shows = self.load_shows(args.shows, categories)
-            self.load_episodes(shows, args.episodes_per_show, rubric, topics, args.transcript_share)
-        print("Computing rankings…")
-        recompute_all(progress=lambda done, total: print(f"  {done}/{total} shows"))
-        with connection.cursor() as cursor:
+            with bulk_load(CATALOGUE_MODELS, phases):
+                with phases("shows"):
+                    shows = self.load_shows(args.shows, categories)
+                self.load_episodes(
+                    shows, args.episodes_per_show, rubric, topics, args.transcript_share, phases
+                )
+            commit_started = phases.now()
+        phases.record("commit", *phases.since(commit_started))
+        with phases("analyze"), connection.cursor() as cursor:
+            # Before the rankings: their queries are planned on these statistics.
             cursor.execute("ANALYZE")
+        with phases("show rankings"):
+            print("Computing rankings…")
+            recompute_all(progress=lambda done, total: print(f"  {done}/{total} shows"))
+        phases.summary()
         print("Bench data loaded.")
 
     def words(self, n):
@@ -159,7 +186,9 @@ class Catalogue:
             )
         copy_rows(Show, rows)
         shows = list(
-            Show.objects.filter(feed_url__startswith=FEED_PREFIX).values_list("pk", "slug")
+            Show.objects.filter(feed_url__startswith=FEED_PREFIX)
+            .order_by("pk")
+            .values_list("pk", "slug")
         )
         placements = []
         for pk, _ in shows:
@@ -168,17 +197,24 @@ class Catalogue:
         copy_rows(ShowCategory, placements)
         return [(pk, quality[slug]) for pk, slug in shows]
 
-    def episode_rows(self, shows, per_show):
-        """The episodes' rows, made as COPY takes them (the random stream in the same order)."""
-        for show_id, _ in shows:
+    def scored_at(self, published):
+        """When scoring left an episode's score: its scorecard's time."""
+        return min(self.now, published + timedelta(days=2))
+
+    def episode_rows(self, shows, per_show, first_id, published, scores):
+        """The episodes' rows, made as COPY takes them, with their final score; each episode's
+        date and five dimension scores go in `published` and `scores` for the rows after."""
+        pk = first_id
+        for show_id, quality in shows:
             for j in range(per_show):
-                published = self.now - timedelta(days=self.random.uniform(1, 3 * 365))
-                yield {
+                published_at = self.now - timedelta(days=self.random.uniform(1, 3 * 365))
+                row = {
+                    "id": pk,
                     "show_id": show_id,
                     "guid": f"bench-{show_id}-{j}",
                     "title": f"{self.words(5).capitalize()} ({j})",
                     "slug": f"episode-{j}",
-                    "published_at": published,
+                    "published_at": published_at,
                     "duration_seconds": self.random.randint(900, 4800),
                     "audio_url": f"https://bench.invalid/audio/{show_id}/{j}.mp3",
                     "audio_type": "audio/mpeg",
@@ -186,92 +222,99 @@ class Catalogue:
                     "notes_html": f"<p>{self.words(25)}</p>",
                     "transcript_status": "ok",
                 }
+                card = [max(0, min(20, round(self.random.gauss(quality / 5, 3)))) for _ in range(5)]
+                scores.extend(card)
+                published.append(published_at)
+                # Scores as scoring leaves them: the effective total and when it was computed.
+                row["score"] = sum(card)
+                row["scored_at"] = self.scored_at(published_at)
+                pk += 1
+                yield row
 
-    def scorecard_rows(self, episodes, quality, scores, rubric):
-        """The scorecards' rows, made as COPY takes them; each episode's five scores go in
-        `scores` for its dimension scores."""
-        for pk, show_id, published in episodes:
-            scores[pk] = [
-                max(0, min(20, round(self.random.gauss(quality[show_id] / 5, 3)))) for _ in range(5)
-            ]
-            yield {
-                "episode_id": pk,
-                "rubric_id": rubric.pk,
-                "engine": Scorecard.Engine.BASELINE,
-                "total": sum(scores[pk]),
-                "summary": f"An episode on {self.words(10)}.",
-                "transcript_hash": "0" * 64,
-                "created_at": min(self.now, published + timedelta(days=2)),
-            }
-
-    def load_episodes(self, shows, per_show, rubric, topics, transcript_share):
+    def load_episodes(self, shows, per_show, rubric, topics, transcript_share, phases):
+        """Episodes, then their scorecards, dimension scores, topics and transcripts: ids are
+        given, not read back, and every row goes in with its final values (no UPDATE after)."""
         total = len(shows) * per_show
         print(f"Episodes: {total}")
-        copy_rows(Episode, self.episode_rows(shows, per_show))
-        quality = dict(shows)
-        episodes = list(
-            Episode.objects.filter(show__feed_url__startswith=FEED_PREFIX).values_list(
-                "pk", "show_id", "published_at"
+        first_episode = next_id(Episode)
+        published = []
+        scores = bytearray()  # five per episode, in episode order
+        with phases("episodes"):
+            copy_rows(
+                Episode,
+                self.episode_rows(shows, per_show, first_episode, published, scores),
+                with_pk=True,
             )
-        )
         print("Scorecards, dimension scores, topics, transcripts…")
-        scores = {}
-        copy_rows(Scorecard, self.scorecard_rows(episodes, quality, scores, rubric))
-        dimensions = list(rubric.dimensions.all())
-        # A list, not an iterator: the connection is busy with COPY while rows are written.
-        cards = list(
-            Scorecard.objects.filter(episode__show__feed_url__startswith=FEED_PREFIX).values_list(
-                "pk", "episode_id"
+        first_card = next_id(Scorecard)
+        with phases("scorecards"):
+            copy_rows(
+                Scorecard,
+                (
+                    {
+                        "id": first_card + i,
+                        "episode_id": first_episode + i,
+                        "rubric_id": rubric.pk,
+                        "engine": Scorecard.Engine.BASELINE,
+                        "total": sum(scores[5 * i : 5 * i + 5]),
+                        "summary": f"An episode on {self.words(10)}.",
+                        "transcript_hash": "0" * 64,
+                        "created_at": self.scored_at(published_at),
+                    }
+                    for i, published_at in enumerate(published)
+                ),
+                with_pk=True,
             )
-        )
-        copy_rows(
-            DimensionScore,
-            (
-                {
-                    "scorecard_id": card,
-                    "dimension_id": d.pk,
-                    "score": score,
-                    "effective_score": score,
-                    "rationale": "Bench.",
-                }
-                for card, episode_id in cards
-                for d, score in zip(dimensions, scores[episode_id], strict=True)
-            ),
-        )
-        through = Episode.topics.through
-        copy_rows(
-            through,
-            (
-                {"episode_id": pk, "topic_id": topic.pk}
-                for pk, _, _ in episodes
-                for topic in self.random.sample(topics, 2)
-            ),
-        )
-        copy_rows(
-            Transcript,
-            (
-                {
-                    "episode_id": pk,
-                    "format": "json",
-                    "segments": [
-                        {"speaker": "AB"[k % 2], "start": k * 30.0, "text": self.words(14)}
-                        for k in range(20)
-                    ],
-                    "word_count": 280,
-                }
-                for pk, _, _ in episodes
-                if self.random.random() < transcript_share
-            ),
-        )
-        # Scores as scoring leaves them: the effective total and when it was computed.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                """
-                UPDATE episodes_episode e SET score = s.total, scored_at = s.created_at
-                FROM scoring_scorecard s
-                WHERE s.episode_id = e.id AND e.guid LIKE %s
-                """,
-                ["bench-%"],
+        dimensions = list(rubric.dimensions.all())
+        with phases("dimension scores"):
+            copy_rows(
+                DimensionScore,
+                (
+                    {
+                        "scorecard_id": first_card + i,
+                        "dimension_id": d.pk,
+                        "score": score,
+                        "effective_score": score,
+                        "rationale": "Bench.",
+                    }
+                    for i in range(total)
+                    for d, score in zip(dimensions, scores[5 * i : 5 * i + 5], strict=True)
+                ),
+            )
+        with phases("topics"):
+            # Each filing carries its episode's sort key (episodes migration 0011), written
+            # here rather than looked up by the trigger for every row.
+            copy_rows(
+                Episode.topics.through,
+                (
+                    {
+                        "episode_id": first_episode + i,
+                        "topic_id": topic.pk,
+                        "score": sum(scores[5 * i : 5 * i + 5]),
+                        "published_at": published_at,
+                    }
+                    for i, published_at in enumerate(published)
+                    for topic in self.random.sample(topics, 2)
+                ),
+                extra_columns=FILING_SORT_KEY,
+                without_triggers=["episodes_filing_sort_key_trg"],
+            )
+        with phases("transcripts"):
+            copy_rows(
+                Transcript,
+                (
+                    {
+                        "episode_id": first_episode + i,
+                        "format": "json",
+                        "segments": [
+                            {"speaker": "AB"[k % 2], "start": k * 30.0, "text": self.words(14)}
+                            for k in range(20)
+                        ],
+                        "word_count": 280,
+                    }
+                    for i in range(total)
+                    if self.random.random() < transcript_share
+                ),
             )
 
 
@@ -298,25 +341,34 @@ class People:
         transcribed = set(Transcript.objects.values_list("episode_id", flat=True))
         hosts = min(count, len(episodes))
         print(f"People: {count:,} ({hosts:,} hosts)")
-        with transaction.atomic():
-            copy_rows(Person, (self.person_row(i) for i in range(count)))
-            ids = list(
-                Person.objects.filter(slug__startswith=PERSON_PREFIX)
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
-            copy_rows(
-                Appearance, self.appearance_rows(ids, hosts, episodes, transcribed, appearances)
-            )
-        print("Computing people's figures…")
-        recompute_people(progress=lambda done, total: print(f"  {done}/{total} people"))
+        phases = Phases()
+        tune_session()
+        with transaction.atomic(), bulk_load(PEOPLE_MODELS, phases):
+            first = next_id(Person)
+            with phases("people"):
+                copy_rows(
+                    Person, (self.person_row(i, first + i) for i in range(count)), with_pk=True
+                )
+            ids = range(first, first + count)
+            with phases("appearances"):
+                copy_rows(
+                    Appearance,
+                    self.appearance_rows(ids, hosts, episodes, transcribed, appearances),
+                )
+        with phases("analyze"), connection.cursor() as cursor:
+            cursor.execute("ANALYZE people_person, people_appearance")
+        with phases("people's figures"):
+            print("Computing people's figures…")
+            recompute_people(progress=lambda done, total: print(f"  {done}/{total} people"))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE people_person, people_appearance, people_personranking")
+        phases.summary()
 
-    def person_row(self, i):
+    def person_row(self, i, pk):
         name = f"{self.random.choice(self.FIRST)} {self.random.choice(self.LAST)} {i}"
         described = self.random.random() < 0.5
         return {
+            "id": pk,
             "name": name,
             "slug": f"{PERSON_PREFIX}{i}",
             "description": f"{self.random.choice(self.TITLES)} at {name.split()[1]} Co"
@@ -356,18 +408,149 @@ class People:
         }
 
 
-def copy_rows(model, rows):
+class Phases:
+    """Wall time of each phase of a load, with the CPU time of this process and of its
+    PostgreSQL backend (when the server runs here): printed as each ends, and all at the end."""
+
+    def __init__(self):
+        self.times = {}
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.backend = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+
+    def backend_cpu(self):
+        """CPU seconds of the server process serving this connection (0 when not local)."""
+        try:
+            fields = self.backend.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        # utime and stime, fields 14 and 15 of proc(5), counted after the command's ")".
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    @contextmanager
+    def __call__(self, name):
+        started = self.now()
+        yield
+        self.record(name, *self.since(started))
+
+    def now(self):
+        return time.monotonic(), time.process_time(), self.backend_cpu()
+
+    def since(self, started):
+        return [now - then for now, then in zip(self.now(), started, strict=True)]
+
+    def record(self, name, wall, python=0.0, server=0.0):
+        total = self.times.get(name, (0.0, 0.0, 0.0))
+        self.times[name] = (total[0] + wall, total[1] + python, total[2] + server)
+        print(
+            f"  [{name}: {wall:.1f} s; CPU: Python {python:.1f} s, PostgreSQL {server:.1f} s]",
+            flush=True,
+        )
+
+    def summary(self):
+        total = sum(wall for wall, _, _ in self.times.values())
+        print(
+            f"Phases ({total / 60:.1f} min; wall/Python CPU/PostgreSQL CPU s): "
+            + ", ".join(
+                f"{name} {wall:.0f}/{python:.0f}/{server:.0f}"
+                for name, (wall, python, server) in self.times.items()
+            )
+        )
+
+
+def tune_session():
+    """Settings for this load's connection only: a bulk load need not wait for each commit's
+    flush, and index builds sort in memory."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit = off")
+        cursor.execute("SET maintenance_work_mem = '1GB'")
+
+
+@contextmanager
+def bulk_load(models_loaded, phases):
+    """Drop the tables' secondary indexes, unique and foreign-key constraints for the COPYs,
+    then create them again as they were (same names and definitions), in the same transaction.
+
+    One index build after the COPY is many times faster than maintaining the index row by row
+    (the search vectors' GIN indexes most of all), and a foreign key added to a full table is
+    checked by one join, where a deferred key queues a check of every row for the commit (22
+    million at scale 10, half an hour). The keys are still checked: adding one fails on any
+    row without its referenced row. Primary keys stay.
+    """
+    tables = [m._meta.db_table for m in models_loaded]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid)
+            FROM pg_constraint
+            WHERE conrelid = ANY(%s::regclass[]) AND contype IN ('f', 'u')
+            ORDER BY contype, conrelid::regclass::text, conname
+            """,
+            [tables],
+        )
+        constraints = cursor.fetchall()  # foreign keys first ('f' < 'u'): dropped first
+        cursor.execute(
+            """
+            SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid)
+            FROM pg_index
+            WHERE indrelid = ANY(%s::regclass[]) AND NOT indisprimary
+              AND indexrelid NOT IN (SELECT conindid FROM pg_constraint)
+            ORDER BY 1
+            """,
+            [tables],
+        )
+        indexes = cursor.fetchall()
+        for table, name, _ in constraints:
+            cursor.execute(f"ALTER TABLE {table} DROP CONSTRAINT {connection.ops.quote_name(name)}")
+        for name, _ in indexes:
+            cursor.execute(f"DROP INDEX {name}")
+    yield
+    with connection.cursor() as cursor:
+        with phases("indexes"):
+            for _, definition in indexes:
+                cursor.execute(definition)
+            for table, name, definition in reversed(constraints):
+                if definition.startswith("UNIQUE"):
+                    cursor.execute(
+                        f"ALTER TABLE {table} ADD CONSTRAINT "
+                        f"{connection.ops.quote_name(name)} {definition}"
+                    )
+        with phases("foreign keys"):
+            for table, name, definition in constraints:
+                if definition.startswith("FOREIGN KEY"):
+                    cursor.execute(
+                        f"ALTER TABLE {table} ADD CONSTRAINT "
+                        f"{connection.ops.quote_name(name)} {definition}"
+                    )
+
+
+def next_id(model):
+    """The first id after the table's rows (rows are COPYed with their ids given)."""
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(model._meta.db_table)
+        cursor.execute(f"SELECT coalesce(max(id), 0) + 1 FROM {table}")
+        return cursor.fetchone()[0]
+
+
+def copy_rows(model, rows, with_pk=False, extra_columns=(), without_triggers=()):
     """COPY dicts of attribute values into the model's table; missing fields get defaults.
+
+    `with_pk`: the rows give their ids (the identity sequence is moved past them after);
+    `extra_columns`: columns outside the model, taken from the rows by name;
+    `without_triggers`: the table's triggers not fired for these rows (the rows give what
+    they would have written).
 
     Only JSON values go through their field's preparation: psycopg adapts the strings, numbers,
     booleans, datetimes and NULLs of these rows itself (the per-value preparation, through the
     `connection` proxy, was most of a 2,500,000-episode load's Python time).
     """
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    fields = [f for f in model._meta.concrete_fields if with_pk or not f.primary_key]
+    columns = ", ".join(
+        connection.ops.quote_name(name) for name in [f.column for f in fields] + list(extra_columns)
+    )
     now = timezone.now()
     database = connections[DEFAULT_DB_ALIAS]  # the wrapper itself, not the proxy
-    defaults = {}
+    defaults = dict.fromkeys(extra_columns)
     for f in fields:
         if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
             defaults[f.attname] = now
@@ -379,10 +562,12 @@ def copy_rows(model, rows):
     columns_prepared = [
         (f.attname, partial(f.get_db_prep_save, connection=database) if _adapted(f) else None)
         for f in fields
-    ]
+    ] + [(name, None) for name in extra_columns]
     count = 0
+    table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
-        table = connection.ops.quote_name(model._meta.db_table)
+        for trigger in without_triggers:
+            cursor.execute(f"ALTER TABLE {table} DISABLE TRIGGER {trigger}")
         with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:
                 copy.write_row(
@@ -396,6 +581,13 @@ def copy_rows(model, rows):
                 count += 1
                 if not count % PROGRESS_EVERY:
                     print(f"  {model._meta.db_table}: {count:,} rows", flush=True)
+        for trigger in without_triggers:
+            cursor.execute(f"ALTER TABLE {table} ENABLE TRIGGER {trigger}")
+        if with_pk:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), max(id)) FROM {table}",
+                [model._meta.db_table],
+            )
 
 
 def _adapted(field) -> bool:
