@@ -10,6 +10,7 @@ from django.db.models import F
 from browse.rows import APPEARANCE_ROW, EPISODE_ROW_SHOW
 from core.absolute import absolute_url
 from core.page_cache import cached_by_version
+from core.prepared import InKeys, PreparedQuery
 from episodes.models import Episode, Transcript, listed_q
 from people.models import Appearance
 from scoring.models import DimensionScore, current_scorecard_q
@@ -65,29 +66,47 @@ def person_topics(person) -> list[dict]:
 def appearance_rows(person, keys: list[int]) -> list:
     """The listed episodes with these keys, in this order, with what a person's page shows of
     them: `roles`, and `word_share` (percent, or None) where their voice is known."""
-    show_fields = [f"episode__{name}" for name in (*APPEARANCE_ROW, *EPISODE_ROW_SHOW)]
     episodes, roles, labels = {}, defaultdict(list), {}
     # One row per role: the appearance brings its episode and show along.
-    for appearance in (
-        Appearance.objects.filter(listed_q("episode__"), person=person, episode_id__in=keys)
-        .select_related("episode__show")
-        .only("episode_id", "role", "speaker_label", *show_fields)
-        .order_by("role")
-    ):
+    for appearance in _APPEARANCES(person.pk, keys):
         episodes[appearance.episode_id] = appearance.episode
         roles[appearance.episode_id].append(Appearance.Role(appearance.role).label)
         if appearance.speaker_label:
             labels[appearance.episode_id] = appearance.speaker_label
-    speakers = dict(
-        Transcript.objects.filter(episode_id__in=list(labels)).values_list(
-            "episode_id", "analysis__speakers"
-        )
-    )
+    speakers = dict(_SPEAKERS(list(labels))) if labels else {}
     rows = [episodes[pk] for pk in keys if pk in episodes]
     for episode in rows:
         episode.roles = roles[episode.pk]
         episode.word_share = word_share(speakers.get(episode.pk), labels.get(episode.pk))
     return rows
+
+
+def _appearances(person_id, keys):
+    return (
+        Appearance.objects.filter(
+            InKeys(F("episode_id"), keys), listed_q("episode__"), person_id=person_id
+        )
+        .select_related("episode__show")
+        .only(
+            "episode_id",
+            "role",
+            "speaker_label",
+            *(f"episode__{name}" for name in (*APPEARANCE_ROW, *EPISODE_ROW_SHOW)),
+        )
+        .order_by("role")
+    )
+
+
+def _speakers(keys):
+    return Transcript.objects.filter(InKeys(F("episode_id"), keys)).values_list(
+        "episode_id", "analysis__speakers"
+    )
+
+
+# Compiled once per process (core.prepared), whatever the number of keys: a page's appearances
+# with their episodes and shows, and the speakers of those episodes' transcripts.
+_APPEARANCES = PreparedQuery(_appearances, int, list)
+_SPEAKERS = PreparedQuery(_speakers, list)
 
 
 def word_share(speakers, label: str | None) -> int | None:

@@ -20,17 +20,23 @@ Only for a queryset that depends on nothing but its arguments: whatever its buil
 time, a setting, another query) is kept for the life of the process. Each argument must reach
 the parameters as it was given (exact lookups, in; not contains, whose pattern wraps the value):
 a marker that does not is refused when the query is first compiled.
+
+A list of keys is one argument (kind `list`) where the queryset filters with InKeys: `__in`
+writes one placeholder per value, so each length of list would be a shape of its own, while
+InKeys binds the whole list as one parameter (an array on PostgreSQL, JSON text on SQLite).
 """
 
 import copy
 import hashlib
 import itertools
+import json
 import re
+import sqlite3
 import weakref
 from collections.abc import Callable
 
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import Lookup, QuerySet
 
 # Values no caller passes, each of its kind; an int one fits every integer column (an id column
 # bound beyond its range compiles to an empty result, and the marker would be lost).
@@ -46,9 +52,43 @@ STATEMENTS_PER_SESSION = 500
 _PLACEHOLDER = re.compile(r"%[s%]")
 
 
+class Keys(list):
+    """Integer keys bound as one parameter: psycopg sends a list as an array, and SQLite (which
+    has none) reads this one as JSON text."""
+
+
+sqlite3.register_adapter(Keys, json.dumps)
+
+
+class InKeys(Lookup):
+    """`lhs IN keys` with the keys one parameter, whatever their number: filter(InKeys(F(
+    "episode_id"), keys)). A key beyond the column's integer range is an error on PostgreSQL
+    (`__in` would skip it): for keys read from the database."""
+
+    lookup_name = "in_keys"
+    prepare_rhs = False
+
+    def get_db_prep_lookup(self, value, connection):
+        # A PreparedQuery's marker is bound as it is, so that it is found among the parameters.
+        return "%s", (value if isinstance(value, Keys) else Keys(value),)
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        # Compiled SQL of the column and a placeholder: no value is written into it.
+        sql = f"{lhs} IN (SELECT value FROM json_each({rhs}))"  # noqa: S608
+        return sql, (*lhs_params, *rhs_params)
+
+    def as_postgresql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
 class PreparedQuery:
     """`build(*arguments)`'s queryset, compiled once; called with values of the kinds given
-    (int or str), it runs with them and returns the list of its rows."""
+    (int, str, or list: integer keys for InKeys), it runs with them and returns the list of its
+    rows."""
 
     def __init__(self, build: Callable[..., QuerySet], *kinds: type):
         self.build = build
@@ -63,7 +103,13 @@ class PreparedQuery:
             return _INT_MARKER + position
         if kind is str:
             return f"{_STR_MARKER}{position}"
-        raise TypeError(f"A prepared query takes int or str arguments, not {kind.__name__}.")
+        if kind is list:
+            return Keys([_INT_MARKER + position])
+        raise TypeError(f"A prepared query takes int, str or list arguments, not {kind.__name__}.")
+
+    @staticmethod
+    def _bind(kind: type, value):
+        return Keys(map(int, value)) if kind is list else kind(value)
 
     def __call__(self, *values) -> list:
         """The queryset's rows for these argument values (one query, prefetches aside)."""
@@ -75,7 +121,7 @@ class PreparedQuery:
         queryset, compiler, sql, params, slots = self.compiled or self._compile()
         bound = list(params)
         for index, position in slots:
-            bound[index] = self.kinds[position](values[position])
+            bound[index] = self._bind(self.kinds[position], values[position])
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
             sql = self._execute_statement(connection, sql, len(bound))
@@ -94,9 +140,10 @@ class PreparedQuery:
         compiler = queryset.query.get_compiler(using=queryset.db)
         sql, params = compiler.as_sql()
         slots = [
-            (index, self.markers.index(param))
+            (index, position)
             for index, param in enumerate(params)
-            if isinstance(param, int | str) and param in self.markers
+            for position, marker in enumerate(self.markers)
+            if type(param) is type(marker) and param == marker
         ]
         missing = set(range(len(self.markers))) - {position for _, position in slots}
         if missing:

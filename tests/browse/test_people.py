@@ -5,6 +5,8 @@ import re
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from people import ranking
 from people.models import Appearance
@@ -227,6 +229,30 @@ def test_it_renders_the_list_and_a_person_page_in_constant_queries(
         page = client.get("/people/busy/").content.decode()
     assert len(names(listed)) == 28
     assert page.count('title="Substance score"') == 20
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_a_person_s_pages_of_every_length_read_their_rows_with_the_same_statements(
+    client, settings
+):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    person = PersonFactory(slug="regular")
+    for episode in on(person, *range(60, 87)):
+        TranscriptFactory(episode=episode, segments=SEGMENTS)
+        Appearance.objects.filter(episode=episode).update(speaker_label="B")
+    ranking.recompute_all()
+    client.get("/people/regular/")  # what is kept per content version
+
+    statements = []
+    for page in ("", "?page=2"):  # 20 rows, then 7
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(f"/people/regular/{page}").content.decode()
+        assert html.count('title="Substance score"') == (20 if not page else 7)
+        statements.append([q["sql"].split("(")[0] for q in queries.captured_queries])
+    # The person, their page's appearances, the speakers of those episodes' transcripts.
+    assert statements[0] == statements[1]
+    assert len(statements[0]) == 3
+    assert all(sql.startswith("EXECUTE podindex_") for sql in statements[0])
 
 
 def test_the_episode_page_links_its_visible_people_and_their_voices_in_the_transcript(client):

@@ -1,11 +1,11 @@
 import pytest
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 
 from core import prepared as prepared_module
-from core.prepared import PreparedQuery
+from core.prepared import InKeys, PreparedQuery
 from episodes.models import Episode
 from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
 
@@ -57,6 +57,34 @@ def test_it_builds_and_compiles_its_queryset_once(django_assert_num_queries):
     assert len(built) == 1
 
 
+def test_it_binds_a_list_of_keys_of_any_length_as_one_argument():
+    show, other = ShowFactory(), ShowFactory()
+    first, second, third = (EpisodeFactory(show=show) for _ in range(3))
+    elsewhere = EpisodeFactory(show=other)
+    built = []
+
+    def build(show_id, keys):
+        built.append(keys)
+        return Episode.objects.filter(InKeys(F("pk"), keys), show_id=show_id).order_by("-pk")
+
+    prepared = PreparedQuery(build, int, list)
+    assert prepared(show.pk, [first.pk, third.pk, elsewhere.pk]) == [third, first]
+    assert prepared(show.pk, (second.pk,)) == [second]
+    assert prepared(other.pk, [first.pk, elsewhere.pk]) == [elsewhere]
+    assert prepared(show.pk, []) == []
+    assert len(built) == 1
+
+
+def test_in_keys_filters_a_queryset_as_in_does():
+    episodes = [EpisodeFactory() for _ in range(4)]
+    keys = [episodes[3].pk, episodes[1].pk]
+
+    assert list(Episode.objects.filter(InKeys(F("pk"), keys)).order_by("pk")) == list(
+        Episode.objects.filter(pk__in=keys).order_by("pk")
+    )
+    assert not Episode.objects.filter(InKeys(F("pk"), [])).exists()
+
+
 def test_it_refuses_an_argument_the_query_does_not_bind_as_given():
     prepared = PreparedQuery(lambda title: Episode.objects.filter(title__icontains=title), str)
     with pytest.raises(ValueError, match="do not reach"):
@@ -93,6 +121,24 @@ def test_it_executes_a_statement_prepared_once_per_session():
         f"EXECUTE {prepared.name}({first.pk})",
         f"EXECUTE {prepared.name}({second.pk})",
     ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [prepared.name]
+        )
+        assert cursor.fetchone() == (1,)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_lists_of_keys_of_every_length_execute_one_prepared_statement():
+    episodes = [EpisodeFactory() for _ in range(3)]
+    prepared = PreparedQuery(
+        lambda keys: Episode.objects.filter(InKeys(F("pk"), keys)).order_by("pk"), list
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        for count in range(4):
+            assert prepared([e.pk for e in episodes[:count]]) == episodes[:count]
+    assert all(q["sql"].startswith(f"EXECUTE {prepared.name}(") for q in queries.captured_queries)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_prepared_statements WHERE name = %s", [prepared.name]
