@@ -12,6 +12,9 @@ page cache in front: the shows, episodes and transcript-moment queries and the s
 kinds interleave round by round so drift hits all of them alike. --pages also times the
 full search page (middleware, template) with the page cache cleared before each request.
 --explain prints EXPLAIN (ANALYZE, BUFFERS) of every SQL statement one search runs.
+PODINDEX_SEARCH_ENGINE=tantivy times the search engine instead (build its index first:
+`manage.py rebuild_search_index`); --compare prints, per kind, how many of the first 20
+episodes, transcript moments and 5 shows the two engines have in common.
 Target: every kind within 50 ms at p99 with 250,000 episodes (the page searches as you type).
 
 The bench vocabulary has 130 words, so a single word is in about a fifth of all episodes and
@@ -34,6 +37,7 @@ import django
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.core.cache import cache  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -81,6 +85,29 @@ def explain(kind, kind_query):
                 print(line)
 
 
+def compare(kinds) -> None:
+    """Per kind: the first 20 episodes and moments and 5 shows of each engine, in common."""
+    engine = settings.PODINDEX_SEARCH_ENGINE
+    print(f"{'kind':<24} {'shows':>7} {'episodes':>9} {'moments':>8}   in common / postgres's")
+    for kind, kind_query in kinds.items():
+        query, page = kind_query if isinstance(kind_query, tuple) else (kind_query, 1)
+        found = {}
+        for name in ("postgres", "tantivy"):
+            settings.PODINDEX_SEARCH_ENGINE = name
+            results = search(query, page=page, per_page=20)
+            found[name] = (
+                [show.pk for show in results.shows],
+                [episode.pk for episode in results.episodes],
+                [moment.episode.pk for moment in results.moments],
+            )
+        counts = [
+            f"{len(set(ours) & set(theirs))}/{len(ours)}"
+            for ours, theirs in zip(found["postgres"], found["tantivy"], strict=True)
+        ]
+        print(f"{kind:<24} {counts[0]:>7} {counts[1]:>9} {counts[2]:>8}")
+    settings.PODINDEX_SEARCH_ENGINE = engine
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -92,6 +119,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--pages", action="store_true")
+    parser.add_argument("--compare", action="store_true")
     parser.add_argument("--only", help="run only the kinds whose name contains this")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -101,6 +129,9 @@ def main():
     if args.explain:
         for kind, kind_query in kinds.items():
             explain(kind, kind_query)
+        return
+    if args.compare:
+        compare(kinds)
         return
 
     timings = {kind: [] for kind in kinds}
@@ -133,7 +164,10 @@ def main():
                 if round_number >= args.warmup:
                     page_timings[kind].append(elapsed)
 
-    print(f"{args.rounds} rounds; {Episode.objects.count()} episodes; search() uncached")
+    print(
+        f"{args.rounds} rounds; {Episode.objects.count()} episodes; search() uncached;"
+        f" engine {settings.PODINDEX_SEARCH_ENGINE}"
+    )
     header = f"{'kind':<24} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     if args.pages:
         header += f" {'page p50':>9} {'page p99':>9}"

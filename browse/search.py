@@ -4,16 +4,21 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from django.db.models import F, Q, Subquery
+from django.db import connection
+from django.db.models import BooleanField, F, Q, Subquery
+from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 import core.search
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
+from core import search_index
 from core.pagination import Pager
 from core.prepared import PreparedQuery
 from core.search import (
     CANDIDATES,
+    SCORE_WEIGHT,
+    TEXT_WEIGHT,
     clean_query,
     loosens,
     query_terms,
@@ -26,6 +31,12 @@ from people.models import Person, PersonRanking
 from shows.models import Show
 
 SNIPPET_CHARS = 240
+# What the search page shows of a show and of a transcript moment.
+SHOW_ROW = ("title", "slug", "author", "artwork_url", "score", "rank")
+MOMENT_ROW = (
+    "segments", "episode__title", "episode__slug", "episode__published_at",
+    "episode__score", "episode__show__title", "episode__show__slug",
+)  # fmt: skip
 # Well-scored episodes are the first candidates for a common word (see core.search). The
 # partial index episode_search_top_idx (episodes migration 0004) has this very predicate:
 # change both together, or the tier reads the whole index.
@@ -179,7 +190,7 @@ def _shows(query: str, loose: bool, offset: int, limit: int):
     return (
         Show.objects.active()
         .search(query, best_scored=True)
-        .only("title", "slug", "author", "artwork_url", "score", "rank")[offset : offset + limit]
+        .only(*SHOW_ROW)[offset : offset + limit]
     )
 
 
@@ -207,10 +218,7 @@ def _moments(query: str, loose: bool, offset: int, limit: int):
     return (
         Transcript.objects.filter(pk__in=Subquery(keys))
         .select_related("episode__show")
-        .only(
-            "segments", "episode__title", "episode__slug", "episode__published_at",
-            "episode__score", "episode__show__title", "episode__show__slug",
-        )
+        .only(*MOMENT_ROW)
         .annotate(relevance=relevance(query, "episode__score"))
         .order_by("-relevance", "-pk")
     )  # fmt: skip
@@ -225,12 +233,96 @@ def compiled_search(build, loose: bool, offset: int, limit: int, bounds: tuple) 
 def _rows(build, query: str, offset: int, limit: int) -> list:
     """The rows of `build(query, loose, offset, limit)`, compiled once per shape on PostgreSQL
     (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
+    if search_index.enabled():
+        return _engine_rows(build, query, offset, limit)
     loose = loosens(query)
     if not uses_full_text():
         # The SQLite fallback's SQL has a condition per word.
         return list(build(query, loose, offset, limit))
     bounds = (core.search.CANDIDATES, core.search.PHRASE_SCAN, TRANSCRIPT_PHRASE_SCAN)
     return compiled_search(build, loose, offset, limit, bounds)(query)
+
+
+# The search engine (core.search_index): what each kind's matches are read from, and how.
+# (index kind, the rows a listener may see, their score, the page's rows with what they show)
+ENGINE_KINDS = {
+    _shows: ("show", Show.objects.active, "score", lambda: Show.objects.only(*SHOW_ROW)),
+    _episodes: (
+        "episode",
+        Episode.objects.listed,
+        "score",
+        lambda: Episode.objects.select_related("show").only(*EPISODE_ROW, *EPISODE_ROW_SHOW),
+    ),
+    _moments: (
+        "transcript",
+        Transcript.objects.listed,
+        "episode__score",
+        lambda: Transcript.objects.select_related("episode__show").only(*MOMENT_ROW),
+    ),
+}
+
+
+def _with_keys(queryset, keys):
+    """`queryset` filtered to these primary keys: a list, or on PostgreSQL an array literal
+    ("{1,2}") bound as one text parameter (a list of 200 parameters, or an array dumped by the
+    driver, took several times longer to send and plan)."""
+    if not isinstance(keys, str):
+        return queryset.filter(pk__in=keys)
+    meta = queryset.model._meta
+    column = (
+        f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.pk.column)}"
+    )
+    # Only quoted names from the model are spliced in; the keys travel as a parameter.
+    condition = f"{column} = ANY(CAST(%s AS bigint[]))"
+    return queryset.filter(RawSQL(condition, (keys,), output_field=BooleanField()))  # noqa: S611
+
+
+@lru_cache(maxsize=len(ENGINE_KINDS))
+def _engine_queries(build) -> tuple[PreparedQuery, PreparedQuery]:
+    """`build`'s kind: the listed candidates' scores, and the page's rows, by keys (PostgreSQL)."""
+    _kind, listed, score, rows = ENGINE_KINDS[build]
+    return (
+        PreparedQuery(lambda keys: _with_keys(listed(), keys).values_list("pk", score), str),
+        PreparedQuery(lambda keys: _with_keys(rows(), keys), str),
+    )
+
+
+def _engine_rows(build, query: str, offset: int, limit: int) -> list:
+    """The page of `build`'s kind, found by the search engine and ordered as PostgreSQL orders.
+
+    The engine's CANDIDATES best matches by text relevance (BM25, scaled so the best is 1); of
+    those, the ones the database lists, by TEXT_WEIGHT · relevance + SCORE_WEIGHT · score / 100,
+    then newest key, as core.search.relevance orders; the page's rows read by key.
+    """
+    kind, listed, score, rows = ENGINE_KINDS[build]
+    found = search_index.search(kind, query, CANDIDATES)
+    if not found:
+        return []
+    best = max(rank for _pk, rank in found) or 1.0
+    text = {pk: rank / best for pk, rank in found}
+    if uses_full_text():
+        read_scores, read_rows = _engine_queries(build)
+        scores = read_scores(_array(text))
+    else:
+        scores = _with_keys(listed(), list(text)).values_list("pk", score)
+    ranked = sorted(
+        (
+            (TEXT_WEIGHT * text[pk] + SCORE_WEIGHT * float(value or 0) / 100, pk)
+            for pk, value in scores
+        ),
+        reverse=True,
+    )
+    keys = [pk for _relevance, pk in ranked[offset : offset + limit]]
+    if not keys:
+        return []
+    found_rows = read_rows(_array(keys)) if uses_full_text() else rows().filter(pk__in=keys)
+    by_pk = {row.pk: row for row in found_rows}
+    return [by_pk[pk] for pk in keys if pk in by_pk]
+
+
+def _array(keys) -> str:
+    """PostgreSQL's text form of an array of these integers."""
+    return "{" + ",".join(map(str, keys)) + "}"
 
 
 def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
@@ -250,7 +342,7 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     # on the last page means there may be more matches than it shows.
     results.cap = CANDIDATES
     results.capped = (
-        uses_full_text()
+        (uses_full_text() or search_index.enabled())
         and not results.has_next
         and max(len(episodes), len(moments)) + offset >= CANDIDATES
     )

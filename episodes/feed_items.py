@@ -18,6 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from psycopg.types.json import Jsonb
 
+from core import search_index
 from core.slugs import unique_slug
 from episodes.models import Episode
 from episodes.tasks import dispatch_transcriptions, fetch_transcript
@@ -91,6 +92,8 @@ def store_feed_items(show, items: list[Item], now) -> ItemChanges:
         inserted = _upsert_by_executemany(show, to_write, new_guids)
     if to_write and connection.vendor == "postgresql":
         transaction.on_commit(lambda: fill_search_vectors.delay(show.pk), robust=True)
+    if to_write and search_index.enabled():
+        search_index.write_on_commit(_search_docs(to_write, inserted, existing))
     gone = [row["id"] for guid, row in existing.items() if guid not in seen and row["in_feed"]]
     for start in range(0, len(gone), BATCH_SIZE):
         Episode.objects.filter(pk__in=gone[start : start + BATCH_SIZE]).update(
@@ -101,6 +104,17 @@ def store_feed_items(show, items: list[Item], now) -> ItemChanges:
     return ItemChanges(
         new=len(inserted), updated=len(to_write) - len(inserted), left_feed=len(gone)
     )
+
+
+def _search_docs(written: list[dict], inserted: dict[str, int], existing: dict) -> list:
+    """The search engine's documents of the episodes written (new ones by their new keys)."""
+    docs = []
+    for values in written:
+        # Neither: another writer inserted it meanwhile (and indexes it).
+        pk = inserted.get(values["guid"]) or existing.get(values["guid"], {}).get("id")
+        if pk is not None:
+            docs.append(search_index.episode_doc(pk, values["title"], values["notes_html"]))
+    return docs
 
 
 # --- PostgreSQL: COPY into a staging table, then one INSERT … ON CONFLICT -------------------

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.urls import reverse
 
+from core import search_index
 from core.search import Searchable
 from episodes.signals import visibility_changed
 from episodes.transcripts.analysis import refresh_transcript_derivatives
@@ -34,6 +35,10 @@ def listed_q(prefix: str = "") -> Q:
     """The one rule for which episodes the public sees: not hidden, from an active show that
     is not a duplicate of another. `prefix` reaches the episode from a related model."""
     return Q(**{f"{prefix}hidden": False}) & active_show_q(f"{prefix}show__")
+
+
+# The columns the search engine indexes (core.search_index.episode_doc).
+SEARCH_TEXT = ("title", "notes_html")
 
 
 class EpisodeQuerySet(Searchable, models.QuerySet):
@@ -155,8 +160,25 @@ class Episode(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if search_index.touches(kwargs.get("update_fields"), SEARCH_TEXT):
+            search_index.write_on_commit(
+                [search_index.episode_doc(self.pk, self.title, self.notes_html)]
+            )
+
     def get_absolute_url(self):
         return reverse("episodes:detail", kwargs={"show_slug": self.show.slug, "slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        removed = [("episode", self.pk)]
+        if search_index.enabled():
+            removed += [
+                ("transcript", pk)
+                for pk in Transcript.objects.filter(episode=self).values_list("pk", flat=True)
+            ]
+        search_index.write_on_commit(removed=removed)
+        return super().delete(*args, **kwargs)
 
 
 class TranscriptQuerySet(models.QuerySet):
@@ -218,6 +240,12 @@ class Transcript(models.Model):
     def save(self, *args, **kwargs):
         refresh_transcript_derivatives(self)
         super().save(*args, **kwargs)
+        if search_index.touches(kwargs.get("update_fields"), ("segments",)):
+            search_index.write_on_commit([search_index.transcript_doc(self.pk, self.segments)])
+
+    def delete(self, *args, **kwargs):
+        search_index.write_on_commit(removed=[("transcript", self.pk)])
+        return super().delete(*args, **kwargs)
 
     @property
     def real_time_factor(self) -> float | None:

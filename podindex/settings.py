@@ -12,7 +12,7 @@ from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
-from core.env import env_bool, env_float, env_int, env_list, env_str
+from core.env import env_bool, env_choice, env_float, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -225,6 +225,11 @@ LOGGING = {
 
 # Public pages are cached whole until content changes (core/page_cache.py); 0 turns it off.
 PODINDEX_PAGE_CACHE_SECONDS = env_int("PODINDEX_PAGE_CACHE_SECONDS", 300)
+
+# Site search (browse.search): "postgres" (full text in the database) or "tantivy" (an index on
+# disk in every web process, core/search_index.py; build it with `manage.py rebuild_search_index`).
+PODINDEX_SEARCH_ENGINE = env_choice("PODINDEX_SEARCH_ENGINE", "postgres", ("postgres", "tantivy"))
+PODINDEX_SEARCH_INDEX_DIR = Path(env_str("PODINDEX_SEARCH_INDEX_DIR") or BASE_DIR / "search-index")
 
 # Failed sign-ins (core/logins.py): past a limit within the window, sign-ins are refused until
 # the window ends. Per address and account, per address (any account), per account (any address).

@@ -8,6 +8,7 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from core import search_index
 from core.search import Searchable
 
 
@@ -37,6 +38,10 @@ def active_show_q(prefix: str = "") -> models.Q:
     """The one rule for the shows we follow and list: active and not a duplicate of another.
     `prefix` reaches the show from a related model."""
     return models.Q(**{f"{prefix}active": True, f"{prefix}canonical__isnull": True})
+
+
+# The columns the search engine indexes (core.search_index.show_doc).
+SEARCH_TEXT = ("title", "author", "description")
 
 
 class ShowQuerySet(Searchable, models.QuerySet):
@@ -138,8 +143,29 @@ class Show(models.Model):
     def __str__(self):
         return self.title or self.feed_url
 
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if search_index.touches(kwargs.get("update_fields"), SEARCH_TEXT):
+            search_index.write_on_commit(
+                [search_index.show_doc(self.pk, self.title, self.author, self.description)]
+            )
+
     def get_absolute_url(self):
         return reverse("shows:detail", kwargs={"slug": self.slug})
+
+    def delete(self, *args, **kwargs):
+        # Its episodes and transcripts go with it (a cascade that calls no delete()).
+        removed = [("show", self.pk)]
+        if search_index.enabled():
+            removed += [("episode", pk) for pk in self.episodes.values_list("pk", flat=True)]
+            removed += [
+                ("transcript", pk)
+                for pk in self.episodes.filter(transcript__isnull=False).values_list(
+                    "transcript", flat=True
+                )
+            ]
+        search_index.write_on_commit(removed=removed)
+        return super().delete(*args, **kwargs)
 
 
 class ShowCategory(models.Model):
