@@ -86,15 +86,21 @@ def explain(kind, kind_query):
 
 
 def compare(kinds) -> None:
-    """Per kind: the first 20 episodes and moments and 5 shows of each engine, in common."""
+    """Per kind: the first 20 episodes and moments and 5 shows of each engine, in common, and
+    the mean score of each engine's first 20 episodes."""
     engine = settings.PODINDEX_SEARCH_ENGINE
-    print(f"{'kind':<24} {'shows':>7} {'episodes':>9} {'moments':>8}   in common / postgres's")
+    print(
+        f"{'kind':<24} {'shows':>7} {'episodes':>9} {'moments':>8}   in common / postgres's;"
+        " mean episode score postgres/tantivy"
+    )
     for kind, kind_query in kinds.items():
         query, page = kind_query if isinstance(kind_query, tuple) else (kind_query, 1)
-        found = {}
+        found, means = {}, []
         for name in ("postgres", "tantivy"):
             settings.PODINDEX_SEARCH_ENGINE = name
             results = search(query, page=page, per_page=20)
+            scores = [float(episode.score or 0) for episode in results.episodes]
+            means.append(f"{statistics.mean(scores):.1f}" if scores else "-")
             found[name] = (
                 [show.pk for show in results.shows],
                 [episode.pk for episode in results.episodes],
@@ -104,7 +110,7 @@ def compare(kinds) -> None:
             f"{len(set(ours) & set(theirs))}/{len(ours)}"
             for ours, theirs in zip(found["postgres"], found["tantivy"], strict=True)
         ]
-        print(f"{kind:<24} {counts[0]:>7} {counts[1]:>9} {counts[2]:>8}")
+        print(f"{kind:<24} {counts[0]:>7} {counts[1]:>9} {counts[2]:>8}   {'/'.join(means)}")
     settings.PODINDEX_SEARCH_ENGINE = engine
 
 

@@ -5,8 +5,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import BooleanField, F, Q, Subquery
+from django.db.models import BooleanField, F, FloatField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -243,47 +244,58 @@ def _rows(build, query: str, offset: int, limit: int) -> list:
     return compiled_search(build, loose, offset, limit, bounds)(query)
 
 
-# The search engine (core.search_index): what each kind's matches are read from, and how.
-# (index kind, the rows a listener may see, their score, the page's rows with what they show)
+# The search engine (core.search_index): each kind's index name, the rows a listener may see
+# (with what the page shows of them), and the score blended into their order.
 ENGINE_KINDS = {
-    _shows: ("show", Show.objects.active, "score", lambda: Show.objects.only(*SHOW_ROW)),
+    _shows: ("show", lambda: Show.objects.active().only(*SHOW_ROW), "score"),
     _episodes: (
         "episode",
-        Episode.objects.listed,
+        lambda: (
+            Episode.objects.listed().select_related("show").only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
+        ),
         "score",
-        lambda: Episode.objects.select_related("show").only(*EPISODE_ROW, *EPISODE_ROW_SHOW),
     ),
     _moments: (
         "transcript",
-        Transcript.objects.listed,
+        lambda: Transcript.objects.listed().select_related("episode__show").only(*MOMENT_ROW),
         "episode__score",
-        lambda: Transcript.objects.select_related("episode__show").only(*MOMENT_ROW),
     ),
 }
 
 
-def _with_keys(queryset, keys):
-    """`queryset` filtered to these primary keys: a list, or on PostgreSQL an array literal
-    ("{1,2}") bound as one text parameter (a list of 200 parameters, or an array dumped by the
-    driver, took several times longer to send and plan)."""
-    if not isinstance(keys, str):
-        return queryset.filter(pk__in=keys)
+def _pk_column(queryset) -> str:
     meta = queryset.model._meta
-    column = (
-        f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.pk.column)}"
+    return f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.pk.column)}"
+
+
+def _ranked(queryset, score: str, keys: str, ranks: str):
+    """`queryset`'s rows among `keys` in search order (PostgreSQL): `keys` and their text
+    relevance `ranks` are array literals ("{1,2}", "{1.0,0.5}"), each bound as one parameter (a
+    list of 200 parameters took several times longer to send and plan)."""
+    column = _pk_column(queryset)
+    # Only quoted names from the model are spliced in; the values travel as parameters.
+    among = RawSQL(  # noqa: S611
+        f"{column} = ANY(CAST(%s AS bigint[]))", (keys,), output_field=BooleanField()
     )
-    # Only quoted names from the model are spliced in; the keys travel as a parameter.
-    condition = f"{column} = ANY(CAST(%s AS bigint[]))"
-    return queryset.filter(RawSQL(condition, (keys,), output_field=BooleanField()))  # noqa: S611
-
-
-@lru_cache(maxsize=len(ENGINE_KINDS))
-def _engine_queries(build) -> tuple[PreparedQuery, PreparedQuery]:
-    """`build`'s kind: the listed candidates' scores, and the page's rows, by keys (PostgreSQL)."""
-    _kind, listed, score, rows = ENGINE_KINDS[build]
+    text = RawSQL(  # noqa: S611
+        f"(CAST(%s AS float8[]))[array_position(CAST(%s AS bigint[]), {column})]",
+        (ranks, keys),
+        output_field=FloatField(),
+    )
+    substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
     return (
-        PreparedQuery(lambda keys: _with_keys(listed(), keys).values_list("pk", score), str),
-        PreparedQuery(lambda keys: _with_keys(rows(), keys), str),
+        queryset.filter(among)
+        .annotate(relevance=Value(TEXT_WEIGHT) * text + Value(SCORE_WEIGHT) * substance)
+        .order_by("-relevance", "-pk")
+    )
+
+
+@lru_cache(maxsize=COMPILED_SHAPES)
+def _engine_page(build, offset: int, limit: int) -> PreparedQuery:
+    """`build`'s kind: the page of the candidates, in search order, one query (PostgreSQL)."""
+    _kind, rows, score = ENGINE_KINDS[build]
+    return PreparedQuery(
+        lambda keys, ranks: _ranked(rows(), score, keys, ranks)[offset : offset + limit], str, str
     )
 
 
@@ -292,19 +304,19 @@ def _engine_rows(build, query: str, offset: int, limit: int) -> list:
 
     The engine's CANDIDATES best matches by text relevance (BM25, scaled so the best is 1); of
     those, the ones the database lists, by TEXT_WEIGHT · relevance + SCORE_WEIGHT · score / 100,
-    then newest key, as core.search.relevance orders; the page's rows read by key.
+    then newest key, as core.search.relevance orders.
     """
-    kind, listed, score, rows = ENGINE_KINDS[build]
+    kind, rows, score = ENGINE_KINDS[build]
     found = search_index.search(kind, query, CANDIDATES)
     if not found:
         return []
     best = max(rank for _pk, rank in found) or 1.0
     text = {pk: rank / best for pk, rank in found}
     if uses_full_text():
-        read_scores, read_rows = _engine_queries(build)
-        scores = read_scores(_array(text))
-    else:
-        scores = _with_keys(listed(), list(text)).values_list("pk", score)
+        keys = "{" + ",".join(map(str, text)) + "}"
+        ranks = "{" + ",".join(map(repr, text.values())) + "}"
+        return _engine_page(build, offset, limit)(keys, ranks)
+    scores = rows().filter(pk__in=list(text)).values_list("pk", score)
     ranked = sorted(
         (
             (TEXT_WEIGHT * text[pk] + SCORE_WEIGHT * float(value or 0) / 100, pk)
@@ -313,16 +325,8 @@ def _engine_rows(build, query: str, offset: int, limit: int) -> list:
         reverse=True,
     )
     keys = [pk for _relevance, pk in ranked[offset : offset + limit]]
-    if not keys:
-        return []
-    found_rows = read_rows(_array(keys)) if uses_full_text() else rows().filter(pk__in=keys)
-    by_pk = {row.pk: row for row in found_rows}
+    by_pk = {row.pk: row for row in rows().filter(pk__in=keys)} if keys else {}
     return [by_pk[pk] for pk in keys if pk in by_pk]
-
-
-def _array(keys) -> str:
-    """PostgreSQL's text form of an array of these integers."""
-    return "{" + ",".join(map(str, keys)) + "}"
 
 
 def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
