@@ -69,6 +69,10 @@ VAD_FRAME = 512
 VAD_THRESHOLD = 0.3
 VAD_PAUSE_SECONDS = 0.2
 VAD_PART_SECONDS = 300
+# A word with less speech than this under it was timed into a pause; it is moved onto speech
+# without words at most DETACHED_REACH_SECONDS before it (see retime_detached_words).
+DETACHED_SPEECH_SECONDS = 0.12
+DETACHED_REACH_SECONDS = 1.5
 PIECE_SECONDS = 2.0
 MAX_SPEAKERS = 8
 # Pieces whose voice prints are closer than this (cosine distance, average linkage) are one
@@ -299,6 +303,51 @@ def speech_probabilities(samples: np.ndarray, threads: int = 0) -> np.ndarray:
     parts = [padded[start : start + step] for start in range(0, padded.size, step)]
     with ThreadPoolExecutor(max_workers=threads or usable_cores()) as pool:
         return np.concatenate([part.ravel() for part in pool.map(model, parts)])
+
+
+def speech_runs(speech: np.ndarray) -> list[tuple[float, float]]:
+    """The stretches the VAD hears as speech, as (start, end) in seconds."""
+    frame = VAD_FRAME / SAMPLE_RATE
+    voiced = np.concatenate([[False], speech >= VAD_THRESHOLD, [False]])
+    edges = np.flatnonzero(voiced[1:] != voiced[:-1])
+    return [(float(a * frame), float(b * frame)) for a, b in edges.reshape(-1, 2)]
+
+
+def retime_detached_words(words: list[Word], speech: np.ndarray) -> list[Word]:
+    """Words whisper timed into a pause, moved onto the speech without words just before it.
+
+    Whisper sometimes detaches the last word of a turn and times it in the pause after it, up
+    to the next speaker's first syllable ("...its prices? Then..." with "then" said before the
+    pause): the word would go to the next speaker. The VAD still hears it where it was said, as
+    speech that no word covers. A word with less than DETACHED_SPEECH_SECONDS of speech under it
+    takes the span of such speech ending at most DETACHED_REACH_SECONDS before it (and after the
+    word before it); a word in a pause with no such speech nearby keeps its timing.
+    """
+    runs = speech_runs(speech)
+    if not runs:
+        return words
+    starts = np.array([start for start, _ in runs])
+    ends = np.array([end for _, end in runs])
+
+    def speech_under(start: float, end: float) -> np.ndarray:
+        return np.clip(np.minimum(ends, end) - np.maximum(starts, start), 0, None)
+
+    wordless = np.ones(len(runs), dtype=bool)
+    for word in words:
+        wordless &= speech_under(word.start, word.end) < DETACHED_SPEECH_SECONDS
+    result = list(words)
+    for n, word in enumerate(words):
+        if speech_under(word.start, word.end).sum() >= DETACHED_SPEECH_SECONDS:
+            continue
+        earliest = max(words[n - 1].end if n else 0.0, word.start - DETACHED_REACH_SECONDS)
+        candidates = np.flatnonzero(
+            wordless & (ends <= word.start + DETACHED_SPEECH_SECONDS) & (starts >= earliest)
+        )
+        if candidates.size:
+            run = candidates[-1]
+            result[n] = Word(float(starts[run]), float(ends[run]), word.text)
+            wordless[run] = False
+    return result
 
 
 def split_at_pauses(
@@ -635,6 +684,7 @@ def encoder_speakers(
 ) -> list[int]:
     """A speaker id per word from clustered voice prints of the pieces of speech."""
     speech = speech_probabilities(samples, threads)
+    words = retime_detached_words(words, speech)
     pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
     embedded, piece_prints = encoder.piece_prints(samples, pieces, threads)
     seconds = np.maximum([pieces[n][1] - pieces[n][0] for n in embedded], 0.01)

@@ -113,6 +113,35 @@ def test_it_cuts_a_run_of_words_where_the_vad_hears_a_pause():
     assert 4.0 <= pieces[0][1] == pieces[1][0] <= 4.5
 
 
+def vad(seconds: float, *spans: tuple[float, float]) -> np.ndarray:
+    """Speech probabilities: speech in `spans`, silence elsewhere."""
+    frame = diarize.VAD_FRAME / diarize.SAMPLE_RATE
+    speech = np.full(int(seconds / frame), 0.01)
+    for start, end in spans:
+        speech[int(start / frame) : int(end / frame)] = 0.99
+    return speech
+
+
+def test_it_moves_a_word_timed_into_a_pause_onto_the_wordless_speech_before_it():
+    # The host's "then" is heard at 2.1-2.45 s; whisper timed it in the pause, up to the
+    # guest's first syllable at 3.05 s.
+    speech = vad(6.0, (0.0, 1.9), (2.1, 2.45), (3.05, 5.0))
+    said = words((0.2, 1.8, "prices?"), (2.7, 3.1, "Then..."), (3.1, 3.5, "We"))
+
+    moved = diarize.retime_detached_words(said, speech)
+
+    assert moved[0] == said[0] and moved[2] == said[2]
+    assert moved[1].text == " Then..."
+    assert 2.0 <= moved[1].start < moved[1].end <= 2.5
+
+
+def test_it_leaves_words_on_speech_and_words_in_a_pause_with_no_wordless_speech_near():
+    speech = vad(8.0, (0.0, 1.9), (2.1, 2.45), (3.05, 5.0))
+    said = words((0.2, 1.9, "prices"), (2.1, 2.45, "then"), (2.95, 3.4, "We"), (6.5, 7.0, "Mm"))
+
+    assert diarize.retime_detached_words(said, speech) == said
+
+
 def test_it_cuts_long_pieces_into_equal_parts_no_longer_than_a_piece():
     parts = diarize.cut_long([(0.0, 5.0), (6.0, 7.0)])
     assert parts == [(0.0, 5 / 3), (5 / 3, 10 / 3), (10 / 3, 5.0), (6.0, 7.0)]
