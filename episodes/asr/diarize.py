@@ -319,9 +319,9 @@ def retime_detached_words(words: list[Word], speech: np.ndarray) -> list[Word]:
     Whisper sometimes detaches the last word of a turn and times it in the pause after it, up
     to the next speaker's first syllable ("...its prices? Then..." with "then" said before the
     pause): the word would go to the next speaker. The VAD still hears it where it was said, as
-    speech that no word covers. A word with less than DETACHED_SPEECH_SECONDS of speech under it
-    takes the span of such speech ending at most DETACHED_REACH_SECONDS before it (and after the
-    word before it); a word in a pause with no such speech nearby keeps its timing.
+    speech that no word covers. A word mostly in a pause, with less than DETACHED_SPEECH_SECONDS
+    of speech under it, takes the span of such speech ending at most DETACHED_REACH_SECONDS
+    before it (and after the word before it); one with no such speech nearby keeps its timing.
     """
     runs = speech_runs(speech)
     if not runs:
@@ -337,8 +337,9 @@ def retime_detached_words(words: list[Word], speech: np.ndarray) -> list[Word]:
         wordless &= speech_under(word.start, word.end) < DETACHED_SPEECH_SECONDS
     result = list(words)
     for n, word in enumerate(words):
-        if speech_under(word.start, word.end).sum() >= DETACHED_SPEECH_SECONDS:
-            continue
+        heard = speech_under(word.start, word.end).sum()
+        if heard >= DETACHED_SPEECH_SECONDS or heard >= (word.end - word.start) / 2:
+            continue  # said where it is timed (a word whisper gave no length included)
         earliest = max(words[n - 1].end if n else 0.0, word.start - DETACHED_REACH_SECONDS)
         candidates = np.flatnonzero(
             wordless & (ends <= word.start + DETACHED_SPEECH_SECONDS) & (starts >= earliest)

@@ -138,8 +138,11 @@ def test_it_moves_a_word_timed_into_a_pause_onto_the_wordless_speech_before_it()
 def test_it_leaves_words_on_speech_and_words_in_a_pause_with_no_wordless_speech_near():
     speech = vad(8.0, (0.0, 1.9), (2.1, 2.45), (3.05, 5.0))
     said = words((0.2, 1.9, "prices"), (2.1, 2.45, "then"), (2.95, 3.4, "We"), (6.5, 7.0, "Mm"))
+    # Whisper gives some words no length: one at the end of speech it did not otherwise cover.
+    unplaced = words((0.2, 1.8, "Hello."), (2.4, 2.4, "Hello."))
 
     assert diarize.retime_detached_words(said, speech) == said
+    assert diarize.retime_detached_words(unplaced, speech) == unplaced
 
 
 def test_it_cuts_long_pieces_into_equal_parts_no_longer_than_a_piece():
