@@ -50,7 +50,7 @@ bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) bench/load_pages.py
 
 # Search and the pages at ten times the catalogue (50,000 shows / 2,500,000 episodes, loaded
-# once into BIG_BENCH_DATABASE_URL: about two hours on busy cores, see bench/catalogue.py);
+# once into BIG_BENCH_DATABASE_URL: about 90 minutes on busy cores, see bench/catalogue.py);
 # CPU-heavy, so on a quiet machine.
 BIG_BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/browse_bench_big
 bench-big: setup

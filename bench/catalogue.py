@@ -27,7 +27,7 @@ leader's CPU 4.2, its parallel workers' not counted), foreign keys 0.8, commit 0
 rankings 7.8 (1.4 / 1.8): 68 for the catalogue, where the code before took 80 on less busy
 cores and, at this load, had not finished its UPDATE after 105. Then the people: COPYs,
 indexes and keys 1.5, their figures (people.ranking, 1,000 people a batch, mostly Python)
-about 50.
+20 at load 2-6, and their re-rank 2 (see tune_session).
 """
 
 import argparse
@@ -472,10 +472,13 @@ class Phases:
 
 def tune_session():
     """Settings for this load's connection only: a bulk load need not wait for each commit's
-    flush, and index builds sort in memory."""
+    flush, and index builds sort in memory. The re-ranks' `NOT IN (subquery)` is hashed only
+    when the subquery's rows fit in work_mem: with the default 4 MB, re-ranking 500,000 people
+    (scale 10) is planned as every ranked person against every other (cost 4e11; stopped)."""
     with connection.cursor() as cursor:
         cursor.execute("SET synchronous_commit = off")
         cursor.execute("SET maintenance_work_mem = '1GB'")
+        cursor.execute("SET work_mem = '256MB'")
 
 
 @contextmanager

@@ -2,7 +2,7 @@
 # Create and load the benchmarks' scratch PostgreSQL catalogue (5,000 shows, 250,000 episodes;
 # BENCH_SCALE=10: 50,000 / 2,500,000) unless it is already there; ~10 minutes the first time
 # (scale 10 on 2 cores shared with other work: 68 minutes for the shows and episodes, most of it
-# the episodes' search vectors and index builds, then the people's figures, about 50 minutes).
+# the episodes' search vectors and index builds, then the people's figures, about 20 minutes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 url=${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/browse_bench}
