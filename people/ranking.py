@@ -51,6 +51,9 @@ RANK_LOCK_KEY = 0x70656F70
 RANKED_PERSON = """
     p.hidden = %(false)s AND r.score IS NOT NULL AND r.scored_count >= %(minimum)s
 """
+# Unranking uses NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only when it fits
+# work_mem (4 MB by default), and at 500,000 people the re-rank compared every ranked row with
+# every other (it never finished at the 2.5M bench catalogue).
 RANK_STATEMENTS = [
     f"""
     UPDATE people_personranking SET rank = x.new_rank
@@ -64,10 +67,10 @@ RANK_STATEMENTS = [
     """,  # noqa: S608 - constant SQL; the values are parameters
     f"""
     UPDATE people_personranking SET rank = NULL
-    WHERE rank IS NOT NULL AND person_id NOT IN (
-        SELECT r.person_id
+    WHERE rank IS NOT NULL AND NOT EXISTS (
+        SELECT 1
         FROM people_personranking r JOIN people_person p ON p.id = r.person_id
-        WHERE {RANKED_PERSON}
+        WHERE r.person_id = people_personranking.person_id AND {RANKED_PERSON}
     )
     """,  # noqa: S608 - constant SQL; the values are parameters
     f"""
@@ -85,10 +88,10 @@ RANK_STATEMENTS = [
     """,  # noqa: S608 - constant SQL; the values are parameters
     f"""
     UPDATE people_personcategory SET rank = NULL
-    WHERE rank IS NOT NULL AND person_id NOT IN (
-        SELECT r.person_id
+    WHERE rank IS NOT NULL AND NOT EXISTS (
+        SELECT 1
         FROM people_personranking r JOIN people_person p ON p.id = r.person_id
-        WHERE {RANKED_PERSON}
+        WHERE r.person_id = people_personcategory.person_id AND {RANKED_PERSON}
     )
     """,  # noqa: S608 - constant SQL; the values are parameters
 ]

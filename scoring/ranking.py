@@ -60,6 +60,9 @@ RANKED_SHOW = """
     AND s.scored_episode_count >= %(minimum)s
 """
 # Only rows whose rank changes are written, so refreshing one show touches few rows.
+# Unranking uses NOT EXISTS, not NOT IN: PostgreSQL hashes a NOT IN subquery only when it fits
+# work_mem (4 MB by default), and at 500,000 people the re-rank compared every ranked row with
+# every other (it never finished at the 2.5M bench catalogue).
 RANK_STATEMENTS = [
     f"""
     UPDATE shows_show SET rank = r.new_rank
@@ -71,7 +74,8 @@ RANK_STATEMENTS = [
     """,  # noqa: S608 - constant SQL; the minimum is a parameter
     f"""
     UPDATE shows_show SET rank = NULL
-    WHERE rank IS NOT NULL AND id NOT IN (SELECT s.id FROM shows_show s WHERE {RANKED_SHOW})
+    WHERE rank IS NOT NULL
+      AND NOT EXISTS (SELECT 1 FROM shows_show s WHERE s.id = shows_show.id AND {RANKED_SHOW})
     """,  # noqa: S608 - constant SQL; the minimum is a parameter
     f"""
     UPDATE shows_showcategory SET rank = r.new_rank
@@ -87,7 +91,9 @@ RANK_STATEMENTS = [
     f"""
     UPDATE shows_showcategory SET rank = NULL
     WHERE rank IS NOT NULL
-      AND show_id NOT IN (SELECT s.id FROM shows_show s WHERE {RANKED_SHOW})
+      AND NOT EXISTS (
+          SELECT 1 FROM shows_show s WHERE s.id = shows_showcategory.show_id AND {RANKED_SHOW}
+      )
     """,  # noqa: S608 - constant SQL; the minimum is a parameter
 ]
 

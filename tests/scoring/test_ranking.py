@@ -262,3 +262,21 @@ def test_it_reports_progress_from_the_recompute_rankings_command(capsys, setting
     out = capsys.readouterr().out
     assert "2/2 shows" in out
     assert "1 shows ranked" in out
+
+
+def test_it_unranks_a_show_that_leaves_the_ranking_and_keeps_the_others_ranked(finance):
+    kept = ShowFactory(categories=[finance])
+    leaving = ShowFactory(categories=[finance])
+    add_episodes(kept, 60, 60, 60)
+    add_episodes(leaving, 90, 90, 90)
+    recompute_all()
+    reload(leaving)
+    assert leaving.rank == 1
+
+    leaving.active = False
+    leaving.save(update_fields=["active"])
+    recompute_all()
+
+    reload(kept, leaving)
+    assert (kept.rank, leaving.rank) == (1, None)
+    assert (category_rank(kept, finance), category_rank(leaving, finance)) == (1, None)
