@@ -37,10 +37,6 @@ def listed_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}hidden": False}) & active_show_q(f"{prefix}show__")
 
 
-# The columns the search engine indexes (core.search_index.episode_doc).
-SEARCH_TEXT = ("title", "notes_html")
-
-
 class EpisodeQuerySet(Searchable, models.QuerySet):
     search_fields = ("title", "notes_html")
     # Phrases are looked up as pairs of adjacent words (migration 0009).
@@ -162,7 +158,7 @@ class Episode(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        if search_index.touches(kwargs.get("update_fields"), SEARCH_TEXT):
+        if search_index.touches(kwargs.get("update_fields"), EpisodeQuerySet.search_fields):
             search_index.write_on_commit(
                 [search_index.episode_doc(self.pk, self.title, self.notes_html)]
             )

@@ -40,10 +40,6 @@ def active_show_q(prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}active": True, f"{prefix}canonical__isnull": True})
 
 
-# The columns the search engine indexes (core.search_index.show_doc).
-SEARCH_TEXT = ("title", "author", "description")
-
-
 class ShowQuerySet(Searchable, models.QuerySet):
     search_fields = ("title", "author", "description")
 
@@ -145,7 +141,7 @@ class Show(models.Model):
 
     def save(self, *args, **kwargs):
         super().save(*args, **kwargs)
-        if search_index.touches(kwargs.get("update_fields"), SEARCH_TEXT):
+        if search_index.touches(kwargs.get("update_fields"), ShowQuerySet.search_fields):
             search_index.write_on_commit(
                 [search_index.show_doc(self.pk, self.title, self.author, self.description)]
             )
