@@ -119,9 +119,22 @@ def people_urls(category) -> dict[str, str]:
     }
 
 
+# The pages take turns in rounds, so a change in the machine's load while the bench runs
+# (other processes on two cores) weighs on every page and on the trivial view alike, instead
+# of on whichever page was being timed then.
+ROUNDS = 10
+
+
 def generate(urls: dict[str, str], port: int, requests: int, concurrency: int) -> None:
-    """The load generator (its own process): each page in turn, `concurrency` clients at once."""
-    results = {name: load(port, path, requests, concurrency) for name, path in urls.items()}
+    """The load generator (its own process): every page in turn, `concurrency` clients at once."""
+    results = {name: {"timings": [], "errors": []} for name in urls}
+    rounds = min(ROUNDS, requests)
+    for round_number in range(rounds):
+        share = requests // rounds + (round_number < requests % rounds)
+        for name, path in urls.items():
+            result = load(port, path, share, concurrency)
+            results[name]["timings"] += result["timings"]
+            results[name]["errors"] += result["errors"]
     print(json.dumps(results))
 
 
@@ -208,6 +221,7 @@ def main():
     )
     try:
         wait_until_up(port)
+        load_at_start = load_average()
         command = [
             *(sys.executable, __file__, "--port", str(port)),
             *("--concurrency", str(args.concurrency)),
@@ -227,7 +241,12 @@ def main():
     finally:
         server.terminate()
         server.wait(30)
-    report(json.loads(out), args)
+    report(json.loads(out), args, (load_at_start, load_average()))
+
+
+def load_average() -> str:
+    """The machine's one-minute load average, printed with the figures it weighs on."""
+    return f"{os.getloadavg()[0]:.1f}"
 
 
 def answers(port: int) -> bool:
@@ -249,7 +268,7 @@ def wait_until_up(port: int, seconds: float = 180) -> None:
     sys.exit(f"gunicorn did not answer within {seconds:.0f} s")
 
 
-def report(results: dict, args) -> None:
+def report(results: dict, args, loads: tuple[str, str]) -> None:
     def quantile(values, q):
         values = sorted(values)
         return values[min(len(values) - 1, int(q * len(values)))]
@@ -257,7 +276,8 @@ def report(results: dict, args) -> None:
     base = statistics.median(results[TRIVIAL]["timings"])
     print(
         f"gunicorn 4 workers, page cache off, {args.concurrency} clients, "
-        f"{args.requests} requests per page"
+        f"{args.requests} requests per page in {min(ROUNDS, args.requests)} rounds, "
+        f"load average {loads[0]} at the start and {loads[1]} at the end"
     )
     print(f"{'page':<28} {'p50 ms':>8} {'p99 ms':>8} {'p50 × trivial':>14} {'errors':>7}")
     for name, result in results.items():
