@@ -168,7 +168,8 @@ def search(
     number = cursor.decode(key, cursor_) or 1
     if number > MAX_PAGE:
         raise Http404
-    results = site_search(q, page=number, per_page=limit)
+    # The API lists no people: their queries are left out.
+    results = site_search(q, page=number, per_page=limit, people=False)
     next_cursor = cursor.encode(key, number + 1) if results.has_next else None
     moments = [
         {

@@ -32,12 +32,14 @@ from people.models import Person, PersonRanking
 from shows.models import Show
 
 SNIPPET_CHARS = 240
-# What the search page shows of a show and of a transcript moment.
+# What the search page shows of a show and of a transcript moment (its episode as a list row
+# gives it: the API's moments are episode summaries).
 SHOW_ROW = ("title", "slug", "author", "artwork_url", "score", "rank")
 MOMENT_ROW = (
-    "segments", "episode__title", "episode__slug", "episode__published_at",
-    "episode__score", "episode__show__title", "episode__show__slug",
-)  # fmt: skip
+    "segments",
+    *(f"episode__{name}" for name in EPISODE_ROW),
+    *(f"episode__{name}" for name in EPISODE_ROW_SHOW),
+)
 # Well-scored episodes are the first candidates for a common word (see core.search). The
 # partial index episode_search_top_idx (episodes migration 0004) has this very predicate:
 # change both together, or the tier reads the whole index.
@@ -329,8 +331,11 @@ def _engine_rows(build, query: str, offset: int, limit: int) -> list:
     return [by_pk[pk] for pk in keys if pk in by_pk]
 
 
-def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
-    """Shows and people (first page only), episodes and transcript moments matching the query."""
+def search(
+    raw_query: str | None, page: int = 1, per_page: int = 10, *, people: bool = True
+) -> Results:
+    """Shows and people (first page only; `people=False`: none), episodes and transcript
+    moments matching the query."""
     query, truncated = clean_query(raw_query)
     results = Results(query=query, truncated=truncated, number=page)
     if not query:
@@ -338,7 +343,7 @@ def search(raw_query: str | None, page: int = 1, per_page: int = 10) -> Results:
     offset = (page - 1) * per_page
     if page == 1:
         results.shows = _rows(_shows, query, 0, 5)
-        results.people = matching_people(query)
+        results.people = matching_people(query) if people else []
     episodes = _rows(_episodes, query, offset, per_page + 1)
     moments = _rows(_moments, query, offset, per_page + 1)
     results.has_next = len(episodes) > per_page or len(moments) > per_page

@@ -110,6 +110,25 @@ def test_each_list_runs_as_many_queries_for_many_rows_as_for_one(
         client.get(url)
 
 
+def test_a_search_reads_as_many_queries_for_many_moments_as_for_one(
+    client, django_assert_max_num_queries
+):
+    def said(count):
+        for _ in range(count):
+            TranscriptFactory(
+                episode=scored_episode(), segments=[{"start": 5, "text": "We priced by outcome."}]
+            )
+
+    said(1)
+    one = queries_of(client, "/api/v1/search?q=priced")
+    said(5)
+    with django_assert_max_num_queries(one):
+        response = client.get("/api/v1/search?q=priced")
+    moments = response.json()["moments"]
+    assert len(moments) == 6
+    assert all(moment["episode"]["duration_seconds"] is not None for moment in moments)
+
+
 def test_an_episodes_analysis_and_transcript_take_as_many_queries_long_or_short(
     client, django_assert_max_num_queries
 ):
