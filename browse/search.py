@@ -1,11 +1,12 @@
 """Site search: shows, people, episodes and the moments in transcripts where the words were said."""
 
+import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Q, Subquery, Value
+from django.db.models import BooleanField, F, FloatField, JSONField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
@@ -36,10 +37,14 @@ SNIPPET_CHARS = 240
 # gives it: the API's moments are episode summaries).
 SHOW_ROW = ("title", "slug", "author", "artwork_url", "score", "rank")
 MOMENT_ROW = (
-    "segments",
     *(f"episode__{name}" for name in EPISODE_ROW),
     *(f"episode__{name}" for name in EPISODE_ROW_SHOW),
 )
+# What a moment's row shows (search/_moment_row.html) besides its snippet: its fragment's key.
+MOMENT_SHOWN = (
+    "start", "episode__pk", "episode__title", "episode__slug",
+    "episode__show__title", "episode__show__slug",
+)  # fmt: skip
 # Well-scored episodes are the first candidates for a common word (see core.search). The
 # partial index episode_search_top_idx (episodes migration 0004) has this very predicate:
 # change both together, or the tier reads the whole index.
@@ -206,7 +211,7 @@ def _episodes(query: str, loose: bool, offset: int, limit: int):
     )
 
 
-def _moments(query: str, loose: bool, offset: int, limit: int):
+def _moments(query: str, loose: bool, offset: int, limit: int, terms: str):
     # The page's keys are ranked first, and then only their rows read, in the same order:
     # each transcript's segments are large, and a sort of every candidate would carry them all.
     keys = search_queryset(
@@ -218,36 +223,79 @@ def _moments(query: str, loose: bool, offset: int, limit: int):
         phrase_scan=TRANSCRIPT_PHRASE_SCAN,
         loose=loose,
     ).values("pk")[offset : offset + limit]
-    return (
+    return with_moment(
         Transcript.objects.filter(pk__in=Subquery(keys))
         .select_related("episode__show")
         .only(*MOMENT_ROW)
         .annotate(relevance=relevance(query, "episode__score"))
-        .order_by("-relevance", "-pk")
+        .order_by("-relevance", "-pk"),
+        terms,
     )  # fmt: skip
 
 
+# find_moment's choice, made in the database: the first segment (a JSON object) holding most of
+# the terms (%s: a JSON list), if any holds one. PostgreSQL's lower() folds as Python's
+# str.lower() does for the database's character type (C.UTF-8 or a UTF-8 locale).
+BEST_SEGMENT = """(
+SELECT part.segment
+FROM jsonb_array_elements(CASE jsonb_typeof({segments}) WHEN 'array' THEN {segments} END)
+    WITH ORDINALITY AS part (segment, position),
+LATERAL (
+    SELECT sum((strpos(lower(part.segment ->> 'text'), term.word) > 0)::int) AS hits
+    FROM jsonb_array_elements_text(CAST(%s AS jsonb)) AS term (word)
+) AS found
+WHERE jsonb_typeof(part.segment) = 'object' AND found.hits > 0
+ORDER BY found.hits DESC, part.position
+LIMIT 1
+)"""
+
+
+def with_moment(transcripts, terms: str):
+    """`transcripts` with what a Moment is made of: on PostgreSQL the one segment find_moment
+    would pick (`moment`, found in the database: an hour's segments are some 100 kB of JSON
+    each), elsewhere all their `segments`. `terms` is the JSON list of query_terms()."""
+    if not uses_full_text():
+        return transcripts.only(*MOMENT_ROW, "segments")
+    meta = Transcript._meta
+    column = f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name('segments')}"
+    # Only the model's quoted column name is spliced in; the terms travel as a parameter.
+    best = RawSQL(BEST_SEGMENT.format(segments=column), (terms,), output_field=JSONField())  # noqa: S611
+    return transcripts.annotate(moment=best)
+
+
+def moment_of(transcript, terms: list[str]) -> Moment:
+    """The Moment of a transcript read by with_moment()."""
+    segments = [transcript.moment] if uses_full_text() else transcript.segments
+    start, text = find_moment(segments, terms)
+    return Moment(transcript.episode, start, highlight(text, terms))
+
+
 @lru_cache(maxsize=COMPILED_SHAPES)
-def compiled_search(build, loose: bool, offset: int, limit: int, bounds: tuple) -> CompiledSearch:
-    """`build(query, loose, offset, limit)` compiled, kept per shape and bounds."""
-    return CompiledSearch(lambda query: build(query, loose, offset, limit), str)
+def compiled_search(
+    build, loose: bool, offset: int, limit: int, bounds: tuple, extra: int
+) -> CompiledSearch:
+    """`build(query, loose, offset, limit, *strings)` compiled, kept per shape and bounds."""
+    return CompiledSearch(
+        lambda query, *strings: build(query, loose, offset, limit, *strings), str, *[str] * extra
+    )
 
 
-def _rows(build, query: str, offset: int, limit: int) -> list:
-    """The rows of `build(query, loose, offset, limit)`, compiled once per shape on PostgreSQL
-    (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
+def _rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
+    """The rows of `build(query, loose, offset, limit, *extra)`, compiled once per shape on
+    PostgreSQL (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
     if search_index.enabled():
-        return _engine_rows(build, query, offset, limit)
+        return _engine_rows(build, query, offset, limit, *extra)
     loose = loosens(query)
     if not uses_full_text():
         # The SQLite fallback's SQL has a condition per word.
-        return list(build(query, loose, offset, limit))
+        return list(build(query, loose, offset, limit, *extra))
     bounds = (core.search.CANDIDATES, core.search.PHRASE_SCAN, TRANSCRIPT_PHRASE_SCAN)
-    return compiled_search(build, loose, offset, limit, bounds)(query)
+    return compiled_search(build, loose, offset, limit, bounds, len(extra))(query, *extra)
 
 
 # The search engine (core.search_index): each kind's index name, the rows a listener may see
-# (with what the page shows of them), and the score blended into their order.
+# (with what the page shows of them; given the kind's extra arguments), and the score blended
+# into their order.
 ENGINE_KINDS = {
     _shows: ("show", lambda: Show.objects.active().only(*SHOW_ROW), "score"),
     _episodes: (
@@ -259,7 +307,9 @@ ENGINE_KINDS = {
     ),
     _moments: (
         "transcript",
-        lambda: Transcript.objects.listed().select_related("episode__show").only(*MOMENT_ROW),
+        lambda terms: with_moment(
+            Transcript.objects.listed().select_related("episode__show").only(*MOMENT_ROW), terms
+        ),
         "episode__score",
     ),
 }
@@ -293,15 +343,18 @@ def _ranked(queryset, score: str, keys: str, ranks: str):
 
 
 @lru_cache(maxsize=COMPILED_SHAPES)
-def _engine_page(build, offset: int, limit: int) -> PreparedQuery:
+def _engine_page(build, offset: int, limit: int, extra: int) -> PreparedQuery:
     """`build`'s kind: the page of the candidates, in search order, one query (PostgreSQL)."""
     _kind, rows, score = ENGINE_KINDS[build]
     return PreparedQuery(
-        lambda keys, ranks: _ranked(rows(), score, keys, ranks)[offset : offset + limit], str, str
+        lambda keys, ranks, *strings: _ranked(rows(*strings), score, keys, ranks)[
+            offset : offset + limit
+        ],
+        *[str] * (2 + extra),
     )
 
 
-def _engine_rows(build, query: str, offset: int, limit: int) -> list:
+def _engine_rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
     """The page of `build`'s kind, found by the search engine and ordered as PostgreSQL orders.
 
     The engine's CANDIDATES best matches by text relevance (BM25, scaled so the best is 1); of
@@ -317,8 +370,8 @@ def _engine_rows(build, query: str, offset: int, limit: int) -> list:
     if uses_full_text():
         keys = "{" + ",".join(map(str, text)) + "}"
         ranks = "{" + ",".join(map(repr, text.values())) + "}"
-        return _engine_page(build, offset, limit)(keys, ranks)
-    scores = rows().filter(pk__in=list(text)).values_list("pk", score)
+        return _engine_page(build, offset, limit, len(extra))(keys, ranks, *extra)
+    scores = rows(*extra).filter(pk__in=list(text)).values_list("pk", score)
     ranked = sorted(
         (
             (TEXT_WEIGHT * text[pk] + SCORE_WEIGHT * float(value or 0) / 100, pk)
@@ -327,7 +380,7 @@ def _engine_rows(build, query: str, offset: int, limit: int) -> list:
         reverse=True,
     )
     keys = [pk for _relevance, pk in ranked[offset : offset + limit]]
-    by_pk = {row.pk: row for row in rows().filter(pk__in=keys)} if keys else {}
+    by_pk = {row.pk: row for row in rows(*extra).filter(pk__in=keys)} if keys else {}
     return [by_pk[pk] for pk in keys if pk in by_pk]
 
 
@@ -345,7 +398,8 @@ def search(
         results.shows = _rows(_shows, query, 0, 5)
         results.people = matching_people(query) if people else []
     episodes = _rows(_episodes, query, offset, per_page + 1)
-    moments = _rows(_moments, query, offset, per_page + 1)
+    terms = query_terms(query)
+    moments = _rows(_moments, query, offset, per_page + 1, json.dumps(terms))
     results.has_next = len(episodes) > per_page or len(moments) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.
@@ -356,8 +410,5 @@ def search(
         and max(len(episodes), len(moments)) + offset >= CANDIDATES
     )
     results.episodes = episodes[:per_page]
-    terms = query_terms(query)
-    for transcript in moments[:per_page]:
-        start, text = find_moment(transcript.segments, terms)
-        results.moments.append(Moment(transcript.episode, start, highlight(text, terms)))
+    results.moments = [moment_of(transcript, terms) for transcript in moments[:per_page]]
     return results

@@ -124,8 +124,8 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
     episode_sql, moment_sql = queries[2], queries[3]
     # One ORDER BY: the final ranking of the few candidates, not a sort of all matches.
     assert episode_sql.count("ORDER BY") == 1
-    # The moments are ranked on keys alone; only the page's rows, with their (large) segments,
-    # are read, and put in the same order.
+    # The moments are ranked on keys alone; only the page's rows, with their (large) segments
+    # (each row's moment is picked from them), are read, and put in the same order.
     page_rows, ranked_keys = moment_sql.split('"episodes_transcript"."id" IN (', 1)
     ranked_keys, page_order = ranked_keys.rsplit(") ORDER BY", 1)
     assert '"segments"' in page_rows and '"segments"' not in ranked_keys

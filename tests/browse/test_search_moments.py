@@ -1,0 +1,89 @@
+"""The transcript moments a search shows: the segment picked (in the database on PostgreSQL,
+as find_moment picks it) and their rows, rendered once and shown changed at once."""
+
+import json
+
+import pytest
+from django.core.cache import cache
+
+from browse.search import MOMENT_ROW, find_moment, highlight, moment_of, search, with_moment
+from episodes.models import Episode, Transcript
+from tests.factories import TranscriptFactory, scored_episode
+
+pytestmark = pytest.mark.django_db
+
+SEGMENTS = [
+    "not a segment",
+    {"start": 1.0, "text": None},
+    {"start": 2.0, "text": "Churn is up."},
+    {"start": "3.5", "text": "Our CHURN fell and pricing held."},
+    {"start": None, "text": "Pricing, pricing, pricing."},
+    {"start": 5.0, "text": "École de pricing: churn fell again."},
+    {"text": "The net revenue retention story"},
+    {"start": "soon", "text": "Retention, at last"},
+]
+
+
+def with_segments(segments):
+    """A transcript holding `segments` as given (its save would analyse them), as a queryset."""
+    rows = Transcript.objects.filter(pk=TranscriptFactory().pk)
+    rows.update(segments=segments)
+    return rows.select_related("episode__show")
+
+
+@pytest.mark.parametrize(
+    ("terms", "start", "text"),
+    [
+        (["churn"], 2.0, "Churn is up."),
+        # The first segment holding the most terms, not the first holding one.
+        (["churn", "fell"], 3.5, "Our CHURN fell and pricing held."),
+        (["fell", "churn", "again"], 5.0, "École de pricing: churn fell again."),
+        (["école", "pricing"], 5.0, "École de pricing: churn fell again."),
+        (["pricing, pricing"], None, "Pricing, pricing, pricing."),
+        (["net revenue"], None, "The net revenue retention story"),
+        (["at last"], None, "Retention, at last"),
+        (["zyzzyva"], None, ""),
+        ([], None, ""),
+    ],
+)
+def test_it_picks_the_segment_holding_most_of_the_words_first(terms, start, text):
+    rows = with_segments(SEGMENTS)
+
+    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), json.dumps(terms)).get(), terms)
+
+    assert find_moment(SEGMENTS, terms) == (start, text)
+    assert (moment.start, str(moment.snippet)) == (start, str(highlight(text, terms)))
+
+
+@pytest.mark.parametrize("segments", [[], {"text": "churn"}, [["churn"]], [{"start": 1}]])
+def test_it_finds_no_moment_in_segments_of_another_shape(segments):
+    rows = with_segments(segments)
+
+    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), '["churn"]').get(), ["churn"])
+
+    assert (moment.start, str(moment.snippet)) == (None, "")
+
+
+def test_it_renders_each_moment_once_and_shows_a_changed_one_at_once(client, settings):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+    for title in ("Churn talk", "Retention talk"):
+        TranscriptFactory(
+            episode=scored_episode(title=title), segments=[{"start": 61, "text": "Churn fell."}]
+        )
+
+    def moments_rendered(query):
+        response = client.get("/search/", {"q": query})
+        html = response.content.decode()
+        rendered = [t.name for t in response.templates].count("search/_moment_row.html")
+        return rendered, html.count('<blockquote class="moment-snippet">'), html
+
+    assert moments_rendered("churn")[:2] == (2, 2)
+    assert moments_rendered("churn")[:2] == (0, 2)
+    # Another query marks other words: its moments are rows of their own.
+    assert moments_rendered("fell")[:2] == (2, 2)
+    Episode.objects.filter(title="Churn talk").update(title="Churn talk, edited")
+    rendered, shown, html = moments_rendered("churn")
+    assert (rendered, shown) == (1, 2)
+    assert "Churn talk, edited" in html
+    assert [moment.start for moment in search("churn").moments] == [61.0, 61.0]
