@@ -11,7 +11,10 @@ Each timing is one call of search(), the work the search page does before render
 page cache in front: the shows, episodes and transcript-moment queries and the snippets. The
 kinds interleave round by round so drift hits all of them alike. --pages also times the
 full search page (middleware, template) with the page cache cleared before each request.
---explain prints EXPLAIN (ANALYZE, BUFFERS) of every SQL statement one search runs.
+--explain prints EXPLAIN (ANALYZE, BUFFERS) of every SQL statement one search runs. --cpu adds
+the CPU time of each search: this process's (median) and its PostgreSQL backend's (mean: the
+kernel counts a process's CPU in clock ticks, 10 ms); unlike wall time, neither grows with the
+machine's load, so two versions can be compared on busy cores.
 PODINDEX_SEARCH_ENGINE=tantivy times the search engine instead (build its index first:
 `manage.py rebuild_search_index`); --compare prints, per kind, how many of the first 20
 episodes, transcript moments and 5 shows the two engines have in common.
@@ -28,6 +31,7 @@ import os
 import statistics
 import sys
 import time
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -114,6 +118,32 @@ def compare(kinds) -> None:
     settings.PODINDEX_SEARCH_ENGINE = engine
 
 
+class BackendCpu:
+    """CPU milliseconds of this process and of the PostgreSQL backend serving its connection
+    (when the server runs on this machine)."""
+
+    def __init__(self):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            self.stat = Path(f"/proc/{cursor.fetchone()[0]}/stat")
+        if not self.stat.exists():
+            sys.exit("--cpu needs the PostgreSQL server on this machine.")
+        self.python, self.postgres = [], []
+
+    def backend_ms(self) -> float:
+        # utime and stime, fields 14 and 15 of proc(5), counted after the command's ")".
+        fields = self.stat.read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+
+    @contextmanager
+    def measure(self, keep: bool):
+        python, postgres = time.process_time(), self.backend_ms()
+        yield
+        if keep:
+            self.python.append((time.process_time() - python) * 1000)
+            self.postgres.append(self.backend_ms() - postgres)
+
+
 def percentile(values, share):
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
@@ -126,6 +156,7 @@ def main():
     parser.add_argument("--explain", action="store_true")
     parser.add_argument("--pages", action="store_true")
     parser.add_argument("--compare", action="store_true")
+    parser.add_argument("--cpu", action="store_true", help="also the CPU of Python and PostgreSQL")
     parser.add_argument("--only", help="run only the kinds whose name contains this")
     args = parser.parse_args()
     if connection.vendor != "postgresql":
@@ -142,11 +173,13 @@ def main():
 
     timings = {kind: [] for kind in kinds}
     page_timings = {kind: [] for kind in kinds}
+    cpu = {kind: BackendCpu() for kind in kinds} if args.cpu else {}
     found = {}
     client = Client()
     for round_number in range(args.warmup + args.rounds):
         for kind, kind_query in kinds.items():
-            with CaptureQueriesContext(connection) as captured:
+            measured = cpu[kind].measure(round_number >= args.warmup) if cpu else nullcontext()
+            with CaptureQueriesContext(connection) as captured, measured:
                 started = time.perf_counter()
                 results = run(kind_query)
                 elapsed = (time.perf_counter() - started) * 1000
@@ -177,6 +210,8 @@ def main():
     header = f"{'kind':<24} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8}"
     if args.pages:
         header += f" {'page p50':>9} {'page p99':>9}"
+    if cpu:
+        header += f" {'CPU py':>7} {'CPU pg':>7}"
     print(header + "   shows/episodes/moments, more?, SELECTs")
     for kind, values in timings.items():
         line = (
@@ -186,6 +221,9 @@ def main():
         if args.pages:
             pages = page_timings[kind]
             line += f" {statistics.median(pages):>9.1f} {percentile(pages, 0.99):>9.1f}"
+        if cpu:
+            python, postgres = cpu[kind].python, cpu[kind].postgres
+            line += f" {statistics.median(python):>7.2f} {statistics.mean(postgres):>7.2f}"
         shows, episodes, moments, more, queries = found[kind]
         print(f"{line}   {shows}/{episodes}/{moments}, {'more' if more else 'last'}, {queries}")
 
