@@ -1,8 +1,6 @@
 """The transcript moments a search shows: the segment picked (in the database on PostgreSQL,
 as find_moment picks it) and their rows, rendered once and shown changed at once."""
 
-import json
-
 import pytest
 from django.core.cache import cache
 
@@ -49,7 +47,7 @@ def with_segments(segments):
 def test_it_picks_the_segment_holding_most_of_the_words_first(terms, start, text):
     rows = with_segments(SEGMENTS)
 
-    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), json.dumps(terms)).get(), terms)
+    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), tuple(terms)).get(), terms)
 
     assert find_moment(SEGMENTS, terms) == (start, text)
     assert (moment.start, str(moment.snippet)) == (start, str(highlight(text, terms)))
@@ -59,7 +57,7 @@ def test_it_picks_the_segment_holding_most_of_the_words_first(terms, start, text
 def test_it_finds_no_moment_in_segments_of_another_shape(segments):
     rows = with_segments(segments)
 
-    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), '["churn"]').get(), ["churn"])
+    moment = moment_of(with_moment(rows.only(*MOMENT_ROW), ("churn",)).get(), ["churn"])
 
     assert (moment.start, str(moment.snippet)) == (None, "")
 
