@@ -27,6 +27,7 @@ from browse.person_page import episode_people
 from browse.rankings import categories
 from core.absolute import absolute_url
 from core.page_cache import FRAGMENT_SECONDS, carries_session
+from core.paths import slug_path
 from core.prepared import PreparedQuery
 from episodes.models import Episode, Topic
 from people.models import Appearance
@@ -384,9 +385,7 @@ def more_from_show(episode) -> list[dict]:
     rows = _MORE_FROM_SHOW(episode.show_id, episode.pk)
     for row in rows:
         # Episode.get_absolute_url's URL, without an Episode (rows are dicts: half the cost).
-        row["url"] = reverse(
-            "episodes:detail", kwargs={"show_slug": episode.show.slug, "slug": row["slug"]}
-        )
+        row["url"] = slug_path("episodes:detail", show_slug=episode.show.slug, slug=row["slug"])
     return rows
 
 

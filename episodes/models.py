@@ -5,9 +5,9 @@ from django.contrib.postgres.search import SearchVectorField
 from django.db import connection, models
 from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
-from django.urls import reverse
 
 from core import search_index
+from core.paths import slug_path
 from core.search import Searchable
 from episodes.signals import visibility_changed
 from episodes.transcripts.analysis import refresh_transcript_derivatives
@@ -28,7 +28,7 @@ class Topic(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("episodes:topic", kwargs={"slug": self.slug})
+        return slug_path("episodes:topic", slug=self.slug)
 
 
 def listed_q(prefix: str = "") -> Q:
@@ -164,7 +164,7 @@ class Episode(models.Model):
             )
 
     def get_absolute_url(self):
-        return reverse("episodes:detail", kwargs={"show_slug": self.show.slug, "slug": self.slug})
+        return slug_path("episodes:detail", show_slug=self.show.slug, slug=self.slug)
 
     def delete(self, *args, **kwargs):
         removed = [("episode", self.pk)]

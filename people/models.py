@@ -2,7 +2,8 @@
 
 from django.db import models
 from django.db.models.functions import Lower
-from django.urls import reverse
+
+from core.paths import slug_path
 
 
 class PersonQuerySet(models.QuerySet):
@@ -45,7 +46,7 @@ class Person(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("people:detail", kwargs={"slug": self.slug})
+        return slug_path("people:detail", slug=self.slug)
 
 
 class Appearance(models.Model):

@@ -5,10 +5,10 @@ from datetime import timedelta
 from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
 
 from core import search_index
+from core.paths import slug_path
 from core.search import Searchable
 
 
@@ -31,7 +31,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("shows:category", kwargs={"slug": self.slug})
+        return slug_path("shows:category", slug=self.slug)
 
 
 def active_show_q(prefix: str = "") -> models.Q:
@@ -147,7 +147,7 @@ class Show(models.Model):
             )
 
     def get_absolute_url(self):
-        return reverse("shows:detail", kwargs={"slug": self.slug})
+        return slug_path("shows:detail", slug=self.slug)
 
     def delete(self, *args, **kwargs):
         # Its episodes and transcripts go with it (a cascade that calls no delete()).

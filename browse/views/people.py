@@ -16,6 +16,7 @@ from browse.rows import PERSON_ROW
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate, paginate_rows
+from core.paths import slug_path
 from core.prepared import PreparedQuery
 from people.models import Person, PersonCategory, PersonRanking
 
@@ -163,7 +164,11 @@ def person_detail(request, slug):
             "image_url": person_page.https_only(person.image_url),
             "website": person_page.web_link(person.website),
             "page_obj": page,
-            "topics": topics,
+            # Each with its page's path: a regular has a dozen of them.
+            "topics": [
+                {**topic, "url": slug_path("episodes:topic", slug=topic["slug"])}
+                for topic in topics
+            ],
             "quotes": quotes,
             "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
             "jsonld": person_page.person_jsonld(person, topics),
