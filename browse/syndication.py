@@ -197,19 +197,29 @@ def _feed_items():
     )
 
 
-def item_key(episode) -> str:
-    """The cache key of one episode's <item>: a digest of everything the item is made from."""
+def item_values(episode) -> list:
+    """Everything an episode's <item> is made from."""
     show = episode.show
     values = [getattr(episode, name) for name in ITEM_FIELDS if not name.startswith("show__")]
-    values += [show.title, show.slug, show.author, show.artwork_url, episode.current_summary]
-    return (
-        "podindex:rss-item:"
-        + hashlib.blake2b(
-            # Pickled, not repr()'d: as cheap again for the same bytes from the same values.
-            pickle.dumps((values, ITEM_SALT, settings.SITE_URL, settings.STATIC_URL), protocol=5),
-            digest_size=16,
-        ).hexdigest()
-    )
+    return [*values, show.title, show.slug, show.author, show.artwork_url, episode.current_summary]
+
+
+def _digest(values) -> str:
+    # Pickled, not repr()'d: as cheap again for the same bytes from the same values.
+    return hashlib.blake2b(
+        pickle.dumps((values, ITEM_SALT, settings.SITE_URL, settings.STATIC_URL), protocol=5),
+        digest_size=16,
+    ).hexdigest()
+
+
+def item_key(episode) -> str:
+    """The cache key of one episode's <item>: a digest of everything the item is made from."""
+    return "podindex:rss-item:" + _digest(item_values(episode))
+
+
+def items_key(episodes) -> str:
+    """The cache key of a feed's <item>s, in order: a digest of everything they are made from."""
+    return "podindex:rss-items:" + _digest([item_values(episode) for episode in episodes])
 
 
 class PodcastRssFeed(Rss201rev2Feed):
@@ -218,10 +228,12 @@ class PodcastRssFeed(Rss201rev2Feed):
     An item's XML depends only on its episode's values, so each is cached under a digest of
     them (`item_key`): after a scoring burst only the items that changed are built again.
     `cached_items` lists the feed's items in order as (key, XML or None); the items to build
-    are in `self.items`, in the same order.
+    are in `self.items`, in the same order. All of them together are cached too, under
+    `items_key`: an unchanged feed is one read, not one per item.
     """
 
     cached_items: list | None = None
+    items_key: str | None = None
     # The newest item date of the whole feed (items taken from the cache are not in self.items).
     latest_item_date = None
 
@@ -236,11 +248,15 @@ class PodcastRssFeed(Rss201rev2Feed):
             return
         to_build = iter(self.items)
         built = {}
+        written = []
         for key, xml in self.cached_items:
             if xml is None:
                 xml = built[key] = self._item_xml(next(to_build))
             # Raw, already-escaped XML: ignorableWhitespace is the writer's unescaped write.
             handler.ignorableWhitespace(xml)
+            written.append(xml)
+        if self.items_key and len(written) > 1:
+            built[self.items_key] = "".join(written)
         if built:
             cache.set_many(built, RSS_ITEM_SECONDS)
 
@@ -295,11 +311,19 @@ class ScoredEpisodesFeed(Feed):
 
     def get_feed(self, obj, request):
         """The feed, with only the items missing from the item cache built anew."""
-        keys = [item_key(episode) for episode in obj.items]
-        cached = cache.get_many(keys)
-        self.to_build = [e for e, key in zip(obj.items, keys, strict=True) if key not in cached]
+        whole_key = items_key(obj.items)
+        whole = cache.get(whole_key) if len(obj.items) > 1 else None
+        if whole is not None:
+            self.to_build = []
+            cached_items = [(whole_key, whole)]
+        else:
+            keys = [item_key(episode) for episode in obj.items]
+            cached = cache.get_many(keys)
+            self.to_build = [e for e, k in zip(obj.items, keys, strict=True) if k not in cached]
+            cached_items = [(key, cached.get(key)) for key in keys]
         feed = super().get_feed(obj, request)
-        feed.cached_items = [(key, cached.get(key)) for key in keys]
+        feed.cached_items = cached_items
+        feed.items_key = whole_key
         dates = [self.item_pubdate(episode) for episode in obj.items]
         feed.latest_item_date = max((date for date in dates if date), default=None)
         return feed

@@ -86,3 +86,15 @@ def test_it_lists_a_feed_in_two_queries_however_many_items(
 
     with django_assert_max_num_queries(2):
         client.get(show.get_absolute_url() + "rss/")
+
+
+def test_it_reads_an_unchanged_feeds_items_as_one_cache_entry(client, show, built, monkeypatch):
+    first = client.get("/rss/").content
+    keyed = []
+    original = syndication.item_key
+    monkeypatch.setattr(syndication, "item_key", lambda e: keyed.append(e.pk) or original(e))
+
+    second = client.get("/rss/").content
+
+    assert second == first
+    assert keyed == []  # no item looked up on its own
