@@ -80,41 +80,70 @@ def _fragment_salt(source, time_zone, script_prefix, urlconf, extra) -> str:
     )
 
 
+def ranking_row_values(show) -> list:
+    """Everything a ranking row shows."""
+    return row_values(show, ("pk", *RANKING_ROW_ANNOTATIONS, *RANKING_ROW))
+
+
 def ranking_row_key(show, salt: str) -> str:
     """The cache key of one rendered ranking row: a digest of everything the row shows."""
-    values = row_values(show, ("pk", *RANKING_ROW_ANNOTATIONS, *RANKING_ROW))
-    return "podindex:ranking-row:" + _digest((values, salt))
+    return "podindex:ranking-row:" + _digest((ranking_row_values(show), salt))
+
+
+def episode_row_values(episode) -> list:
+    """Everything an episode row shows (with its show's, where it names it)."""
+    return row_values(episode, ("pk", *EPISODE_ROW, *EPISODE_ROW_SHOW))
 
 
 def episode_row_key(episode, with_show, salt: str) -> str:
     """The cache key of one rendered episode row: a digest of everything the row shows."""
-    values = row_values(episode, ("pk", *EPISODE_ROW, *EPISODE_ROW_SHOW))
-    return "podindex:episode-row:" + _digest((values, bool(with_show), salt))
+    return "podindex:episode-row:" + _digest((episode_row_values(episode), bool(with_show), salt))
+
+
+def person_row_values(row) -> list:
+    """Everything a people-ranking row shows (their slug among it)."""
+    return row_values(row, (*PERSON_ROW_ANNOTATIONS, *PERSON_ROW))
 
 
 def person_row_key(row, salt: str) -> str:
     """The cache key of one rendered people-ranking row: a digest of everything the row shows
     (their slug among it, so two people never share a row)."""
-    values = row_values(row, (*PERSON_ROW_ANNOTATIONS, *PERSON_ROW))
-    return "podindex:person-row:" + _digest((values, salt))
+    return "podindex:person-row:" + _digest((person_row_values(row), salt))
+
+
+def appearance_row_values(episode) -> list:
+    """Everything a row of a person's episodes shows."""
+    return row_values(
+        episode, ("pk", *APPEARANCE_ROW_ANNOTATIONS, *APPEARANCE_ROW, *EPISODE_ROW_SHOW)
+    )
 
 
 def appearance_row_key(episode, salt: str) -> str:
     """The cache key of one rendered row of a person's episodes: a digest of everything it shows."""
-    values = row_values(
-        episode, ("pk", *APPEARANCE_ROW_ANNOTATIONS, *APPEARANCE_ROW, *EPISODE_ROW_SHOW)
-    )
-    return "podindex:appearance-row:" + _digest((values, salt))
+    return "podindex:appearance-row:" + _digest((appearance_row_values(episode), salt))
 
 
-def render_cached(template_name: str, items: list, key, context, *salt_extra) -> str:
+def render_cached(template_name: str, items: list, key, context, *salt_extra, values=None) -> str:
     """The fragments of `items` rendered with `template_name`, each from the cache or rendered
     (then cached) once; `key(item, salt)` names an item's fragment, `context(item)` is what
-    the template is rendered with."""
+    the template is rendered with.
+
+    With `values(item)` (everything an item's fragment shows, and what the tag adds to it) the
+    whole list is cached too, under a digest of all of them: an unchanged list is one cache
+    read and one digest, not one of each per item.
+    """
     if not items:
         return ""
     row_template = get_template(template_name)
     salt = fragment_salt(row_template, *salt_extra)
+    list_key = None
+    if values is not None and len(items) > 1:
+        list_key = "podindex:row-list:" + _digest(
+            (template_name, [values(item) for item in items], salt)
+        )
+        whole = cache.get(list_key)
+        if whole is not None:
+            return mark_safe(whole)  # noqa: S308 - fragments rendered by autoescaping templates
     keys = [key(item, salt) for item in items]
     cached = cache.get_many(keys)
     missing = {}
@@ -125,6 +154,8 @@ def render_cached(template_name: str, items: list, key, context, *salt_extra) ->
             fragment = str(row_template.render(context(item)))
             missing[item_key] = fragment
         html.append(fragment)
+    if list_key:
+        missing[list_key] = "".join(html)
     if missing:
         cache.set_many(missing, FRAGMENT_SECONDS)
     return mark_safe("".join(html))  # noqa: S308 - fragments rendered by autoescaping templates
@@ -140,6 +171,7 @@ def ranking_rows(context, shows):
         list(shows),
         lambda show, salt: ranking_row_key(show, f"{salt}:{min_episodes}"),
         lambda show: {"show": show, "min_episodes": min_episodes},
+        values=lambda show: (ranking_row_values(show), min_episodes),
     )
 
 
@@ -153,6 +185,7 @@ def person_rows(rows):
         person_row_key,
         lambda row: {"row": row},
         reverse("people:detail", kwargs={"slug": "slug"}),
+        values=person_row_values,
     )
 
 
@@ -165,6 +198,7 @@ def appearance_rows(episodes):
         list(episodes),
         appearance_row_key,
         lambda episode: {"episode": episode},
+        values=appearance_row_values,
     )
 
 
@@ -177,6 +211,7 @@ def episode_rows(episodes, with_show=False):
         list(episodes),
         lambda episode, salt: episode_row_key(episode, with_show, salt),
         lambda episode: {"episode": episode, "with_show": with_show},
+        values=lambda episode: (episode_row_values(episode), bool(with_show)),
     )
 
 

@@ -14,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from browse import rankings
+from browse.templatetags import browse as browse_tags
 from core.page_cache import bump_content_version, cached_by_version
 from episodes.models import Episode
 from scoring.models import RubricDimension
@@ -136,6 +137,23 @@ def test_a_ranking_row_is_rendered_again_when_what_it_shows_changes(client, rank
     assert cache.get("podindex:content-version") == version
     assert "Beta Renamed" in html and "Someone" in html
     assert ">Beta<" not in html
+
+
+def test_an_unchanged_ranking_is_read_as_one_cached_list_of_rows(client, ranked, monkeypatch):
+    first = client.get("/shows/").content
+    keyed = []
+    original = browse_tags.ranking_row_key
+
+    def counting(show, salt):
+        keyed.append(show.pk)
+        return original(show, salt)
+
+    monkeypatch.setattr(browse_tags, "ranking_row_key", counting)
+
+    second = client.get("/shows/").content
+
+    assert second == first
+    assert keyed == []  # no row looked up on its own
 
 
 def test_cached_rows_are_the_html_of_the_included_row_template(ranked):
