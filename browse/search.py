@@ -23,7 +23,6 @@ from core.search import (
     clean_query,
     loosens,
     query_terms,
-    relevance,
     search_queryset,
     uses_full_text,
 )
@@ -204,32 +203,29 @@ def _shows(query: str, loose: bool, offset: int, limit: int):
 def _episodes(query: str, loose: bool, offset: int, limit: int):
     return (
         Episode.objects.listed()
-        .search(query, tier=TOP_TIER, loose=loose)
+        .search(query, tier=TOP_TIER, loose=loose, top=offset + limit)
         .select_related("show")
         .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + limit]
     )
 
 
 def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
-    # The page's keys are ranked first, and then only their rows read, in the same order:
-    # each transcript's segments are large, and a sort of every candidate would carry them all.
-    keys = search_queryset(
-        Transcript.objects.listed(),
-        query,
-        fields=("segments",),
-        score="episode__score",
-        # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
-        phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-        loose=loose,
-    ).values("pk")[offset : offset + limit]
+    # Only the rows up to the page's end are read (each transcript's segments are large).
     return with_moment(
-        Transcript.objects.filter(pk__in=Subquery(keys))
+        search_queryset(
+            Transcript.objects.listed(),
+            query,
+            fields=("segments",),
+            score="episode__score",
+            # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
+            phrase_scan=TRANSCRIPT_PHRASE_SCAN,
+            loose=loose,
+            top=offset + limit,
+        )
         .select_related("episode__show")
-        .only(*MOMENT_ROW)
-        .annotate(relevance=relevance(query, "episode__score"))
-        .order_by("-relevance", "-pk"),
+        .only(*MOMENT_ROW),
         terms,
-    )  # fmt: skip
+    )[offset : offset + limit]
 
 
 # find_moment's choice, made in the database: the first segment (a JSON object) holding most of

@@ -24,6 +24,9 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   around a stop word ("cost of sales") is still loosened to its words.
 - small tables (shows): the best-scored CANDIDATES matches (a sort over every match).
 
+Each candidate's relevance is computed in the scan that finds it, and only the rows a page
+needs (`top`) are read again, not every candidate.
+
 No COUNT: pages go on while a next row exists, up to CANDIDATES results. Every PostgreSQL
 connection has synchronized scans off (no_synchronized_scans), so that every page ranks the
 same candidates.
@@ -152,6 +155,7 @@ def search_queryset(
     tier: Q | None = None,
     word_pairs: bool = False,
     loose: bool | None = None,
+    top: int = CANDIDATES,
 ):
     """Filter and order `queryset` by `query`, annotated with `relevance`.
 
@@ -163,7 +167,8 @@ def search_queryset(
     index, or it is no cheaper), e.g. the well-scored episodes. `word_pairs`: the vectors hold
     a lexeme per pair of adjacent words (see IndexSearchQuery). `loose`: whether the query
     has a phrase to loosen (loosens(query) unless given: for a queryset built once with a
-    stand-in for the query, see browse.search.CompiledSearch).
+    stand-in for the query, see browse.search.CompiledSearch). `top`: on PostgreSQL only the
+    `top` most relevant rows are read (a caller reading a page gives the page's end).
     """
     if uses_full_text():
         tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
@@ -176,7 +181,9 @@ def search_queryset(
         else:
             if loose is None:
                 loose = loosens(query)
-            candidates = _first_matches(queryset, query, phrase_scan, loose, tier, word_pairs)
+            candidates = _best_first_matches(
+                queryset, query, score, phrase_scan, loose, tier, word_pairs, min(top, CANDIDATES)
+            )
         return (
             queryset.filter(pk__in=candidates)
             .annotate(relevance=relevance(query, score))
@@ -203,14 +210,16 @@ def relevance(query: str, score: str):
     return Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance
 
 
-def _first_matches(
-    queryset, query: str, phrase_scan: int, loose: bool, tier=None, word_pairs=False
+def _best_first_matches(
+    queryset, query: str, score: str, phrase_scan: int, loose: bool, tier, word_pairs, top: int
 ):
-    """The pks of the first CANDIDATES rows matching `query` in index order, with no sort.
+    """The pks of the `top` most relevant of the first CANDIDATES rows matching `query`.
 
-    A phrase (`loose`): the first `phrase_scan` rows holding all its words, then the phrase
-    among those. `tier` (a Q): rows matching it come first, the others only when they are too
-    few.
+    The candidates are the first ones in index order, with no sort; each one's relevance is
+    computed in the scan that finds it, so that only the `top` rows are read again (a ranking
+    of the keys read every candidate and its show a second time). A phrase (`loose`): the
+    first `phrase_scan` rows holding all its words, then the phrase among those. `tier` (a Q):
+    rows matching it come first, the others only when they are too few.
     """
     branches = [queryset] if tier is None else [queryset.filter(tier), queryset.exclude(tier)]
     parts, params = [], []
@@ -220,7 +229,7 @@ def _first_matches(
             sql, branch_params = (
                 branch.filter(search_vector=IndexSearchQuery(query, word_pairs=word_pairs))
                 .order_by()
-                .values(scan_pk=F("pk"))[:CANDIDATES]
+                .values(scan_pk=F("pk"), scan_relevance=relevance(query, score))[:CANDIDATES]
                 .query.sql_with_params()
             )
         else:
@@ -229,27 +238,46 @@ def _first_matches(
                     search_vector=IndexSearchQuery(query, word_pairs=word_pairs, loose=True)
                 )
                 .order_by()
-                .values(scan_pk=F("pk"), scan_vector=F("search_vector"))[
+                .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[
                     : max(1, phrase_scan // len(branches))
                 ]
                 .query.sql_with_params()
             )
-            # A derived table with LIMIT is planned on its own: the phrase is checked only on
-            # the rows it yields, whatever the planner thinks of the phrase's selectivity.
-            # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
+            # A derived table with LIMIT is planned on its own: the phrase is checked, and the
+            # rank computed, only on the rows it yields, whatever the planner thinks of the
+            # phrase's selectivity. Only Django-compiled SQL is spliced in; the query text
+            # travels as a parameter.
             sql = (
-                f"SELECT scan.scan_pk FROM ({scan_sql}) AS scan"  # noqa: S608
+                f"SELECT scan.scan_pk, {SCAN_RELEVANCE} AS scan_relevance"  # noqa: S608
+                f" FROM ({scan_sql}) AS scan"
                 " WHERE scan.scan_vector @@ websearch_to_tsquery(%s::regconfig, %s) LIMIT %s"
             )
-            branch_params = (*branch_params, SEARCH_CONFIG, query, CANDIDATES)
+            branch_params = (
+                *(TEXT_WEIGHT, SEARCH_CONFIG, query, SCORE_WEIGHT, 0.0, 100.0),  # SCAN_RELEVANCE
+                *branch_params,
+                SEARCH_CONFIG,
+                query,
+                CANDIDATES,
+            )
         parts.append(f"({sql})")
         params.extend(branch_params)
-    # UNION ALL runs its branches in order and stops once the LIMIT is met. Only
-    # Django-compiled SQL is spliced in; every value travels as a parameter.
+    # UNION ALL runs its branches in order and stops once the LIMIT is met; the candidates
+    # are then ranked as search_queryset orders its rows. Only Django-compiled SQL is
+    # spliced in; every value travels as a parameter.
     return RawSQL(  # noqa: S611
-        f"SELECT found.scan_pk FROM ({' UNION ALL '.join(parts)}) AS found LIMIT %s",  # noqa: S608
-        (*params, CANDIDATES),
+        "SELECT ranked.scan_pk FROM ("  # noqa: S608
+        f"SELECT found.scan_pk, found.scan_relevance FROM ({' UNION ALL '.join(parts)}) AS found"
+        " LIMIT %s) AS ranked ORDER BY ranked.scan_relevance DESC, ranked.scan_pk DESC LIMIT %s",
+        (*params, CANDIDATES, top),
     )
+
+
+# relevance() over a phrase scan's columns, as Django compiles it (the same operations on the
+# same types, so the same value: a phrase's candidates are ordered as any others).
+SCAN_RELEVANCE = (
+    "((%s * ts_rank_cd(scan.scan_vector, websearch_to_tsquery(%s::regconfig, %s), 32))"
+    " + (%s * (COALESCE((scan.scan_score)::double precision, %s) / %s)))"
+)
 
 
 class Searchable:
@@ -269,11 +297,12 @@ class Searchable:
         best_scored: bool | None = None,
         tier: Q | None = None,
         loose: bool | None = None,
+        top: int = CANDIDATES,
     ):
         """Rows matching a websearch-style query, most relevant (and best scored) first.
 
         `best_scored`: rank the best-scored matches rather than the first ones (small tables);
-        `tier`: rows to take as candidates first; `loose`: see search_queryset.
+        `tier`: rows to take as candidates first; `loose`, `top`: see search_queryset.
         """
         return search_queryset(
             self,
@@ -284,6 +313,7 @@ class Searchable:
             tier=tier,
             word_pairs=self.search_word_pairs,
             loose=loose,
+            top=top,
         )
 
 

@@ -14,7 +14,8 @@ from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
 from browse.search import compiled_search, matching_people, search
-from core.search import IndexSearchQuery, loosens
+from core.search import IndexSearchQuery, loosens, relevance
+from episodes.models import Episode, Transcript
 from people.models import PersonRanking
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 from tests.factories.people import PersonFactory
@@ -122,15 +123,18 @@ def test_it_never_counts_nor_sorts_every_match(margin_library, few_candidates):
     for sql in queries:
         assert "COUNT(" not in sql.upper()
     episode_sql, moment_sql = queries[2], queries[3]
-    # One ORDER BY: the final ranking of the few candidates, not a sort of all matches.
-    assert episode_sql.count("ORDER BY") == 1
-    # The moments are ranked on keys alone; only the page's rows, with their (large) segments
-    # (each row's moment is picked from them), are read, and put in the same order.
-    page_rows, ranked_keys = moment_sql.split('"episodes_transcript"."id" IN (', 1)
-    ranked_keys, page_order = ranked_keys.rsplit(") ORDER BY", 1)
-    assert '"segments"' in page_rows and '"segments"' not in ranked_keys
-    assert ranked_keys.count("ORDER BY") == 1 and "LIMIT 3" in ranked_keys
-    assert "LIMIT" not in page_order
+    for sql in (episode_sql, moment_sql):
+        # The candidate scans stop after CANDIDATES rows with no sort, each candidate ranked
+        # as it is read; only the page's end (3 rows) is kept of them, and only those rows
+        # are read again, to be put in order.
+        page_rows, candidates = sql.split("(SELECT ranked.scan_pk FROM (", 1)
+        candidates, ranking = candidates.split(") AS found", 1)
+        assert "ORDER BY" not in candidates and "ts_rank_cd" in candidates
+        assert ranking.startswith(" LIMIT 4) AS ranked ORDER BY ranked.scan_relevance DESC")
+        assert ranking.split("))", 1)[0].endswith("LIMIT 3")
+    # A moment is picked from its transcript's (large) segments for the page's rows only.
+    page_rows, candidates = moment_sql.split("(SELECT ranked.scan_pk FROM (", 1)
+    assert '"segments"' in page_rows and '"segments"' not in candidates
 
 
 @postgres_only
@@ -203,6 +207,36 @@ def test_it_finds_a_phrase_and_not_the_same_words_apart(margin_library, few_cand
     # The margin episodes' notes say "pricing power"; "Power pricing" has the words apart.
     assert results.episodes
     assert all(e.title.startswith("Margin talk") for e in results.episodes)
+
+
+@postgres_only
+@pytest.mark.parametrize("query", ['"gross margin"', "gross margin", '"gross margin" or zebra'])
+def test_it_orders_the_candidates_as_their_relevance_says(margin_library, query):
+    show = margin_library[0].show
+    # Newer and scored lower than the margin episodes: a rank that left out the score (or ties
+    # on it) would put them first.
+    for i, notes in enumerate(["gross margin, gross margin", "margin", "Gross margin at last"]):
+        episode = scored_episode(total=21 + i, show=show, title="Q&A", notes_html=notes)
+        TranscriptFactory(episode=episode, segments=[{"start": 1.0, "text": notes}])
+
+    # Two a page: each page keeps the best of the candidates as ranked in their scan.
+    pages = [search(query, page=page, per_page=2) for page in range(1, 10)]
+    found_episodes = [e for page in pages for e in page.episodes]
+    found_moments = [m for page in pages for m in page.moments]
+
+    # The rank each candidate is given in the scan (a phrase's outside Django) orders as
+    # core.search.relevance does: text relevance blended with the (episode's) score.
+    def ranked(rows, score):
+        order = rows.annotate(relevance=relevance(query, score)).order_by("-relevance", "-pk")
+        return list(order.values_list("pk", flat=True))
+
+    episodes = Episode.objects.filter(pk__in=[e.pk for e in found_episodes])
+    moments = Transcript.objects.filter(episode__in=[m.episode for m in found_moments])
+    assert len(found_episodes) >= 13 and len(found_moments) >= 13
+    assert [e.pk for e in found_episodes] == ranked(episodes, "score")
+    assert [m.episode.pk for m in found_moments] == [
+        Transcript.objects.get(pk=pk).episode_id for pk in ranked(moments, "episode__score")
+    ]
 
 
 @postgres_only
