@@ -1,6 +1,9 @@
 """An espeak-ng interview through the local engine: the words, the speakers, their shares."""
 
 import itertools
+import re
+from difflib import SequenceMatcher
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -28,6 +31,25 @@ SHARE_TOLERANCE = 4.0
 def test_it_transcribes_an_interview_close_to_the_script(interview, interview_transcript):
     words = [word for _, word in labelled_words(interview_transcript.segments)]
     assert word_error_rate(normalise(interview.text), words) < MAX_WER
+
+
+def test_it_hears_every_sentence_of_the_interview(interview, interview_transcript):
+    # A sentence can come out misheard, never missing: the batched decoder once left out the
+    # guest's "They copy a competitor." (26.5-28.1 s), begun just before a clip's end.
+    sentences = [
+        normalise(sentence)
+        for _, text in interview.turns
+        for sentence in re.split(r"(?<=[.?!])\s+", text)
+    ]
+    said = [word for sentence in sentences for word in sentence]
+    heard = [word for _, word in labelled_words(interview_transcript.segments)]
+    matcher = SequenceMatcher(None, said, heard, autojunk=False)
+    found = {block.a + n for block in matcher.get_matching_blocks() for n in range(block.size)}
+    first = 0
+    for sentence in sentences:
+        matched = sum(first + n in found for n in range(len(sentence)))
+        assert matched >= len(sentence) / 2, f"not heard: {' '.join(sentence)}"
+        first += len(sentence)
 
 
 def test_it_hears_english_and_reports_the_audio_length(interview, interview_transcript):
@@ -158,3 +180,27 @@ def test_it_transcribes_across_window_cuts_with_true_times(interview, monkeypatc
     starts = [segment["start"] for segment in result.segments]
     assert starts == sorted(starts) and result.segments[-1]["end"] > 70
     assert "newsletter about pricing" in result.segments[-1]["text"]
+
+
+def test_it_cuts_long_speech_for_the_batched_decoder_at_its_longest_late_pause():
+    # 70 s of speech with 0.15 s pauses every 2 s, a 0.8 s one at 24 s, then 3 s of silence.
+    spans = [(t, t + 1.85) for t in range(0, 70, 2)] + [(73.0, 80.0)]
+    spans[11:13] = [(22.0, 23.6), (24.4, 25.85)]
+    clips = local.speech_clips(spans, 90.0)
+    bounds = [(round(c["start"], 2), round(c["end"], 2)) for c in clips]
+    assert bounds[0] == (0.0, 24.0)
+    assert all(end - start <= local.CLIP_SECONDS for start, end in bounds)
+    assert all(end == start for (_, end), (start, _) in itertools.pairwise(bounds[:-1]))
+    assert bounds[-2][1] == 70.25 and bounds[-1] == (72.6, 80.4)
+
+
+def test_it_reads_again_the_speech_after_a_clip_s_last_word():
+    def heard(*times):
+        return SimpleNamespace(words=[SimpleNamespace(start=a, end=b) for a, b in times])
+
+    spans = [(21.7, 26.0), (26.5, 28.0), (28.3, 39.0), (40.0, 45.0), (50.0, 55.0)]
+    clips = [local.clip(21.3, 39.4), local.clip(39.4, 45.4), local.clip(49.6, 55.4)]
+    # The decoder stopped after the question; heard the second clip to its end; not the third.
+    found = [heard((21.7, 22.0), (25.6, 26.1)), heard((40.0, 40.4), (44.5, 44.9))]
+    tails = local.unheard_tails(clips, found, spans)
+    assert [(round(t["start"], 2), round(t["end"], 2)) for t in tails] == [(26.1, 39.4)]
