@@ -51,7 +51,8 @@ def test_fields_of_ampersands_cost_time_in_proportion_to_their_size(body):
     feed = parse_feed(body)
 
     assert feed.items  # parsed, not refused
-    assert cpu_seconds(parse_feed, body, repeat=1) <= CPU_RATIO * normal
+    # The least of a few runs on both sides: one run alone can take a garbage collection.
+    assert cpu_seconds(parse_feed, body) <= CPU_RATIO * normal
 
 
 def test_an_ampersand_title_is_kept_as_written_up_to_its_length():

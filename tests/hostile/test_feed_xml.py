@@ -90,7 +90,8 @@ def test_malformed_feeds_cost_time_in_proportion_to_their_size(title_xml):
 
     assert cost.error is None or isinstance(cost.error, InvalidFeed), cost.error
     assert cost.peak_mb < MEMORY_BOUND_MB
-    assert cpu_seconds(parse_feed, body, repeat=1) <= CPU_RATIO * normal
+    # The least of a few runs on both sides: one run alone can take a garbage collection.
+    assert cpu_seconds(parse_feed, body) <= CPU_RATIO * normal
 
 
 @pytest.mark.django_db
