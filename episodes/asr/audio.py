@@ -255,11 +255,13 @@ def signal_to_noise(samples: np.ndarray) -> float:
     return round(min(float(loud - quiet), 99.0), 1)
 
 
-def speech_spans(samples: np.ndarray, *, min_silence_ms: int = 500) -> list[tuple[float, float]]:
+def speech_spans(
+    samples: np.ndarray, *, min_silence_ms: int = 500, pad_ms: int = 200
+) -> list[tuple[float, float]]:
     """(start, end) seconds of speech by Silero VAD (ONNX, shipped with faster-whisper)."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=200)
+    options = VadOptions(min_silence_duration_ms=min_silence_ms, speech_pad_ms=pad_ms)
     return [
         (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
         for span in get_speech_timestamps(samples, options)

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
-from episodes.asr.audio import SAMPLE_RATE, block_levels, signal_to_noise
+from episodes.asr.audio import SAMPLE_RATE, block_levels, signal_to_noise, speech_spans
 from episodes.asr.engines.base import Confidence, Progress, Segment, Transcription, Word
 from episodes.asr.errors import EngineUnavailable, UnsupportedLanguage
 
@@ -206,7 +206,8 @@ def listen(pipeline, samples: np.ndarray, options: dict) -> tuple[list, str]:
     12 s unheard. Speech the detector heard after a clip's last word is decoded again, as
     a clip of its own, at most TAIL_ROUNDS times.
     """
-    spans = speech_spans(samples)
+    # Unpadded spans split at every pause of PAUSE_MS: the pauses a clip may be cut at.
+    spans = speech_spans(samples, min_silence_ms=PAUSE_MS, pad_ms=0)
     clips = speech_clips(spans, samples.size / SAMPLE_RATE)
     heard, language = [], ""
     for _ in range(TAIL_ROUNDS + 1):
@@ -218,17 +219,6 @@ def listen(pipeline, samples: np.ndarray, options: dict) -> tuple[list, str]:
         language = language or info.language
         clips = unheard_tails(clips, found, spans)
     return sorted(heard, key=lambda segment: segment.start), language
-
-
-def speech_spans(samples: np.ndarray) -> list[tuple[float, float]]:
-    """(start, end) seconds of speech by the detector, split at pauses of PAUSE_MS or more."""
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    options = VadOptions(min_silence_duration_ms=PAUSE_MS, speech_pad_ms=0)
-    return [
-        (span["start"] / SAMPLE_RATE, span["end"] / SAMPLE_RATE)
-        for span in get_speech_timestamps(samples, options)
-    ]
 
 
 def speech_clips(spans: list[tuple[float, float]], total: float) -> list[dict]:
