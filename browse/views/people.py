@@ -163,6 +163,7 @@ def person_detail(request, slug):
             "placements": placements,
             "image_url": person_page.https_only(person.image_url),
             "website": person_page.web_link(person.website),
+            "feed_url": slug_path("people:rss", slug=person.slug),
             "page_obj": page,
             # Each with its page's path: a regular has a dozen of them.
             "topics": [

@@ -16,6 +16,7 @@ from core.absolute import absolute_url
 from core.htmx import render_page
 from core.page_cache import cached_by_version, public_page
 from core.pagination import paginate_rows
+from core.paths import slug_path
 from core.prepared import PreparedQuery
 from episodes.models import Episode
 from shows.models import Show, ShowCategory
@@ -64,6 +65,8 @@ def _ranking(request, category, filter_category):
         "shows/show_list.html",
         {
             "category": category,
+            # Where the filters go: a category's own page when one is picked.
+            "list_url": category.get_absolute_url() if category else slug_path("shows:list"),
             "filter_category": filter_category,
             "categories": rankings.categories() if filter_category else [],
             "languages": rankings.languages(),
@@ -119,6 +122,7 @@ def show_detail(request, slug):
             "sort": sort,
             "sorts": EPISODE_SORTS,
             "min_episodes": settings.PODINDEX_RANKING_MIN_EPISODES,
+            "feed_url": slug_path("show_rss", slug=show.slug),
             "jsonld": show_jsonld(request, show, placements),
             "og_image": show.artwork_url,
         },
