@@ -1,6 +1,7 @@
 """Template helpers for the browsing pages: score bands and inline SVG trend charts."""
 
 import hashlib
+import json
 import pickle
 from datetime import datetime
 from functools import lru_cache
@@ -56,6 +57,12 @@ def _digest(value) -> str:
     # Pickled, not repr()'d: the same values give the same bytes at a fraction of the cost
     # (repr of floats and of a show's monthly trend took ~10 µs a row, pickle ~2.5).
     return hashlib.blake2b(pickle.dumps(value, protocol=5), digest_size=16).hexdigest()
+
+
+def _json_digest(value) -> str:
+    # For plain values: JSON text depends on the values alone, where a pickle also follows
+    # which of them are one object (a list read from the cache pickles apart from a new one).
+    return hashlib.blake2b(json.dumps(value).encode(), digest_size=16).hexdigest()
 
 
 def fragment_salt(row_template, *extra) -> str:
@@ -186,6 +193,19 @@ def person_rows(rows):
         lambda row: {"row": row},
         reverse("people:detail", kwargs={"slug": "slug"}),
         values=person_row_values,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def person_profile(context, profile):
+    """A person's header, score, topics and quotes (people/_profile.html): rendered from
+    `profile` (plain values) and the site's links alone, and cached under a digest of them."""
+    values = {**profile, "SITE_LINKS": context.get("SITE_LINKS")}
+    return render_cached(
+        "people/_profile.html",
+        [values],
+        lambda item, salt: "podindex:person-profile:" + _json_digest((item, salt)),
+        lambda item: item,
     )
 
 

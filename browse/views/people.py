@@ -28,6 +28,8 @@ SORTS = {
     "recent": "Most recent episode",
 }
 ROLES = {"": "Guests and hosts", "guest": "Guests", "host": "Hosts"}
+# What a person's page shows of their stored figures beside their name.
+PROFILE_FIGURES = ("score", "scored_count", "guest_count", "host_count", "rank")
 
 
 def ranked_people(category=None):
@@ -143,35 +145,47 @@ def person_detail(request, slug):
     page.object_list = person_page.appearance_rows(person, page.object_list)
     topics = person_page.person_topics(person)
     # Shared by every page of theirs and made from content that bumps the version when it
-    # changes (scorecards, transcripts, appearances, ranks): kept until it does.
+    # changes (scorecards, transcripts, appearances, ranks): kept until it does, as plain values.
     placements = (
-        cached_by_version(f"person:placements:{person.pk}", lambda: _placements(person))
+        cached_by_version(f"person:placement-values:{person.pk}", lambda: _placements(person))
         if ranking and ranking.rank
         else []
     )
     quotes = (
-        cached_by_version(f"person:quotes:{person.pk}", lambda: person_page.person_quotes(person))
+        cached_by_version(f"person:quote-values:{person.pk}", lambda: _quotes(person))
         if page.number == 1
         else []
     )
+    feed_url = slug_path("people:rss", slug=person.slug)
     return render_page(
         request,
         "people/person_detail.html",
         {
             "person": person,
             "ranking": ranking,
-            "placements": placements,
-            "image_url": person_page.https_only(person.image_url),
-            "website": person_page.web_link(person.website),
-            "feed_url": slug_path("people:rss", slug=person.slug),
             "page_obj": page,
-            # Each with its page's path: a regular has a dozen of them.
-            "topics": [
-                {**topic, "url": slug_path("episodes:topic", slug=topic["slug"])}
-                for topic in topics
-            ],
-            "quotes": quotes,
-            "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
+            "feed_url": feed_url,
+            # The header, score, topics and quotes: rendered from these plain values alone and
+            # cached under a digest of them (browse.templatetags.browse.person_profile).
+            "profile": {
+                "person": {"name": person.name, "description": person.description},
+                "image_url": person_page.https_only(person.image_url),
+                "website": person_page.web_link(person.website),
+                "feed_url": feed_url,
+                "ranking": ranking and {name: getattr(ranking, name) for name in PROFILE_FIGURES},
+                "placements": placements,
+                # Each with its page's path: a regular has a dozen of them.
+                "topics": [
+                    {
+                        "name": topic["name"],
+                        "episodes": topic["episodes"],
+                        "url": slug_path("episodes:topic", slug=topic["slug"]),
+                    }
+                    for topic in topics
+                ],
+                "quotes": quotes,
+                "min_appearances": settings.PODINDEX_PEOPLE_MIN_APPEARANCES,
+            },
             "jsonld": person_page.person_jsonld(person, topics),
             "og_image": person_page.https_only(person.image_url),
         },
@@ -179,10 +193,27 @@ def person_detail(request, slug):
     )
 
 
-def _placements(person) -> list:
-    """The categories a ranked person has a rank in, with that rank."""
-    return list(
-        PersonCategory.objects.filter(person=person, rank__isnull=False)
-        .select_related("category")
+def _placements(person) -> list[dict]:
+    """The categories a ranked person has a rank in, with that rank: {slug, name, rank}."""
+    return [
+        {"slug": slug, "name": name, "rank": rank}
+        for slug, name, rank in PersonCategory.objects.filter(person=person, rank__isnull=False)
         .order_by("category")
-    )
+        .values_list("category__slug", "category__name", "rank")
+    ]
+
+
+def _quotes(person) -> list[dict]:
+    """Their best quotes as the page shows them: {text, url, title, show_title, start,
+    dimension}."""
+    return [
+        {
+            "text": quote["text"],
+            "url": quote["url"],
+            "title": quote["episode"].title,
+            "show_title": quote["episode"].show.title,
+            "start": quote.get("start"),
+            "dimension": quote["dimension"],
+        }
+        for quote in person_page.person_quotes(person)
+    ]

@@ -2,14 +2,16 @@
 
 import json
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.template.base import Template
 from django.test.utils import CaptureQueriesContext
 
 from people import ranking
-from people.models import Appearance
+from people.models import Appearance, Person, PersonRanking
 from tests.factories import (
     AppearanceFactory,
     CategoryFactory,
@@ -270,3 +272,45 @@ def test_the_episode_page_links_its_visible_people_and_their_voices_in_the_trans
     assert "co-host, guest" in html or "guest, co-host" in html
     assert '<strong class="speaker"><a href="/people/jane-doe/">Jane Doe</a>:</strong>' in html
     assert "Secret Guest" not in html and "/people/secret/" not in html
+
+
+@pytest.fixture
+def profile_renders():
+    """The names of the templates rendered, in order."""
+    rendered = []
+    original = Template.render
+
+    def render(self, context):
+        rendered.append(self.name)
+        return original(self, context)
+
+    with mock.patch.object(Template, "render", render):
+        yield rendered
+
+
+def test_a_person_s_header_is_rendered_once_and_then_read_while_unchanged(
+    client, ranked, settings, profile_renders
+):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    first = client.get("/people/ann/").content
+    assert profile_renders.count("people/_profile.html") == 1
+
+    assert client.get("/people/ann/").content == first
+    assert client.get("/people/ann/?page=1").content == first
+    assert profile_renders.count("people/_profile.html") == 1
+
+
+def test_a_person_s_header_shows_a_changed_figure_or_name_at_once(client, ranked, settings):
+    """Kept by what it shows: a write without signals (no new content version) shows too."""
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    client.get("/people/ann/")
+    version = cache.get("podindex:content-version")
+
+    PersonRanking.objects.filter(person=ranked["ann"]).update(score=42.4, guest_count=7)
+    Person.objects.filter(pk=ranked["ann"].pk).update(name="Ann Renamed")
+
+    html = client.get("/people/ann/").content.decode()
+    assert cache.get("podindex:content-version") == version
+    assert '<span class="score-number">42</span>' in html
+    assert "a guest on 7" in html
+    assert "<h1>Ann Renamed</h1>" in html
