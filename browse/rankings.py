@@ -11,7 +11,7 @@ from django.db.models import Count, F
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from browse.rows import RANKING_ROW
+from browse.rows import RANKING_ROW, RANKING_ROW_TREND
 from core.page_cache import FRAGMENT_SECONDS, cached_by_version, content_version
 from core.prepared import PreparedQuery
 from episodes.models import Episode, Topic
@@ -43,7 +43,12 @@ def ranking_query(in_category: bool, in_language: bool, sort: str, offset: int, 
         # Keys first: the slice's ids, then only those rows whole. An offset no longer reads
         # every wide row before it (page 40: 2,000 rows of about 1 kB each, 7 ms).
         keys = ranking_keys(category, language, sort)[offset : offset + limit]
-        shows = ranked_shows(category).filter(pk__in=keys).only(*RANKING_ROW)
+        shows = (
+            ranked_shows(category)
+            .filter(pk__in=keys)
+            .only(*RANKING_ROW)
+            .annotate(**RANKING_ROW_TREND)
+        )
         return shows.order_by(*show_order(sort))
 
     return PreparedQuery(build, *[int] * in_category, *[str] * in_language)

@@ -241,11 +241,17 @@ def score_band(score):
     return band(round(score)) if score is not None else ""
 
 
+def _trend(trend_json) -> list:
+    """A show's score_trend from its JSON text (none: no months)."""
+    return json.loads(trend_json or "null") or []
+
+
 @register.filter
-def sparkline_points(trend, size="100x28"):
-    """`points` for a <polyline> of a show's monthly scores in a width×height box (0–100)."""
+def sparkline_points(trend_json, size="100x28"):
+    """`points` for a <polyline> of a show's monthly scores (score_trend's JSON text) in a
+    width×height box (0–100)."""
     width, height = (int(n) for n in size.split("x"))
-    scores = [p["score"] for p in trend or []]
+    scores = [p["score"] for p in _trend(trend_json)]
     if len(scores) < 2:
         return ""
     step = width / (len(scores) - 1)
@@ -255,9 +261,11 @@ def sparkline_points(trend, size="100x28"):
 
 
 @register.filter
-def trend_direction(trend):
-    """ "up", "down" or "steady": the last month against the first, for words beside charts."""
-    if not trend or len(trend) < 2:
+def trend_direction(trend_json):
+    """ "up", "down" or "steady": the last month against the first of score_trend's JSON text,
+    for words beside charts."""
+    trend = _trend(trend_json)
+    if len(trend) < 2:
         return ""
     change = trend[-1]["score"] - trend[0]["score"]
     if change >= 3:

@@ -11,7 +11,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from browse import rankings
-from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW
+from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW, RANKING_ROW, RANKING_ROW_TREND
 from browse.search import search as run_search
 from core.absolute import absolute_url
 from core.htmx import render_page
@@ -58,7 +58,7 @@ def home(request):
 _TOP_SHOWS = PreparedQuery(
     lambda: (
         Show.objects.ranked()
-        .annotate(position=F("rank"))
+        .annotate(position=F("rank"), **RANKING_ROW_TREND)
         .only(*RANKING_ROW)
         .order_by("rank", "title")[:HOME_SHOWS]
     )

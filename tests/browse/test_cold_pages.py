@@ -4,7 +4,9 @@ rendered rows are kept by what they show, so a page renders only what is its own
 The page cache is off here: every request runs its view, as after a cache flush.
 """
 
+import json
 import re
+from unittest import mock
 
 import pytest
 from django.core.cache import cache
@@ -14,6 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils.html import escape
 
 from browse import rankings
+from browse.rows import RANKING_ROW_TREND
 from browse.templatetags import browse as browse_tags
 from core.page_cache import bump_content_version, cached_by_version
 from episodes.models import Episode
@@ -156,9 +159,24 @@ def test_an_unchanged_ranking_is_read_as_one_cached_list_of_rows(client, ranked,
     assert keyed == []  # no row looked up on its own
 
 
+@pytest.mark.parametrize("url", ["/shows/", "/categories/finance/", "/"])
+def test_an_unchanged_ranking_decodes_no_monthly_trend(client, finance, url):
+    """The rows' trends come as JSON text, decoded only where a row is rendered."""
+    for title in ("Alpha", "Beta"):
+        show_with_scores(80, 60, 70, title=title, categories=[finance], days_apart=40)
+    recompute_all()
+    first = client.get(url).content.decode()
+    assert first.count('<svg class="sparkline"') == 2
+
+    with mock.patch("json.loads", wraps=json.loads) as loads:
+        assert client.get(url).content.decode() == first
+
+    assert loads.call_count == 0
+
+
 def test_cached_rows_are_the_html_of_the_included_row_template(ranked):
     """The tags print exactly what `{% for %}{% include %}` printed, cached or not."""
-    shows = list(Show.objects.ranked().order_by("rank"))
+    shows = list(Show.objects.ranked().annotate(**RANKING_ROW_TREND).order_by("rank"))
     for show in shows:
         show.position = show.rank
     episodes = list(Episode.objects.select_related("show").order_by("-published_at"))
