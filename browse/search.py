@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, JSONField, Q, Subquery, Value
+from django.db.models import BooleanField, F, FloatField, Func, JSONField, Q, Subquery, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
@@ -293,15 +293,17 @@ def _rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
 
 
 # The search engine (core.search_index): each kind's index name, the rows a listener may see
-# (with what the page shows of them; given the kind's extra arguments), and the score blended
-# into their order.
+# (with what the page shows of them; given the kind's extra arguments), the same rows with no
+# columns chosen (their order is found from indexes alone), and the score blended into their
+# order.
 ENGINE_KINDS = {
-    _shows: ("show", lambda: Show.objects.active().only(*SHOW_ROW), "score"),
+    _shows: ("show", lambda: Show.objects.active().only(*SHOW_ROW), Show.objects.active, "score"),
     _episodes: (
         "episode",
         lambda: (
             Episode.objects.listed().select_related("show").only(*EPISODE_ROW, *EPISODE_ROW_SHOW)
         ),
+        Episode.objects.listed,
         "score",
     ),
     _moments: (
@@ -309,46 +311,68 @@ ENGINE_KINDS = {
         lambda *terms: with_moment(
             Transcript.objects.listed().select_related("episode__show").only(*MOMENT_ROW), terms
         ),
+        Transcript.objects.listed,
         "episode__score",
     ),
 }
 
 
-def _pk_column(queryset) -> str:
-    meta = queryset.model._meta
-    return f"{connection.ops.quote_name(meta.db_table)}.{connection.ops.quote_name(meta.pk.column)}"
+class EngineRelevance(Func):
+    """The text relevance the engine gave a row: `ranks`[position of the row's key in `keys`],
+    both array literals ("{1.0,0.5}", "{1,2}") bound as one parameter each (a list of 200
+    parameters took several times longer to send and plan)."""
+
+    output_field = FloatField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (ranks, ranks_params), (keys, keys_params), (key, key_params) = (
+            compiler.compile(part) for part in self.get_source_expressions()
+        )
+        # Only compiled SQL of the three parts is spliced in; the arrays travel as parameters.
+        sql = f"(CAST({ranks} AS float8[]))[array_position(CAST({keys} AS bigint[]), {key})]"
+        return sql, (*ranks_params, *keys_params, *key_params)
 
 
-def _ranked(queryset, score: str, keys: str, ranks: str):
-    """`queryset`'s rows among `keys` in search order (PostgreSQL): `keys` and their text
-    relevance `ranks` are array literals ("{1,2}", "{1.0,0.5}"), each bound as one parameter (a
-    list of 200 parameters took several times longer to send and plan)."""
-    column = _pk_column(queryset)
-    # Only quoted names from the model are spliced in; the values travel as parameters.
-    among = RawSQL(  # noqa: S611
-        f"{column} = ANY(CAST(%s AS bigint[]))", (keys,), output_field=BooleanField()
-    )
-    text = RawSQL(  # noqa: S611
-        f"(CAST(%s AS float8[]))[array_position(CAST(%s AS bigint[]), {column})]",
-        (ranks, keys),
-        output_field=FloatField(),
-    )
-    substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
-    return (
-        queryset.filter(among)
-        .annotate(relevance=Value(TEXT_WEIGHT) * text + Value(SCORE_WEIGHT) * substance)
+class AmongKeys(Func):
+    """Whether the row's key is in `keys` (an array literal bound as one parameter)."""
+
+    output_field = BooleanField()
+
+    def as_sql(self, compiler, connection, **extra):
+        (keys, keys_params), (key, key_params) = (
+            compiler.compile(part) for part in self.get_source_expressions()
+        )
+        return f"{key} = ANY(CAST({keys} AS bigint[]))", (*key_params, *keys_params)
+
+
+def _ranked(queryset, narrow, score: str, keys: str, ranks: str, offset: int, limit: int):
+    """The page of `queryset`'s rows among `keys` in search order (PostgreSQL): ordered on
+    `narrow` (the same rows with no columns chosen, so that the order of every candidate is
+    found from indexes and keys), then only the page's rows read whole."""
+
+    def relevance():
+        substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
+        text = EngineRelevance(Value(ranks), Value(keys), F("pk"))
+        return Value(TEXT_WEIGHT) * text + Value(SCORE_WEIGHT) * substance
+
+    page = (
+        narrow.filter(AmongKeys(Value(keys), F("pk")))
+        .annotate(relevance=relevance())
         .order_by("-relevance", "-pk")
+        .values("pk")[offset : offset + limit]
     )
+    ranked = queryset.filter(pk__in=page).annotate(relevance=relevance())
+    return ranked.order_by("-relevance", "-pk")
 
 
 @lru_cache(maxsize=COMPILED_SHAPES)
 def _engine_page(build, offset: int, limit: int, extra: int) -> PreparedQuery:
     """`build`'s kind: the page of the candidates, in search order, one query (PostgreSQL)."""
-    _kind, rows, score = ENGINE_KINDS[build]
+    _kind, rows, narrow, score = ENGINE_KINDS[build]
     return PreparedQuery(
-        lambda keys, ranks, *strings: _ranked(rows(*strings), score, keys, ranks)[
-            offset : offset + limit
-        ],
+        lambda keys, ranks, *strings: _ranked(
+            rows(*strings), narrow(), score, keys, ranks, offset, limit
+        ),
         *[str] * (2 + extra),
     )
 
@@ -360,7 +384,7 @@ def _engine_rows(build, query: str, offset: int, limit: int, *extra: str) -> lis
     those, the ones the database lists, by TEXT_WEIGHT · relevance + SCORE_WEIGHT · score / 100,
     then newest key, as core.search.relevance orders.
     """
-    kind, rows, score = ENGINE_KINDS[build]
+    kind, rows, _narrow, score = ENGINE_KINDS[build]
     found = search_index.search(kind, query, CANDIDATES)
     if not found:
         return []

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management import call_command
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from browse.search import search
@@ -252,3 +253,34 @@ def test_it_refuses_an_unknown_engine_at_start_up():
 
     assert run.returncode != 0
     assert "PODINDEX_SEARCH_ENGINE='elasticsearch' is not one of postgres, tantivy" in run.stderr
+
+
+def prepared_sql(statement: str) -> str:
+    """The SQL of the prepared statement an EXECUTE runs."""
+    name = statement.removeprefix("EXECUTE ").split("(", 1)[0]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
+        (sql,) = cursor.fetchone()
+    return sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the page query is PostgreSQL's")
+def test_it_reads_whole_only_the_rows_of_the_page(engine):
+    show = ShowFactory(title="Renewals")
+    for number in range(8):
+        episode = scored_episode(total=40 + number, show=show, title=f"Churn talk {number}")
+        TranscriptFactory(episode=episode, segments=[{"start": 1.0, "text": "Churn again."}])
+    call_command("rebuild_search_index", stdout=open("/dev/null", "w"))  # noqa: SIM115
+
+    with CaptureQueriesContext(connection) as captured:
+        results = search("churn", per_page=2)
+
+    assert len(results.episodes) == 2 and len(results.moments) == 2
+    statements = [prepared_sql(entry["sql"]) for entry in captured.captured_queries[-2:]]
+    for sql, columns in zip(statements, ('"title"', '"segments"'), strict=True):
+        # The candidates are put in order from their keys and scores alone, and only the
+        # page's end (3 rows: one tells whether there is a next page) is read whole.
+        assert " IN (SELECT " in sql
+        rows, ranking = sql.split(" IN (SELECT ", 1)
+        assert columns in rows and columns not in ranking
+        assert "array_position" in ranking and ranking.rsplit("))", 1)[0].endswith("LIMIT 3")
