@@ -18,6 +18,7 @@ from core.pagination import Pager
 from core.prepared import PreparedQuery
 from core.search import (
     CANDIDATES,
+    MAX_TERMS,
     SCORE_WEIGHT,
     TEXT_WEIGHT,
     clean_query,
@@ -137,45 +138,86 @@ def highlight(text: str, terms: list[str]) -> SafeString:
 
 
 def matching_people(query: str, limit: int = PEOPLE) -> list:
-    """Visible people whose name holds every word of the query, best ranked first."""
+    """Visible people whose name holds every word of the query, best ranked first.
+
+    On PostgreSQL with bounded work: a name fragment that few people share (PEOPLE_SORT at
+    most) is looked up in its trigram index and those people are sorted; one that many share
+    (or too short for trigrams) has the PEOPLE_WALK best-scored people read in score order, and
+    when `limit` of them match no one else can come before them.
+    """
     wanted = query_terms(query)
     if not wanted:
         return []
+    if uses_full_text() and any(len(term) >= TRIGRAM for term in wanted):
+        keys = _name_matches(wanted)
+        if not keys:
+            # Most searches name no one: the one query, compiled once, is all they cost.
+            return []
+        if len(keys) <= PEOPLE_SORT:
+            return list(_ranked_people(wanted).filter(pk__in=keys)[:limit])
+    ranked = _ranked_people(wanted)
+    if uses_full_text():
+        floor = (
+            PersonRanking.objects.filter(score__isnull=False)
+            .order_by(F("score").desc(nulls_last=True))
+            .values_list("score", flat=True)[PEOPLE_WALK - 1 : PEOPLE_WALK]
+        )
+        found = list(ranked.filter(ranking__score__gte=Subquery(floor))[:limit])
+        if len(found) == limit:
+            return found
+    return list(ranked[:limit])
+
+
+def _named(wanted: list[str]):
+    """Visible people whose name holds each of `wanted` (any case)."""
     people = Person.objects.visible()
     for term in wanted:
         # On PostgreSQL a trigram index on UPPER(name) (people migration 0007) answers this
         # for a word of three characters or more.
         people = people.filter(name__icontains=term)
-    ranked = (
-        people.select_related("ranking")
+    return people
+
+
+def _ranked_people(wanted: list[str]):
+    """_named(wanted) with what the page shows of them, best ranked first."""
+    return (
+        _named(wanted)
+        .select_related("ranking")
         .only("name", "slug", "description", "ranking__score", "ranking__rank")
         .order_by(F("ranking__score").desc(nulls_last=True), "name", "pk")
     )
-    if uses_full_text():
-        found = _few_people(people, ranked, wanted, limit)
-        if found is not None:
-            return found
-    return list(ranked[:limit])
 
 
-def _few_people(people, ranked, wanted: list[str], limit: int) -> list | None:
-    """The best-ranked `limit` matches read with bounded work, or None when that cannot tell.
+# Stands in for a name fragment in the SQL compiled once (_name_matches_sql).
+_FRAGMENT_MARKER = "podindex-name-fragment-{}"
 
-    A name fragment that few people share: its trigram index yields them all, and they are
-    sorted. One that many share (or too short for trigrams): the PEOPLE_WALK best-scored people
-    are read in score order, and when `limit` of them match no one else can come before them.
-    """
-    if any(len(term) >= TRIGRAM for term in wanted):
-        keys = list(people.order_by().values_list("pk", flat=True)[: PEOPLE_SORT + 1])
-        if len(keys) <= PEOPLE_SORT:
-            return list(ranked.filter(pk__in=keys)[:limit]) if keys else []
-    floor = (
-        PersonRanking.objects.filter(score__isnull=False)
-        .order_by(F("score").desc(nulls_last=True))
-        .values_list("score", flat=True)[PEOPLE_WALK - 1 : PEOPLE_WALK]
-    )
-    found = list(ranked.filter(ranking__score__gte=Subquery(floor))[:limit])
-    return found if len(found) == limit else None
+
+@lru_cache(maxsize=MAX_TERMS)
+def _name_matches_sql(terms: int, most: int) -> tuple[str, tuple, tuple[int, ...]]:
+    """The SQL of the keys of at most `most` people of _named() for `terms` fragments, its
+    parameters, and where each fragment's LIKE pattern goes among them; compiled once per
+    process (building and compiling the queryset was most of a no-name search's people CPU)."""
+    markers = [_FRAGMENT_MARKER.format(number) for number in range(terms)]
+    people = _named(markers).order_by().values_list("pk", flat=True)[:most]
+    sql, params = people.query.sql_with_params()
+    slots = tuple(params.index(_like_pattern(marker)) for marker in markers)
+    return sql, params, slots
+
+
+def _like_pattern(term: str) -> str:
+    """The pattern name__icontains binds for `term` (its LIKE wildcards escaped)."""
+    return f"%{connection.ops.prep_for_like_query(term)}%"
+
+
+def _name_matches(wanted: list[str]) -> list[int]:
+    """The keys of the first PEOPLE_SORT + 1 people of _named(wanted) (PostgreSQL)."""
+    sql, params, slots = _name_matches_sql(len(wanted), PEOPLE_SORT + 1)
+    bound = list(params)
+    for slot, term in zip(slots, wanted, strict=True):
+        bound[slot] = _like_pattern(term)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, bound)
+        return [key for (key,) in cursor.fetchall()]
 
 
 class CompiledSearch(PreparedQuery):

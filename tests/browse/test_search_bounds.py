@@ -11,6 +11,7 @@ import re
 import pytest
 from django.db import connection
 from django.db.models.sql import Query
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from browse.search import compiled_search, matching_people, search
@@ -305,6 +306,33 @@ def test_it_finds_the_same_best_ranked_people_whichever_way_it_reads_them(
     assert [person.name for person in matching_people(query)] == [
         person.name for person in matches[:5]
     ]
+
+
+@postgres_only
+@pytest.mark.parametrize("query", ["gross", "gross margin"])
+def test_a_search_of_a_shape_met_before_compiles_no_sql(margin_library, monkeypatch, query):
+    search("margin")
+    search("gross margin")
+    compiled = []
+    compile_sql = SQLCompiler.as_sql
+
+    def counted(compiler, *args, **kwargs):
+        compiled.append(compiler.query.model.__name__)
+        return compile_sql(compiler, *args, **kwargs)
+
+    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    results = search(query)
+
+    # Shows, episodes, moments and the people whose names hold the words (none here): each
+    # query's SQL was compiled once, by the first search of its shape; this one binds its words.
+    assert len(results.episodes) == 10 and not results.people
+    assert compiled == []
+
+
+@pytest.mark.parametrize("query", ["n_l", "n%l", "nn\\"])
+def test_it_reads_like_wildcards_in_a_name_as_themselves(crowd, query):
+    # "Ann Lee 1" has "n L" where "_" or "%" would match anything.
+    assert matching_people(query) == []
 
 
 @postgres_only
