@@ -210,7 +210,13 @@ CACHES = {
             },
         }
         if env_str("CACHE_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        # Without Redis, each process keeps its own. Django's default of 300 entries is less than
+        # the row fragments of a few busy pages (a ranking page alone caches 50 rows and the
+        # list), so it culled a third of itself every few requests and pages rendered cold.
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "OPTIONS": {"MAX_ENTRIES": 5000},
+        }
     )
 }
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
