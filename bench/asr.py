@@ -1,5 +1,6 @@
 """Speech-to-text speed and memory: 10- and 60-minute three-voice episodes, 1 and 2 cores,
-sequential and batched decoding, speaker labelling timed on its own.
+sequential and batched decoding; the voice detector (one pass, read by both the decoder and the
+speaker labels) and speaker labelling timed on their own.
 
 Each run is a fresh process pinned to its cores, so the model load and the peak memory are the
 run's own; the peak is read from the parent with getrusage(RUSAGE_CHILDREN). Targets on a
@@ -102,8 +103,8 @@ def main() -> None:
     workdir = Path(args.workdir)
     print(f"{os.cpu_count()} cores; load average {os.getloadavg()[0]:.1f} at start")
     header = (
-        f"{'audio':>6} {'cores':>5} {'mode':>10} {'decode':>7} {'asr':>7} {'diarize':>7} "
-        f"{'total':>7} {'speed':>7} {'cpu':>7} {'peak RSS':>9} {'spk':>3} {'WER':>6}"
+        f"{'audio':>6} {'cores':>5} {'mode':>10} {'decode':>7} {'vad':>7} {'asr':>7} "
+        f"{'diarize':>7} {'total':>7} {'speed':>7} {'cpu':>7} {'peak RSS':>9} {'spk':>3} {'WER':>6}"
     )
     print(header)
     print("-" * len(header))
@@ -119,7 +120,8 @@ def main() -> None:
                     wer = f"{100 * word_error_rate(normalise(episode.text), heard):.1f}%"
                 print(
                     f"{run['audio'] / 60:>4.0f}mn {threads:>5} {mode:>10} "
-                    f"{stages['decode']:>6.1f}s {stages['transcribe']:>6.1f}s "
+                    f"{stages['decode']:>6.1f}s {stages['speech']:>6.1f}s "
+                    f"{stages['transcribe']:>6.1f}s "
                     f"{stages['diarize']:>6.1f}s {run['wall']:>6.1f}s "
                     f"{run['audio'] / run['wall']:>6.1f}x {run['cpu']:>6.0f}s "
                     f"{run['peak_mb']:>6.0f} MB {run['speakers']:>3} {wer:>6}",

@@ -18,7 +18,6 @@ where it is installed (torch, a GPU, a hub token); `none` labels everyone A.
 import ctypes
 import importlib.util
 import itertools
-import os
 import re
 import threading
 from collections.abc import Callable
@@ -31,6 +30,7 @@ import numpy as np
 from django.conf import settings
 from scipy.cluster.hierarchy import fcluster, linkage
 
+from episodes.asr.audio import VAD_FRAME, speech_probabilities, usable_cores
 from episodes.asr.campplus import campplus
 from episodes.asr.checkpoints import read_legacy_checkpoint
 from episodes.asr.engines.base import Segment, Word
@@ -62,13 +62,11 @@ MAX_WINDOWS = 1600
 BATCH = 128
 # Words further apart than this start a new stretch of speech.
 PAUSE_SECONDS = 0.25
-# Silero VAD (32 ms frames): a stretch is also cut where the speech probability stays under
-# VAD_THRESHOLD for VAD_PAUSE_SECONDS; each part longer than PIECE_SECONDS is cut in equal
-# pieces, and each piece is clustered as one voice print.
-VAD_FRAME = 512
+# Silero VAD (audio.speech_probabilities): a stretch is also cut where the speech probability
+# stays under VAD_THRESHOLD for VAD_PAUSE_SECONDS; each part longer than PIECE_SECONDS is cut in
+# equal pieces, and each piece is clustered as one voice print.
 VAD_THRESHOLD = 0.3
 VAD_PAUSE_SECONDS = 0.2
-VAD_PART_SECONDS = 300
 # A word with less speech than this under it was timed into a pause; it is moved onto speech
 # without words at most DETACHED_REACH_SECONDS before it (see retime_detached_words).
 DETACHED_SPEECH_SECONDS = 0.12
@@ -124,8 +122,12 @@ def label_speakers(
     speakers: int | None = None,
     method: str | None = None,
     threads: int = 0,
+    speech: np.ndarray | None = None,
 ) -> list[dict]:
-    """Segments as {"speaker", "start", "end", "text"}, split where the speaker changes."""
+    """Segments as {"speaker", "start", "end", "text"}, split where the speaker changes.
+
+    `speech`: the samples' audio.speech_probabilities(), when the caller has them.
+    """
     method = method or settings.PODINDEX_DIARIZATION
     words = [word for segment in segments for word in segment.words]
     if not words:
@@ -134,7 +136,9 @@ def label_speakers(
         ids = [0] * len(words)
     elif method in ENCODERS:
         encoder = ENCODERS[method]()
-        ids = encoder_speakers(samples, words, encoder, speakers=speakers, threads=threads)
+        if speech is None:
+            speech = speech_probabilities(samples, threads)
+        ids = encoder_speakers(samples, words, encoder, speech, speakers=speakers, threads=threads)
     elif method == "pyannote":
         ids = assign_words(words, pyannote_turns(samples, speakers))
     else:
@@ -286,23 +290,6 @@ def speech_stretches(words: list[Word]) -> list[tuple[float, float]]:
         else:
             stretches[-1][1] = max(stretches[-1][1], word.end)
     return [(start, end) for start, end in stretches]
-
-
-def speech_probabilities(samples: np.ndarray, threads: int = 0) -> np.ndarray:
-    """Silero VAD's speech probability per VAD_FRAME samples (the model faster-whisper ships).
-
-    The file goes through in parts of VAD_PART_SECONDS shared among threads (onnxruntime frees
-    the GIL): the model copies its input several times over, and an hour at once took 300 MB.
-    A fresh state at each cut costs a few frames of accuracy.
-    """
-    from faster_whisper.vad import get_vad_model
-
-    model = get_vad_model()
-    padded = np.pad(samples, (0, (-samples.size) % VAD_FRAME)).astype(np.float32, copy=False)
-    step = VAD_PART_SECONDS * SAMPLE_RATE // VAD_FRAME * VAD_FRAME
-    parts = [padded[start : start + step] for start in range(0, padded.size, step)]
-    with ThreadPoolExecutor(max_workers=threads or usable_cores()) as pool:
-        return np.concatenate([part.ravel() for part in pool.map(model, parts)])
 
 
 def speech_runs(speech: np.ndarray) -> list[tuple[float, float]]:
@@ -472,11 +459,6 @@ def campplus_prints(
         windows[row, : piece.size] = piece
     with single_threaded_blas():
         return model.embed(windows, threads=threads or usable_cores())
-
-
-def usable_cores() -> int:
-    """Cores this process may run on."""
-    return getattr(os, "process_cpu_count", os.cpu_count)() or 1
 
 
 @contextmanager
@@ -679,12 +661,13 @@ def encoder_speakers(
     samples: np.ndarray,
     words: list[Word],
     encoder: VoicePrinter,
+    speech: np.ndarray,
     *,
     speakers: int | None,
     threads: int = 0,
 ) -> list[int]:
-    """A speaker id per word from clustered voice prints of the pieces of speech."""
-    speech = speech_probabilities(samples, threads)
+    """A speaker id per word from clustered voice prints of the pieces of speech (`speech`: the
+    samples' speech probabilities)."""
     words = retime_detached_words(words, speech)
     pieces = cut_long(split_at_pauses(speech_stretches(words), speech))
     embedded, piece_prints = encoder.piece_prints(samples, pieces, threads)

@@ -30,7 +30,8 @@ class AsrResult:
     wall_seconds: float
     cpu_seconds: float  # this process's CPU time, all threads
     cost_usd: float = 0.0  # what the provider charges (api engine, when litellm knows)
-    stage_seconds: dict[str, float] = field(default_factory=dict)  # decode, transcribe, diarize
+    # decode, speech (the voice detector), transcribe, diarize
+    stage_seconds: dict[str, float] = field(default_factory=dict)
     # The engine's confidence figures and doubts (Confidence.to_json()); doubts mean an editor
     # should check the words.
     confidence: dict = field(default_factory=dict)
@@ -75,16 +76,23 @@ def transcribe_file(
     )
     audio.require_sound(samples)
     stages["decode"] = time.monotonic() - started
+    # One pass of the voice detector: the engine's speech spans and the speaker labels read it.
+    speech = audio.speech_probabilities(samples, settings.PODINDEX_ASR_THREADS)
+    stages["speech"] = time.monotonic() - started - stages["decode"]
     engine = engine if engine is not None and not isinstance(engine, str) else get_engine(engine)
-    transcription = engine.transcribe(samples, progress=progress)
-    stages["transcribe"] = time.monotonic() - started - stages["decode"]
+    transcription = engine.transcribe(samples, progress=progress, speech=speech)
+    stages["transcribe"] = time.monotonic() - started - sum(stages.values())
     if not transcription.words:
         raise NoSpeech("No speech was found: the audio holds only music, noise or silence.")
     segments = diarize.label_speakers(
-        samples, transcription.segments, speakers=speakers, threads=settings.PODINDEX_ASR_THREADS
+        samples,
+        transcription.segments,
+        speakers=speakers,
+        threads=settings.PODINDEX_ASR_THREADS,
+        speech=speech,
     )
     wall = time.monotonic() - started
-    stages["diarize"] = wall - stages["decode"] - stages["transcribe"]
+    stages["diarize"] = wall - sum(stages.values())
     seconds = audio.duration(samples)
     return AsrResult(
         language=transcription.language,

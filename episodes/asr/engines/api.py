@@ -112,9 +112,15 @@ class ApiEngine:
         by_size = self.max_chunk_bytes * 8 / BIT_RATE * SIZE_MARGIN
         return max(min(by_size, self.max_chunk_seconds) - 2 * OVERLAP_SECONDS, MIN_PIECE_SECONDS)
 
-    def transcribe(self, samples: np.ndarray, *, progress: Progress | None = None) -> Transcription:
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        *,
+        progress: Progress | None = None,
+        speech: np.ndarray | None = None,
+    ) -> Transcription:
         """Transcribe in pieces; raise NoSpeech before any upload when there is no speech."""
-        spans = audio.speech_spans(samples)
+        spans = audio.speech_spans(samples, probabilities=speech)
         if sum(end - start for start, end in spans) < MIN_SPEECH_SECONDS:
             raise NoSpeech("No speech was found: the audio holds only music, noise or silence.")
         total = audio.duration(samples)

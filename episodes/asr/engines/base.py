@@ -73,6 +73,13 @@ class Engine(Protocol):
     name: str  # "local" or "api"
     model: str
 
-    def transcribe(self, samples: np.ndarray, *, progress: Progress | None = None) -> Transcription:
-        """Transcribe 16 kHz mono float32 samples."""
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        *,
+        progress: Progress | None = None,
+        speech: np.ndarray | None = None,
+    ) -> Transcription:
+        """Transcribe 16 kHz mono float32 samples (`speech`: their speech probabilities, from
+        audio.speech_probabilities(), when the caller has them)."""
         ...

@@ -7,14 +7,21 @@ model hub on first use) or a CTranslate2 model folder. Models are loaded once pe
 
 import itertools
 import logging
-import os
 import threading
 from pathlib import Path
 
 import numpy as np
 from django.conf import settings
 
-from episodes.asr.audio import SAMPLE_RATE, block_levels, signal_to_noise, speech_spans
+from episodes.asr.audio import (
+    SAMPLE_RATE,
+    VAD_FRAME,
+    signal_to_noise,
+    speech_probabilities,
+    speech_spans,
+    usable_cores,
+    windows,
+)
 from episodes.asr.engines.base import Confidence, Progress, Segment, Transcription, Word
 from episodes.asr.errors import EngineUnavailable, UnsupportedLanguage
 
@@ -57,19 +64,8 @@ MIN_WORDS_TO_JUDGE_LANGUAGE = 8
 FEW_WORDS_PER_MINUTE = 30
 MIN_SECONDS_TO_COUNT_WORDS = 20
 
-# Long audio is transcribed a window at a time, each cut at the quietest moment of the last
-# CUT_SEARCH_SECONDS before its end: faster-whisper holds every speech chunk of what it is given,
-# and their features twice over, at once (about 0.8 GB an hour), a window's worth stays small.
-WINDOW_SECONDS = 20 * 60
-CUT_SEARCH_SECONDS = 30
-
 _models: dict[tuple, object] = {}
 _models_lock = threading.Lock()
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (CTranslate2's own default is 4, too many on 2 cores)."""
-    return getattr(os, "process_cpu_count", os.cpu_count)() or 1
 
 
 def resolve_model(name: str) -> tuple[str, str]:
@@ -124,6 +120,7 @@ class LocalEngine:
         self.device = device
         self.compute_type = compute_type or ("float16" if device == "cuda" else "int8")
         self.batch_size = batch_size
+        # CTranslate2's own default is 4 threads, too many on 2 cores.
         self.threads = threads or usable_cores()
         self.beam_size = beam_size
 
@@ -139,8 +136,17 @@ class LocalEngine:
             beam_size=settings.PODINDEX_ASR_BEAM_SIZE,
         )
 
-    def transcribe(self, samples: np.ndarray, *, progress: Progress | None = None) -> Transcription:
-        """Transcribe 16 kHz mono samples; segments carry word timings."""
+    def transcribe(
+        self,
+        samples: np.ndarray,
+        *,
+        progress: Progress | None = None,
+        speech: np.ndarray | None = None,
+    ) -> Transcription:
+        """Transcribe 16 kHz mono samples; segments carry word timings.
+
+        `speech`: the samples' audio.speech_probabilities(), when the caller has them.
+        """
         whisper = load_model(self.source, self.device, self.compute_type, self.threads)
         options = {"beam_size": self.beam_size, "word_timestamps": True}
         if self.batch_size > 1:
@@ -148,6 +154,8 @@ class LocalEngine:
 
             pipeline = BatchedInferencePipeline(whisper)
             options["batch_size"] = self.batch_size
+            if speech is None:
+                speech = speech_probabilities(samples, self.threads)
         else:
             pipeline = whisper
             options.update(vad_filter=True, vad_parameters=dict(VAD_PARAMETERS))
@@ -157,7 +165,8 @@ class LocalEngine:
         for start, end in windows(samples):
             offset = start / SAMPLE_RATE
             if self.batch_size > 1:
-                found, language = listen(pipeline, samples[start:end], options)
+                frames = speech[start // VAD_FRAME : -(-end // VAD_FRAME)]
+                found, language = listen(pipeline, samples[start:end], options, frames)
             else:
                 found, info = pipeline.transcribe(samples[start:end], **options)
                 language = info.language
@@ -180,25 +189,7 @@ class LocalEngine:
         )
 
 
-def windows(samples: np.ndarray) -> list[tuple[int, int]]:
-    """(start, end) sample indexes of the windows long audio is transcribed in, cut in quiet."""
-    size, search, block = (
-        WINDOW_SECONDS * SAMPLE_RATE,
-        CUT_SEARCH_SECONDS * SAMPLE_RATE,
-        SAMPLE_RATE // 10,
-    )
-    bounds, start = [], 0
-    while samples.size - start > size:
-        region = start + size - search
-        quietest = int(np.argmin(block_levels(samples[region : start + size], block)))
-        end = region + quietest * block + block // 2
-        bounds.append((start, end))
-        start = end
-    bounds.append((start, samples.size))
-    return bounds
-
-
-def listen(pipeline, samples: np.ndarray, options: dict) -> tuple[list, str]:
+def listen(pipeline, samples: np.ndarray, options: dict, speech: np.ndarray) -> tuple[list, str]:
     """(whisper's segments in time order, language) by the batched decoder, tails heard again.
 
     The batched decoder reads each clip once, without timestamps, and can end a clip early: in
@@ -207,7 +198,7 @@ def listen(pipeline, samples: np.ndarray, options: dict) -> tuple[list, str]:
     a clip of its own, at most TAIL_ROUNDS times.
     """
     # Unpadded spans split at every pause of PAUSE_MS: the pauses a clip may be cut at.
-    spans = speech_spans(samples, min_silence_ms=PAUSE_MS, pad_ms=0)
+    spans = speech_spans(samples, min_silence_ms=PAUSE_MS, pad_ms=0, probabilities=speech)
     clips = speech_clips(spans, samples.size / SAMPLE_RATE)
     heard, language = [], ""
     for _ in range(TAIL_ROUNDS + 1):

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from episodes.asr import audio, diarize
 from episodes.asr.engines import Segment, Word, local
@@ -120,7 +121,7 @@ def test_it_reports_what_the_transcription_took(interview_transcript):
     assert result.audio_seconds == pytest.approx(result.duration, abs=0.01)
     assert result.wall_seconds > 0 and result.cpu_seconds > 0
     assert result.real_time_factor == pytest.approx(result.audio_seconds / result.wall_seconds)
-    assert set(result.stage_seconds) == {"decode", "transcribe", "diarize"}
+    assert set(result.stage_seconds) == {"decode", "speech", "transcribe", "diarize"}
     assert result.cost_usd == 0
 
 
@@ -161,19 +162,67 @@ def test_it_cuts_long_audio_into_windows_at_a_quiet_moment():
     # 50 minutes of noise with one silent second inside the search region before 20 minutes.
     samples = np.random.default_rng(1).normal(0, 0.1, 50 * 60 * audio.SAMPLE_RATE)
     samples = samples.astype(np.float32)
-    quiet = (local.WINDOW_SECONDS - 15) * audio.SAMPLE_RATE
+    quiet = (audio.WINDOW_SECONDS - 15) * audio.SAMPLE_RATE
     samples[quiet : quiet + audio.SAMPLE_RATE] = 0
-    bounds = local.windows(samples)
+    bounds = audio.windows(samples)
     assert bounds[0][0] == 0 and bounds[-1][1] == samples.size
     assert all(end == start for (_, end), (start, _) in itertools.pairwise(bounds))
-    assert all(end - start <= local.WINDOW_SECONDS * audio.SAMPLE_RATE for start, end in bounds)
+    assert all(end - start <= audio.WINDOW_SECONDS * audio.SAMPLE_RATE for start, end in bounds)
     assert quiet <= bounds[0][1] < quiet + audio.SAMPLE_RATE
+    assert all(end % audio.VAD_FRAME == 0 for _, end in bounds[:-1])
+
+
+def test_it_reads_each_window_s_speech_as_a_pass_over_that_window_alone(
+    interview_samples, monkeypatch
+):
+    # Windows of 40 s, read in runs of 100 frames with the state carried from run to run.
+    monkeypatch.setattr(audio, "WINDOW_SECONDS", 40)
+    monkeypatch.setattr(audio, "CUT_SEARCH_SECONDS", 10)
+    monkeypatch.setattr(audio, "VAD_BATCH", 100)
+    samples = interview_samples.copy()
+    speech = audio.speech_probabilities(samples, threads=2)
+    assert np.array_equal(samples, interview_samples)
+    bounds = audio.windows(samples)
+    assert len(bounds) == 3 and speech.size == -(-samples.size // audio.VAD_FRAME)
+    model = get_vad_model()
+    for start, end in bounds:
+        window = samples[start:end]
+        alone = model(np.pad(window, (0, (-window.size) % audio.VAD_FRAME))).ravel()
+        assert np.array_equal(speech[start // audio.VAD_FRAME : -(-end // audio.VAD_FRAME)], alone)
+
+
+@pytest.mark.parametrize(("silence_ms", "pad_ms"), [(500, 200), (100, 0)])
+def test_it_finds_the_speech_faster_whisper_finds(interview_samples, silence_ms, pad_ms):
+    options = VadOptions(min_silence_duration_ms=silence_ms, speech_pad_ms=pad_ms)
+    theirs = [
+        (span["start"] / audio.SAMPLE_RATE, span["end"] / audio.SAMPLE_RATE)
+        for span in get_speech_timestamps(interview_samples, options)
+    ]
+    speech = audio.speech_probabilities(interview_samples)
+    spans = audio.speech_spans(
+        interview_samples, min_silence_ms=silence_ms, pad_ms=pad_ms, probabilities=speech
+    )
+    assert len(spans) > 1 and spans == theirs
+
+
+def test_it_runs_the_voice_detector_once_for_the_words_and_the_speakers(short_clip, monkeypatch):
+    session = get_vad_model().session
+    run, frames = session.run, []
+
+    def counted(names, inputs):
+        frames.append(len(inputs["input"]))
+        return run(names, inputs)
+
+    monkeypatch.setattr(session, "run", counted)
+    result = transcribe_file(short_clip.path, engine="local")
+    assert result.speakers == ["A", "B"]
+    assert sum(frames) == -(-round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME)
 
 
 def test_it_transcribes_across_window_cuts_with_true_times(interview, monkeypatch):
     # Windows of 40 s cut the 82 s interview twice: the words and their times must survive.
-    monkeypatch.setattr(local, "WINDOW_SECONDS", 40)
-    monkeypatch.setattr(local, "CUT_SEARCH_SECONDS", 10)
+    monkeypatch.setattr(audio, "WINDOW_SECONDS", 40)
+    monkeypatch.setattr(audio, "CUT_SEARCH_SECONDS", 10)
     result = transcribe_file(interview.path, engine="local")
     words = [word for _, word in labelled_words(result.segments)]
     assert word_error_rate(normalise(interview.text), words) < MAX_WER
