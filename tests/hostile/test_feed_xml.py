@@ -19,6 +19,11 @@ from tests.hostile.conftest import cpu_seconds, measure
 MEMORY_BOUND_MB = 30
 # A hostile feed may cost at most this many times the CPU of a normal feed of its size.
 CPU_RATIO = 10
+# Malformed markup parses in linear time but not at a normal feed's speed: 15,000 unclosed
+# tags cost 7.1-7.5x a normal feed (load 2), 11.6x with four test processes on two cores, and
+# twice or four times as many cost twice or four times as much. A cost growing faster than the
+# feed would be hundreds of times.
+MALFORMED_CPU_RATIO = 20
 
 ENTITY_FEEDS = {
     "quadratic_310kb": payloads.quadratic_entity_feed,
@@ -91,7 +96,7 @@ def test_malformed_feeds_cost_time_in_proportion_to_their_size(title_xml):
     assert cost.error is None or isinstance(cost.error, InvalidFeed), cost.error
     assert cost.peak_mb < MEMORY_BOUND_MB
     # The least of a few runs on both sides: one run alone can take a garbage collection.
-    assert cpu_seconds(parse_feed, body) <= CPU_RATIO * normal
+    assert cpu_seconds(parse_feed, body) <= MALFORMED_CPU_RATIO * normal
 
 
 @pytest.mark.django_db
