@@ -149,6 +149,11 @@ def label_speakers(
     return build_segments(segments, relabel(ids))
 
 
+def reads_speech(speakers: int | None = None, method: str | None = None) -> bool:
+    """Whether label_speakers() with these arguments reads speech probabilities."""
+    return (method or settings.PODINDEX_DIARIZATION) in ENCODERS and speakers != 1
+
+
 # --- the GE2E encoder in numpy ----------------------------------------------------------------
 
 

@@ -76,10 +76,13 @@ def transcribe_file(
     )
     audio.require_sound(samples)
     stages["decode"] = time.monotonic() - started
-    # One pass of the voice detector: the engine's speech spans and the speaker labels read it.
-    speech = audio.speech_probabilities(samples, settings.PODINDEX_ASR_THREADS)
-    stages["speech"] = time.monotonic() - started - stages["decode"]
     engine = engine if engine is not None and not isinstance(engine, str) else get_engine(engine)
+    # One pass of the voice detector, read by the engine's speech spans and the speaker labels;
+    # none when neither reads it (sequential decoding labelled by pyannote or not at all).
+    speech = None
+    if engine.reads_speech or diarize.reads_speech(speakers):
+        speech = audio.speech_probabilities(samples, settings.PODINDEX_ASR_THREADS)
+    stages["speech"] = time.monotonic() - started - stages["decode"]
     transcription = engine.transcribe(samples, progress=progress, speech=speech)
     stages["transcribe"] = time.monotonic() - started - sum(stages.values())
     if not transcription.words:

@@ -68,6 +68,8 @@ class ApiEngine:
     """Any litellm transcription model; pieces under the provider's limits, seams stitched."""
 
     name = ENGINE
+    # Speech spans decide where the audio is cut and whether there is any to upload.
+    reads_speech = True
 
     def __init__(
         self,

@@ -72,6 +72,8 @@ class Engine(Protocol):
 
     name: str  # "local" or "api"
     model: str
+    # Whether transcribe() reads `speech` (and computes it when not given).
+    reads_speech: bool
 
     def transcribe(
         self,

@@ -136,6 +136,11 @@ class LocalEngine:
             beam_size=settings.PODINDEX_ASR_BEAM_SIZE,
         )
 
+    @property
+    def reads_speech(self) -> bool:
+        """Only the batched decoder reads speech spans; the sequential one runs its own VAD."""
+        return self.batch_size > 1
+
     def transcribe(
         self,
         samples: np.ndarray,

@@ -219,6 +219,26 @@ def test_it_runs_the_voice_detector_once_for_the_words_and_the_speakers(short_cl
     assert sum(frames) == -(-round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME)
 
 
+def test_it_runs_no_detector_pass_of_its_own_when_nothing_reads_it(
+    short_clip, settings, monkeypatch
+):
+    # Sequential decoding runs faster-whisper's own VAD; unlabelled speakers read none.
+    settings.PODINDEX_ASR_BATCH_SIZE = 1
+    settings.PODINDEX_DIARIZATION = "none"
+    session = get_vad_model().session
+    run, frames = session.run, []
+
+    def counted(names, inputs):
+        frames.append(len(inputs["input"]))
+        return run(names, inputs)
+
+    monkeypatch.setattr(session, "run", counted)
+    result = transcribe_file(short_clip.path, engine="local")
+    assert result.speakers == ["A"] and result.segments
+    one_pass = -(-round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME)
+    assert 0 < sum(frames) <= one_pass
+
+
 def test_it_transcribes_across_window_cuts_with_true_times(interview, monkeypatch):
     # Windows of 40 s cut the 82 s interview twice: the words and their times must survive.
     monkeypatch.setattr(audio, "WINDOW_SECONDS", 40)
