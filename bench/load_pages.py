@@ -9,6 +9,14 @@ Load the catalogue first (see bench/browse_pages.py), then:
 Targets: every page's p50 within 5x of the trivial view's and its p99 under 100 ms, so a page
 after a cache flush costs the web machines little more than one that does nothing; the JSON
 API's endpoints (served the same way) within 10x.
+
+The load generator makes its clients once, before it times anything. Until December 2026 it
+made four anew for each page and round, about 20 ms of CPU each (an httpx client builds an SSL
+context), on the two cores the server had, just as each page's first requests were served: the
+generator's CPU per trivial request was 3.6 ms (now 1.4; the worker's is 1). That inflated
+every figure, and the trivial view's p50 most, so figures and ratios from before are not
+comparable with later ones (same server code, load 12-19: trivial view p50 / p99 19.2 / 246.5
+-> 4.9 / 32.8 ms).
 """
 
 import argparse
@@ -129,37 +137,44 @@ def generate(urls: dict[str, str], port: int, requests: int, concurrency: int) -
     """The load generator (its own process): every page in turn, `concurrency` clients at once."""
     results = {name: {"timings": [], "errors": []} for name in urls}
     rounds = min(ROUNDS, requests)
+    # One client per thread for the whole run, made before any request is timed: making one
+    # costs about 20 ms of CPU (see the module's doc), taken from the server being measured.
+    clients = [
+        httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) for _ in range(concurrency)
+    ]
     for round_number in range(rounds):
         share = requests // rounds + (round_number < requests % rounds)
         for name, path in urls.items():
-            result = load(port, path, share, concurrency)
+            result = load(clients, path, share)
             results[name]["timings"] += result["timings"]
             results[name]["errors"] += result["errors"]
+    for client in clients:
+        client.close()
     print(json.dumps(results))
 
 
-def load(port: int, path: str, requests: int, concurrency: int) -> dict:
-    """`requests` GETs of one path shared among `concurrency` clients: timings and errors."""
+def load(clients: list, path: str, requests: int) -> dict:
+    """`requests` GETs of one path shared among the clients, each in its own thread: timings
+    and errors."""
     timings: list[float] = []
     errors: list[int] = []
     tickets = iter(range(requests))
     lock = threading.Lock()
 
-    def client_loop():
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=60) as client:
-            while True:
-                with lock:
-                    if next(tickets, None) is None:
-                        return
-                started = time.perf_counter()
-                response = client.get(path)
-                elapsed = (time.perf_counter() - started) * 1000
-                with lock:
-                    if response.status_code != 200:
-                        errors.append(response.status_code)
-                    timings.append(elapsed)
+    def client_loop(client):
+        while True:
+            with lock:
+                if next(tickets, None) is None:
+                    return
+            started = time.perf_counter()
+            response = client.get(path)
+            elapsed = (time.perf_counter() - started) * 1000
+            with lock:
+                if response.status_code != 200:
+                    errors.append(response.status_code)
+                timings.append(elapsed)
 
-    threads = [threading.Thread(target=client_loop) for _ in range(concurrency)]
+    threads = [threading.Thread(target=client_loop, args=(client,)) for client in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
