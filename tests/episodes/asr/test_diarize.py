@@ -77,6 +77,17 @@ def test_it_tells_two_voices_apart_and_knows_one_voice_again(interview, intervie
     assert host @ host_next_turn > host @ guest
 
 
+def test_it_gives_campplus_pieces_without_measuring_their_levels(interview_samples, monkeypatch):
+    # CAM++'s features are less their mean: a piece's level cannot change its print.
+    def measured(*args):
+        raise AssertionError("piece levels measured for CAM++")
+
+    monkeypatch.setattr(diarize, "piece_gains", measured)
+    pieces = [(1.0, 2.5), (10.0, 12.0), (20.0, 21.0)]
+    embedded, prints = diarize.campplus_printer().piece_prints(interview_samples, pieces, 1)
+    assert list(embedded) == [0, 1, 2] and prints.shape == (3, 192)
+
+
 def test_it_caps_the_windows_of_a_long_episode():
     # Three hours of speech in 2-second pieces: more pieces than windows allowed.
     pieces = [(start, start + 2.0) for start in np.arange(0, 3 * 3600, 2.5)]
