@@ -453,11 +453,13 @@ class _GraphWriter:
         )
 
     def scale_shift(self, x: str, norm: tuple[np.ndarray, np.ndarray]) -> str:
-        """x × scale + shift per channel: a batch norm of mean 0 and variance 1 (one pass)."""
+        """x × scale + shift per channel of (n, channels, 1, time), as a depthwise 1×1 convolution:
+        onnxruntime keeps that in its blocked channel layout (NCHWc) between the convolutions,
+        where a BatchNormalization had the whole growing input reordered out and back per layer."""
         scale, shift = norm
-        mean, variance = np.zeros_like(scale), np.ones_like(scale)
-        constants = [self.const(array) for array in (scale, shift, mean, variance)]
-        return self.op("BatchNormalization", x, *constants, epsilon=0.0)
+        channels = scale.shape[0]
+        weight = self.const(scale.reshape(channels, 1, 1, 1).astype(np.float32))
+        return self.op("Conv", x, weight, self.const(shift), kernel_shape=[1, 1], group=channels)
 
     def model(self, inputs: list[bytes], outputs: list[bytes]) -> bytes:
         graph = b"".join(_field(1, node) for node in self.nodes) + _field(2, "campplus")
@@ -480,10 +482,19 @@ def onnx_session(graph: bytes):
 
 def campplus_graph(model: "CamPlusPlus") -> bytes:
     """CAM++ from the filterbank to the last BN-ReLU, (n, frames, 80) → (n, 512, frames / 2),
-    as an ONNX model; mean and deviation over time and the projection stay in numpy."""
+    as an ONNX model; mean and deviation over time and the projection stay in numpy.
+
+    The TDNN runs as 2-d convolutions over (n, channels, 1, time): onnxruntime's blocked layout
+    (NCHWc, its fastest convolutions) takes 4-d tensors only, and the 1-d graph spent 15% more
+    CPU time (measured per window, load 12).
+    """
     g = _GraphWriter()
+
+    def ints(*values: int) -> str:
+        return g.const(np.array(values, dtype=np.int64))
+
     x = g.op("Transpose", "features", perm=[0, 2, 1])
-    x = g.op("Unsqueeze", x, g.const(np.array([1], dtype=np.int64)))
+    x = g.op("Unsqueeze", x, ints(1))
     x = g.op("Relu", g.conv(x, model.head_conv1, (3, 3), pads=[1, 1, 1, 1]))
     for block in model.head_blocks:
         stride = [block.stride, 1]
@@ -494,34 +505,33 @@ def campplus_graph(model: "CamPlusPlus") -> bytes:
         )
         x = g.op("Relu", g.op("Add", out, shortcut))
     x = g.op("Relu", g.conv(x, model.head_conv2, (3, 3), pads=[1, 1, 1, 1], strides=[2, 1]))
-    x = g.op("Reshape", x, g.const(np.array([0, HEAD_CHANNELS, -1], dtype=np.int64)))
-    x = g.op("Relu", g.conv(x, model.tdnn, (5,), pads=[2, 2], strides=[2]))
-    starts, axis = g.const(np.array([0], dtype=np.int64)), g.const(np.array([2], dtype=np.int64))
-    frames = g.op("Shape", x, start=2, end=3)
+    x = g.op("Reshape", x, ints(0, HEAD_CHANNELS, 1, -1))
+    x = g.op("Relu", g.conv(x, model.tdnn, (1, 5), pads=[0, 2, 0, 2], strides=[1, 2]))
+    frames = g.op("Shape", x, start=3, end=4)
     for block, (norm, transit) in zip(model.blocks, model.transits, strict=True):
         for layer in block:
             hidden = g.op("Relu", g.scale_shift(x, layer.norm))
-            hidden = g.op("Relu", g.conv(hidden, layer.bottleneck, (1,)))
+            hidden = g.op("Relu", g.conv(hidden, layer.bottleneck, (1, 1)))
             d = layer.dilation
-            local = g.conv(hidden, layer.local, (3,), pads=[d, d], dilations=[d])
+            local = g.conv(hidden, layer.local, (1, 3), pads=[0, d, 0, d], dilations=[1, d])
             segments = g.op(
                 "AveragePool",
                 hidden,
-                kernel_shape=[SEGMENT_FRAMES],
-                strides=[SEGMENT_FRAMES],
+                kernel_shape=[1, SEGMENT_FRAMES],
+                strides=[1, SEGMENT_FRAMES],
                 ceil_mode=1,
             )
-            context = g.op("Add", g.op("ReduceMean", hidden, axes=[2], keepdims=1), segments)
-            gate = g.op("Relu", g.conv(context, layer.context1, (1,)))
-            mask = g.op("Sigmoid", g.conv(gate, layer.context2, (1,)))
-            mask = g.op("Unsqueeze", mask, g.const(np.array([3], dtype=np.int64)))
-            mask = g.op("Expand", mask, g.const(np.array([1, 1, 1, SEGMENT_FRAMES], np.int64)))
-            mask = g.op("Reshape", mask, g.const(np.array([0, 0, -1], dtype=np.int64)))
-            mask = g.op("Slice", mask, starts, frames, axis)
+            context = g.op("Add", g.op("ReduceMean", hidden, axes=[3], keepdims=1), segments)
+            gate = g.op("Relu", g.conv(context, layer.context1, (1, 1)))
+            mask = g.op("Sigmoid", g.conv(gate, layer.context2, (1, 1)))
+            mask = g.op("Unsqueeze", mask, ints(4))
+            mask = g.op("Expand", mask, ints(1, 1, 1, 1, SEGMENT_FRAMES))
+            mask = g.op("Reshape", mask, ints(0, 0, 1, -1))
+            mask = g.op("Slice", mask, ints(0), frames, ints(3))
             x = g.op("Concat", x, g.op("Mul", local, mask), axis=1)
         x = g.op("Relu", g.scale_shift(x, norm))
-        x = g.conv(x, transit, (1,))
-    x = g.op("Relu", x)
+        x = g.conv(x, transit, (1, 1))
+    x = g.op("Squeeze", g.op("Relu", x), ints(2))
     return g.model(
         [_value_info("features", ["n", "frames", MEL_BINS])], [_value_info(x, ["n", 512, "t"])]
     )

@@ -90,6 +90,20 @@ def test_its_onnxruntime_graph_matches_the_numpy_forward_pass():
         assert fast == pytest.approx(model.embed_features(model.features(windows)), abs=1e-5)
 
 
+def test_it_leaves_onnxruntime_no_batch_norm_outside_its_blocked_convolutions(tmp_path):
+    # A BatchNormalization onnxruntime cannot fold into a convolution runs in the plain layout:
+    # the dense TDNN's growing input was reordered out of the blocked one and back every layer.
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.optimized_model_filepath = str(tmp_path / "optimised.onnx")
+    graph = campplus.campplus_graph(campplus.campplus())
+    onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
+    optimised = (tmp_path / "optimised.onnx").read_bytes()
+    assert b"BatchNormalization" not in optimised
+    assert b"ReorderInput" in optimised  # the blocked layout is in use on this CPU
+
+
 def test_it_tells_two_voices_apart_and_knows_one_voice_again(interview, interview_samples):
     # Three 1.5 s windows in each of the first four turns: host, guest, host, guest.
     starts, voices = [], []
