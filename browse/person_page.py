@@ -7,9 +7,10 @@ from urllib.parse import urlsplit
 
 from django.db.models import F
 
-from browse.rows import APPEARANCE_ROW, EPISODE_ROW_SHOW
+from browse.rows import APPEARANCE_ROW, APPEARANCE_ROW_ANNOTATIONS, EPISODE_ROW_SHOW
 from core.absolute import absolute_url
 from core.page_cache import cached_by_version
+from core.paths import slug_path
 from core.prepared import InKeys, PreparedQuery
 from episodes.models import Episode, Transcript, listed_q
 from people.models import Appearance
@@ -63,20 +64,52 @@ def person_topics(person) -> list[dict]:
     return ranking.topics if ranking else []
 
 
-def appearance_rows(person, keys: list[int]) -> list:
+class ShowLink:
+    """A show as a row names it: its title and the path of its page."""
+
+    __slots__ = ("slug", "title")
+
+    def __init__(self, title: str, slug: str):
+        self.title, self.slug = title, slug
+
+    def get_absolute_url(self) -> str:
+        return slug_path("shows:detail", slug=self.slug)
+
+
+class AppearanceRow:
+    """A listed episode on a person's page as plain values: what people/_appearance_row.html
+    shows (browse.rows.APPEARANCE_ROW and its show's EPISODE_ROW_SHOW) and no model instance."""
+
+    __slots__ = ("pk", "show", *APPEARANCE_ROW, *APPEARANCE_ROW_ANNOTATIONS)
+
+    def __init__(self, pk: int, values, show: ShowLink):
+        self.pk, self.show = pk, show
+        for name, value in zip(APPEARANCE_ROW, values, strict=True):
+            setattr(self, name, value)
+        self.roles, self.word_share = [], None
+
+    def get_absolute_url(self) -> str:
+        return slug_path("episodes:detail", show_slug=self.show.slug, slug=self.slug)
+
+
+def appearance_rows(person, keys: list[int]) -> list[AppearanceRow]:
     """The listed episodes with these keys, in this order, with what a person's page shows of
     them: `roles`, and `word_share` (percent, or None) where their voice is known."""
-    episodes, roles, labels = {}, defaultdict(list), {}
-    # One row per role: the appearance brings its episode and show along.
-    for appearance in _APPEARANCES(person.pk, keys):
-        episodes[appearance.episode_id] = appearance.episode
-        roles[appearance.episode_id].append(Appearance.Role(appearance.role).label)
-        if appearance.speaker_label:
-            labels[appearance.episode_id] = appearance.speaker_label
+    episodes, labels = {}, {}
+    # One row per role, read as values: a regular's page built an appearance, an episode and
+    # a show instance per role (about 60) only to read a dozen values from them.
+    for episode_id, role, label, *row, show_title, show_slug in _APPEARANCES(person.pk, keys):
+        episode = episodes.get(episode_id)
+        if episode is None:
+            episode = episodes[episode_id] = AppearanceRow(
+                episode_id, row, ShowLink(show_title, show_slug)
+            )
+        episode.roles.append(Appearance.Role(role).label)
+        if label:
+            labels[episode_id] = label
     speakers = dict(_SPEAKERS(list(labels))) if labels else {}
     rows = [episodes[pk] for pk in keys if pk in episodes]
     for episode in rows:
-        episode.roles = roles[episode.pk]
         episode.word_share = word_share(speakers.get(episode.pk), labels.get(episode.pk))
     return rows
 
@@ -86,14 +119,13 @@ def _appearances(person_id, keys):
         Appearance.objects.filter(
             InKeys(F("episode_id"), keys), listed_q("episode__"), person_id=person_id
         )
-        .select_related("episode__show")
-        .only(
+        .order_by("role")
+        .values_list(
             "episode_id",
             "role",
             "speaker_label",
             *(f"episode__{name}" for name in (*APPEARANCE_ROW, *EPISODE_ROW_SHOW)),
         )
-        .order_by("role")
     )
 
 
@@ -104,7 +136,7 @@ def _speakers(keys):
 
 
 # Compiled once per process (core.prepared), whatever the number of keys: a page's appearances
-# with their episodes and shows, and the speakers of those episodes' transcripts.
+# with their episodes' and shows' values, and the speakers of those episodes' transcripts.
 _APPEARANCES = PreparedQuery(_appearances, int, list)
 _SPEAKERS = PreparedQuery(_speakers, list)
 

@@ -2,11 +2,14 @@
 row templates need no other, and the row cache's key changes with each of them, so a cached
 row cannot go stale on a value it shows."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.db.models import F
+from django.db.models.signals import post_init
 from django.template import Context, Template
-from django.template.loader import render_to_string
+from django.template.loader import get_template, render_to_string
 from django.test.utils import CaptureQueriesContext
 
 from browse.person_page import appearance_rows, https_only
@@ -137,6 +140,37 @@ def test_it_renders_a_persons_episode_row_from_the_declared_fields_alone(appeara
 
     assert appearance.title in html and "Alpha</a>" in html and "Guest" in html
     assert f">{appearance.score}<" in html
+    # The row is plain values (no instance to load a field on use): an undeclared field would
+    # render as nothing, so the template may read only these.
+    source = get_template("people/_appearance_row.html").template.source
+    assert set(re.findall(r"episode\.(\w+)", source)) <= {
+        "pk",
+        "show",
+        "get_absolute_url",
+        *APPEARANCE_ROW,
+        *APPEARANCE_ROW_ANNOTATIONS,
+    }
+    assert set(re.findall(r"episode\.show\.(\w+)", source)) <= {
+        "get_absolute_url",
+        *(name.removeprefix("show__") for name in EPISODE_ROW_SHOW),
+    }
+
+
+def test_it_reads_a_persons_episode_rows_as_values_without_model_instances(person_row, show):
+    made = []
+
+    def count(sender, **kwargs):
+        made.append(sender)
+
+    keys = list(show.episodes.order_by("pk").values_list("pk", flat=True))
+    post_init.connect(count)
+    try:
+        rows = appearance_rows(person_row.person, keys)
+    finally:
+        post_init.disconnect(count)
+
+    assert [row.pk for row in rows] == keys
+    assert made == []
 
 
 def test_it_would_notice_a_template_reading_an_undeclared_field(show):
