@@ -198,6 +198,15 @@ class PersonCategory(models.Model):
                 name="personcategory_rank_idx",
                 condition=models.Q(rank__isnull=False),
             ),
+            # The same list in another order (?sort=recent or appearances): each person of the
+            # overall order is looked up in the category, one entry with their rank, where the
+            # person's index read every category of theirs from the table.
+            models.Index(
+                fields=["category", "person"],
+                include=["rank"],
+                name="personcategory_member_idx",
+                condition=models.Q(rank__isnull=False),
+            ),
         ]
 
     def __str__(self):
