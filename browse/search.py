@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db import connection
 from django.db.models import BooleanField, F, FloatField, Func, JSONField, Q, Subquery, Value
@@ -62,11 +62,22 @@ TRIGRAM = 3
 
 @dataclass
 class Moment:
-    """Where in a transcript the words were said."""
+    """Where in a transcript the words were said: the segment's `text`, and the query's `terms`
+    (query_terms()) marked in it."""
 
     episode: object
     start: float | None
-    snippet: SafeString
+    text: str
+    terms: tuple[str, ...]
+
+    @cached_property
+    def snippet(self) -> SafeString:
+        """The text around the first match, escaped, with the terms marked.
+
+        Made when first read: a moment row found in the cache (keyed on text and terms,
+        which decide it) never needs it.
+        """
+        return highlight(self.text, list(self.terms))
 
     @property
     def url(self):
@@ -308,7 +319,7 @@ def moment_of(transcript, terms: list[str]) -> Moment:
     """The Moment of a transcript read by with_moment()."""
     segments = [transcript.moment] if uses_full_text() else transcript.segments
     start, text = find_moment(segments, terms)
-    return Moment(transcript.episode, start, highlight(text, terms))
+    return Moment(transcript.episode, start, text, tuple(terms))
 
 
 @lru_cache(maxsize=COMPILED_SHAPES)

@@ -15,10 +15,11 @@ def show_row_key(show, salt: str) -> str:
 
 
 def moment_row_key(moment, salt: str) -> str:
-    """The cache key of one rendered transcript moment: a digest of everything it shows (the
-    snippet's marks among it, so each query's moment is a row of its own)."""
+    """The cache key of one rendered transcript moment: a digest of everything it shows (its
+    snippet by the segment's text and the terms marked in it, which decide the snippet, so
+    each query's moment is a row of its own and a cached row's snippet is never made)."""
     values = row_values(moment, MOMENT_SHOWN)
-    return "podindex:moment-row:" + _digest((values, str(moment.snippet), salt))
+    return "podindex:moment-row:" + _digest((values, moment.text, moment.terms, salt))
 
 
 @register.simple_tag

@@ -85,3 +85,29 @@ def test_it_renders_each_moment_once_and_shows_a_changed_one_at_once(client, set
     assert (rendered, shown) == (1, 2)
     assert "Churn talk, edited" in html
     assert [moment.start for moment in search("churn").moments] == [61.0, 61.0]
+
+
+def test_it_makes_no_snippet_for_a_moment_row_found_in_the_cache(client, settings, monkeypatch):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+    for title in ("Churn talk", "Retention talk"):
+        TranscriptFactory(
+            episode=scored_episode(title=title), segments=[{"start": 61, "text": "Churn fell."}]
+        )
+    made = []
+
+    def counted(text, terms):
+        made.append(text)
+        return highlight(text, terms)
+
+    monkeypatch.setattr("browse.search.highlight", counted)
+
+    first = client.get("/search/", {"q": "churn"}).content
+    snippets_first = len(made)
+    second = client.get("/search/", {"q": "churn"}).content
+
+    # The rows' keys hold the segment's text and the terms, which decide the snippet.
+    assert snippets_first == 2
+    assert len(made) == 2
+    assert first == second
+    assert first.decode().count("<mark>Churn</mark> fell.") == 2
