@@ -171,21 +171,25 @@ def search(
     # The API lists no people: their queries are left out.
     results = site_search(q, page=number, per_page=limit, people=False)
     next_cursor = cursor.encode(key, number + 1) if results.has_next else None
+    # The episodes and the moments' episodes in one list: its URLs are reversed once, not twice.
+    summaries = episode_summaries(
+        [*results.episodes, *(moment.episode for moment in results.moments)]
+    )
+    episodes, moment_episodes = (
+        summaries[: len(results.episodes)],
+        summaries[len(results.episodes) :],
+    )
     moments = [
         {
             "episode": episode,
             "start": moment.start,
             "snippet_html": str(moment.snippet),
         }
-        for moment, episode in zip(
-            results.moments,
-            episode_summaries(moment.episode for moment in results.moments),
-            strict=True,
-        )
+        for moment, episode in zip(results.moments, moment_episodes, strict=True)
     ]
     return paged(
         request,
-        episode_summaries(results.episodes),
+        episodes,
         next_cursor,
         query=results.query,
         truncated=results.truncated,

@@ -6,6 +6,7 @@ from urllib.parse import urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
+from django.urls import reverse
 from django.utils import timezone
 
 from episodes.models import Episode
@@ -138,6 +139,24 @@ def test_it_searches_as_the_site_does(client):
 
     paged = every_item(client, "/api/v1/search", q="churn", limit=1)
     assert [e["slug"] for e in paged] == [e["slug"] for e in data["items"]]
+
+
+def test_it_reverses_each_url_of_a_searchs_episodes_once(client, monkeypatch):
+    talk = scored_episode(total=70, title="Churn talk")
+    TranscriptFactory(episode=talk, segments=[{"start": 5.0, "text": "Our churn fell."}])
+    reversed_names = []
+
+    def counted(name, *args, **kwargs):
+        reversed_names.append(name)
+        return reverse(name, *args, **kwargs)
+
+    monkeypatch.setattr("api.presenters.reverse", counted)
+    data = api(client, "/api/v1/search", q="churn")
+
+    # The episode found and the moment's episode are one list of summaries.
+    assert [e["slug"] for e in data["items"]] == [talk.slug]
+    assert data["moments"][0]["episode"] == data["items"][0]
+    assert reversed_names.count("episodes:detail") == 1
 
 
 def test_it_answers_an_empty_or_hostile_search_with_an_empty_page(client):
