@@ -15,6 +15,7 @@ PAGES = {
     "people": "people:list",
     "methodology": "methodology",
     "rss": "rss",
+    "search": "search",
 }
 FILES = {
     "favicon": "favicon.svg",

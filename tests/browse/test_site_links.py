@@ -72,3 +72,16 @@ def test_the_people_and_ranking_pages_reverse_no_url(client, settings, url_and_s
         assert f'href="{reverse("methodology")}#' in html
     url, static_tag = url_and_static_tags
     assert url.call_count == static_tag.call_count == 0
+
+
+@pytest.mark.django_db
+def test_the_search_page_reverses_no_url(client, settings, url_and_static_tags):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    scored_episode(total=80, title="Churn talk")
+
+    html = client.get("/search/", {"q": "churn"}).content.decode()
+
+    assert f'action="{reverse("search")}"' in html and f'hx-get="{reverse("search")}"' in html
+    assert f'<link rel="canonical" href="{settings.SITE_URL}{reverse("search")}">' in html
+    url, static_tag = url_and_static_tags
+    assert url.call_count == static_tag.call_count == 0
