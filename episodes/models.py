@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 
 from core import search_index
+from core.loading import QuickLoad
 from core.paths import slug_path
 from core.search import Searchable
 from episodes.signals import visibility_changed
@@ -78,7 +79,7 @@ class EpisodeQuerySet(Searchable, models.QuerySet):
         return len(ids)
 
 
-class Episode(models.Model):
+class Episode(QuickLoad, models.Model):
     """One item of a show's feed."""
 
     show = models.ForeignKey("shows.Show", on_delete=models.CASCADE, related_name="episodes")
@@ -183,7 +184,7 @@ class TranscriptQuerySet(models.QuerySet):
         return self.filter(listed_q("episode__"))
 
 
-class Transcript(models.Model):
+class Transcript(QuickLoad, models.Model):
     """The words of one episode, as timed, speaker-labelled segments."""
 
     class Source(models.TextChoices):

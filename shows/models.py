@@ -8,6 +8,7 @@ from django.db import models
 from django.utils import timezone
 
 from core import search_index
+from core.loading import QuickLoad
 from core.paths import slug_path
 from core.search import Searchable
 
@@ -52,7 +53,7 @@ class ShowQuerySet(Searchable, models.QuerySet):
         return self.active().filter(rank__isnull=False).order_by("rank")
 
 
-class Show(models.Model):
+class Show(QuickLoad, models.Model):
     """One podcast, followed through its RSS feed."""
 
     class FetchStatus(models.TextChoices):
