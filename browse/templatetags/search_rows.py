@@ -1,4 +1,5 @@
-"""The search page's rows of shows and transcript moments, each rendered once and cached."""
+"""The search page's rows of shows and transcript moments, each rendered once and cached, and
+each unchanged list of them one cache read (browse.templatetags.browse.render_cached)."""
 
 from django import template
 
@@ -26,7 +27,13 @@ def moment_row_key(moment, salt: str) -> str:
 def show_rows(shows):
     """The <li> rows of the shows a search found: the same HTML as
     `{% for show in shows %}{% include "search/_show_row.html" %}{% endfor %}`."""
-    return render_cached("search/_show_row.html", list(shows), show_row_key, lambda s: {"show": s})
+    return render_cached(
+        "search/_show_row.html",
+        list(shows),
+        show_row_key,
+        lambda s: {"show": s},
+        values=lambda s: row_values(s, ("pk", *SHOW_ROW)),
+    )
 
 
 @register.simple_tag
@@ -34,5 +41,9 @@ def moment_rows(moments):
     """The <li> rows of the transcript moments a search found: the same HTML as
     `{% for moment in moments %}{% include "search/_moment_row.html" %}{% endfor %}`."""
     return render_cached(
-        "search/_moment_row.html", list(moments), moment_row_key, lambda m: {"moment": m}
+        "search/_moment_row.html",
+        list(moments),
+        moment_row_key,
+        lambda m: {"moment": m},
+        values=lambda m: (row_values(m, MOMENT_SHOWN), m.text, m.terms),
     )

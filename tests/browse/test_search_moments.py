@@ -6,7 +6,7 @@ from django.core.cache import cache
 
 from browse.search import MOMENT_ROW, find_moment, highlight, moment_of, search, with_moment
 from episodes.models import Episode, Transcript
-from tests.factories import TranscriptFactory, scored_episode
+from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -111,3 +111,32 @@ def test_it_makes_no_snippet_for_a_moment_row_found_in_the_cache(client, setting
     assert len(made) == 2
     assert first == second
     assert first.decode().count("<mark>Churn</mark> fell.") == 2
+
+
+def test_it_reads_an_unchanged_page_of_rows_as_one_cache_entry_per_list(
+    client, settings, monkeypatch
+):
+    settings.PODINDEX_PAGE_CACHE_SECONDS = 0
+    cache.clear()
+    for number in range(2):
+        show = ShowFactory(title=f"Churn weekly {number}")
+        TranscriptFactory(
+            episode=scored_episode(title=f"Churn talk {number}", show=show),
+            segments=[{"start": 61, "text": "Churn fell."}],
+        )
+    first = client.get("/search/", {"q": "churn"}).content
+    many_reads = []
+    read_many = cache.get_many
+
+    def counted(keys, *args, **kwargs):
+        many_reads.append(list(keys))
+        return read_many(keys, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "get_many", counted)
+    second = client.get("/search/", {"q": "churn"}).content
+
+    # Shows, episodes and moments: each list of two rows is one entry, not a read per row.
+    assert second == first
+    assert first.decode().count("<mark>Churn</mark> fell.") == 2
+    assert first.decode().count("Churn weekly") >= 2
+    assert many_reads == []
