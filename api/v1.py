@@ -41,9 +41,8 @@ from browse.rows import EPISODE_ROW
 from browse.scorecard_page import (
     conversation_analysis,
     named_segments,
-    scorecard_episodes,
+    scorecard_episode,
     scorecard_figures,
-    without_transcript_columns,
 )
 from core.absolute import absolute_url
 from episodes.models import Episode
@@ -213,8 +212,9 @@ def episode(request, response: HttpResponse, show_slug: str, slug: str):
     """One episode and its full scorecard: what its page shows, as data."""
     only_params(request)
     # The quotes are found again in the transcript's segments; its analysis is not shown here.
-    episodes = without_transcript_columns(scorecard_episodes, "analysis")
-    found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
+    found = scorecard_episode(show_slug, slug, "analysis")
+    if found is None:
+        raise Http404
     transcript = getattr(found, "transcript", None)
     figures = scorecard_figures(found, transcript, voices_of(found))
     scorecard, overrides = figures["scorecard"], figures["overrides"]
@@ -252,8 +252,9 @@ def voices_of(episode) -> dict:
 def transcribed_episode(show_slug: str, slug: str, unread: str) -> Episode:
     """A listed episode with its people and transcript, less the transcript's column `unread`;
     404 without a transcript."""
-    episodes = without_transcript_columns(scorecard_episodes, unread)
-    found = get_object_or_404(episodes, show__slug=show_slug, slug=slug)
+    found = scorecard_episode(show_slug, slug, unread)
+    if found is None:
+        raise Http404
     if getattr(found, "transcript", None) is None:
         raise Http404
     return found

@@ -90,6 +90,27 @@ def episode_page_episode(show_slug: str, slug: str):
     return episode
 
 
+def scorecard_episode(show_slug: str, slug: str, *unread: str):
+    """The listed episode at these slugs as scorecard_episodes() reads it, less the transcript's
+    columns `unread`, or None: one prepared query, and its people another."""
+    found = _scorecard_episode_query(unread)(show_slug, slug)
+    if not found:
+        return None
+    episode = found[0]
+    episode.public_appearances = _PUBLIC_APPEARANCES(episode.pk)
+    return episode
+
+
+@memoize
+def _scorecard_episode_query(unread: tuple) -> PreparedQuery:
+    def build(show_slug, slug):
+        episodes = without_transcript_columns(scorecard_episodes, *unread)
+        # Its people are a prepared query of their own (scorecard_episode).
+        return episodes.prefetch_related(None).filter(show__slug=show_slug, slug=slug)[:1]
+
+    return PreparedQuery(build, str, str)
+
+
 def _page_episodes(show_slug, slug):
     newest_override = EditorialOverride.objects.filter(episode=OuterRef("pk")).order_by("-pk")
     first_category = ShowCategory.objects.filter(show=OuterRef("show")).order_by(
@@ -126,6 +147,19 @@ _PUBLIC_APPEARANCES = PreparedQuery(
 )
 _TOPICS = PreparedQuery(lambda episode_id: Topic.objects.filter(episodes=episode_id), int)
 _MORE_FROM_SHOW = PreparedQuery(_other_episodes, int, int)
+# A scorecard's figures (the page's fragments on a miss, and the API's episode on each call).
+_DIMENSION_SCORES = PreparedQuery(
+    lambda scorecard_id: DimensionScore.objects.filter(scorecard=scorecard_id).select_related(
+        "scorecard__rubric", "dimension"
+    ),
+    int,
+)
+_OVERRIDES = PreparedQuery(
+    lambda episode_id: (
+        EditorialOverride.objects.current().filter(episode=episode_id).select_related("dimension")
+    ),
+    int,
+)
 
 
 def without_transcript_columns(episodes, *transcript_fields):
@@ -152,11 +186,7 @@ def current_scorecard(episode):
     """The episode's current scorecard and its dimension scores, in one query; (None, [])."""
     if episode.current_scorecard_id is None:
         return None, []
-    dimensions = list(
-        DimensionScore.objects.filter(scorecard=episode.current_scorecard_id).select_related(
-            "scorecard__rubric", "dimension"
-        )
-    )
+    dimensions = _DIMENSION_SCORES(episode.current_scorecard_id)
     if not dimensions:  # a scorecard without dimension scores: its own query
         scorecard = Scorecard.objects.select_related("rubric").get(pk=episode.current_scorecard_id)
         return scorecard, []
@@ -170,13 +200,7 @@ def scorecard_figures(episode, transcript, voices) -> dict:
     """The current scorecard, its overrides and its effective scores, the quotes found again
     in `transcript` and named by `voices`: the page's score and the API's scorecard."""
     scorecard, dimension_scores = current_scorecard(episode)
-    overrides = (
-        list(
-            EditorialOverride.objects.current().filter(episode=episode).select_related("dimension")
-        )
-        if scorecard
-        else []
-    )
+    overrides = _OVERRIDES(episode.pk) if scorecard else []
     effective = apply_overrides(scorecard, overrides, dimension_scores) if scorecard else None
     speaker = speaker_names(transcript, voices)
     segments = transcript.segments if transcript else []
