@@ -43,10 +43,12 @@ BLOCKS = ((12, 1), (24, 2), (16, 2))
 GROWTH = 32
 # FCM hands the TDNN 32 channels × 10 frequency rows.
 HEAD_CHANNELS = 320
-# Windows go through the network this many at a time, and through its head HEAD_GROUP at a
-# time: the stacked inputs of the head's convolutions take 7 MB per 1.5 s window, and sixteen
-# windows' worth (fresh pages each time) took twice as long as two windows' at a time.
-CHUNK = 16
+# Windows go through the onnxruntime graph this many at a time: its head's activations take
+# 1.5 MB per 1.5 s window, and four at a time took 8-13% less CPU than sixteen (label_speakers on
+# the 10- and 60-minute bench episodes, alternating, load 15-24). numpy's reference runs the head
+# HEAD_GROUP at a time: its stacked inputs take 7 MB per window, and sixteen windows' worth
+# (fresh pages each time) took twice as long as two windows' at a time.
+CHUNK = 4
 HEAD_GROUP = 2
 WEIGHTS = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
 
