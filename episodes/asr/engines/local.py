@@ -8,6 +8,7 @@ model hub on first use) or a CTranslate2 model folder. Models are loaded once pe
 import itertools
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -79,9 +80,13 @@ def resolve_model(name: str) -> tuple[str, str]:
     return name, name
 
 
-def load_model(source: str, device: str, compute_type: str, threads: int):
-    """The WhisperModel for these settings, loaded on first use and kept for the process."""
-    key = (source, device, compute_type, threads)
+def load_model(source: str, device: str, compute_type: str, threads: int, workers: int = 1):
+    """The WhisperModel for these settings, loaded on first use and kept for the process.
+
+    `workers`: how many calls it serves at once, from as many Python threads, each on
+    threads // workers cores.
+    """
+    key = (source, device, compute_type, threads, workers)
     with _models_lock:
         if key not in _models:
             from faster_whisper import WhisperModel
@@ -90,7 +95,11 @@ def load_model(source: str, device: str, compute_type: str, threads: int):
             logging.getLogger("faster_whisper").setLevel(logging.WARNING)
             try:
                 _models[key] = WhisperModel(
-                    source, device=device, compute_type=compute_type, cpu_threads=threads
+                    source,
+                    device=device,
+                    compute_type=compute_type,
+                    cpu_threads=max(1, threads // workers),
+                    num_workers=workers,
                 )
             except Exception as exc:
                 raise EngineUnavailable(
@@ -152,17 +161,18 @@ class LocalEngine:
 
         `speech`: the samples' audio.speech_probabilities(), when the caller has them.
         """
-        whisper = load_model(self.source, self.device, self.compute_type, self.threads)
+        # The batched decoder's clips are shared among single-threaded workers, one a core,
+        # that decode at once: one worker on two threads left a core idle through the Python
+        # between the model's calls and in the decoder's small matrix products. They share the
+        # batch size too: the encoder's attention takes 54 MB a clip in a batch.
+        workers = self.threads if self.batch_size > 1 and self.device == "cpu" else 1
+        whisper = load_model(self.source, self.device, self.compute_type, self.threads, workers)
         options = {"beam_size": self.beam_size, "word_timestamps": True}
         if self.batch_size > 1:
-            from faster_whisper import BatchedInferencePipeline
-
-            pipeline = BatchedInferencePipeline(whisper)
-            options["batch_size"] = self.batch_size
+            options["batch_size"] = max(1, self.batch_size // workers)
             if speech is None:
                 speech = speech_probabilities(samples, self.threads)
         else:
-            pipeline = whisper
             options.update(vad_filter=True, vad_parameters=dict(VAD_PARAMETERS))
         total = samples.size / SAMPLE_RATE
         language = ""
@@ -171,9 +181,9 @@ class LocalEngine:
             offset = start / SAMPLE_RATE
             if self.batch_size > 1:
                 frames = speech[start // VAD_FRAME : -(-end // VAD_FRAME)]
-                found, language = listen(pipeline, samples[start:end], options, frames)
+                found, language = listen(whisper, samples[start:end], options, frames, workers)
             else:
-                found, info = pipeline.transcribe(samples[start:end], **options)
+                found, info = whisper.transcribe(samples[start:end], **options)
                 language = info.language
             for segment in found:
                 words = [
@@ -194,27 +204,51 @@ class LocalEngine:
         )
 
 
-def listen(pipeline, samples: np.ndarray, options: dict, speech: np.ndarray) -> tuple[list, str]:
+def listen(
+    whisper, samples: np.ndarray, options: dict, speech: np.ndarray, workers: int = 1
+) -> tuple[list, str]:
     """(whisper's segments in time order, language) by the batched decoder, tails heard again.
 
     The batched decoder reads each clip once, without timestamps, and can end a clip early: in
     the two-voice interview it stopped after the host's question and left the guest's next
     12 s unheard. Speech the detector heard after a clip's last word is decoded again, as
-    a clip of its own, at most TAIL_ROUNDS times.
+    a clip of its own, at most TAIL_ROUNDS times. The clips are shared among `workers` of the
+    model, decoding at once.
     """
+    from faster_whisper import BatchedInferencePipeline
+
+    def decode(share: list[dict]) -> tuple[list, object]:
+        # A pipeline each: it carries the last word's time from one batch to the next.
+        found, info = BatchedInferencePipeline(whisper).transcribe(
+            samples, clip_timestamps=share, **options
+        )
+        return list(found), info
+
     # Unpadded spans split at every pause of PAUSE_MS: the pauses a clip may be cut at.
     spans = speech_spans(samples, min_silence_ms=PAUSE_MS, pad_ms=0, probabilities=speech)
     clips = speech_clips(spans, samples.size / SAMPLE_RATE)
     heard, language = [], ""
-    for _ in range(TAIL_ROUNDS + 1):
-        if not clips:
-            break
-        found, info = pipeline.transcribe(samples, clip_timestamps=clips, **options)
-        found = list(found)
-        heard.extend(found)
-        language = language or info.language
-        clips = unheard_tails(clips, found, spans)
+    with ThreadPoolExecutor(workers) as pool:
+        for _ in range(TAIL_ROUNDS + 1):
+            if not clips:
+                break
+            decoded = list(pool.map(decode, shares(clips, options["batch_size"], workers)))
+            found = [segment for part, _ in decoded for segment in part]
+            heard.extend(found)
+            language = language or decoded[0][1].language
+            clips = unheard_tails(clips, found, spans)
     return sorted(heard, key=lambda segment: segment.start), language
+
+
+def shares(clips: list[dict], batch_size: int, workers: int) -> list[list[dict]]:
+    """The clips dealt to `workers` in turn, a batch at a time, in batches no larger than an
+    even share, so that a round of a few tails keeps every worker busy too."""
+    size = max(1, min(batch_size, -(-len(clips) // workers)))
+    batches = [clips[i : i + size] for i in range(0, len(clips), size)]
+    return [
+        list(itertools.chain.from_iterable(batches[k::workers]))
+        for k in range(min(workers, len(batches)))
+    ]
 
 
 def speech_clips(spans: list[tuple[float, float]], total: float) -> list[dict]:

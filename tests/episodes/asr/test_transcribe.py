@@ -2,11 +2,13 @@
 
 import itertools
 import re
+import threading
 from difflib import SequenceMatcher
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
+from faster_whisper import BatchedInferencePipeline
 from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from episodes.asr import audio, diarize
@@ -261,6 +263,32 @@ def test_it_cuts_long_speech_for_the_batched_decoder_at_its_longest_late_pause()
     assert all(end - start <= local.CLIP_SECONDS for start, end in bounds)
     assert all(end == start for (_, end), (start, _) in itertools.pairwise(bounds[:-1]))
     assert bounds[-2][1] == 70.25 and bounds[-1] == (72.6, 80.4)
+
+
+def test_it_decodes_batches_on_both_cores_at_once_and_hears_the_interview(
+    interview, interview_samples, monkeypatch
+):
+    forward, lock = BatchedInferencePipeline.forward, threading.Lock()
+    running, most, clips = [0], [0], []
+
+    def counted(self, features, tokenizer, chunks, options):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+            clips.append(len(chunks))
+        try:
+            return forward(self, features, tokenizer, chunks, options)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(BatchedInferencePipeline, "forward", counted)
+    found = local.LocalEngine(threads=2, batch_size=8).transcribe(interview_samples)
+    # Two workers of a batch of at most 4 each: the encoder's memory of one batch of 8.
+    assert most[0] == 2 and max(clips) <= 4
+    words = [word for segment in found.segments for word in segment.words]
+    heard = normalise(" ".join(word.text for word in words))
+    assert word_error_rate(normalise(interview.text), heard) < MAX_WER
 
 
 def test_it_reads_again_the_speech_after_a_clip_s_last_word():
