@@ -10,6 +10,7 @@ import re
 from pathlib import Path
 
 import pytest
+from django.db.models.sql.compiler import SQLCompiler
 
 DATA = Path(__file__).resolve().parent / "data"
 SHARED = Path(
@@ -155,3 +156,20 @@ def feed_server(settings):
     server = LocalServer().start()
     yield server
     server.stop()
+
+
+@pytest.fixture
+def record_compiled(monkeypatch):
+    """Called, records from then on the model of each queryset compiled to SQL (a list)."""
+
+    def start() -> list[str]:
+        compiled, compile_sql = [], SQLCompiler.as_sql
+
+        def counted(compiler, *args, **kwargs):
+            compiled.append(compiler.query.model.__name__)
+            return compile_sql(compiler, *args, **kwargs)
+
+        monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+        return compiled
+
+    return start

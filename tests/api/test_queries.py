@@ -2,7 +2,6 @@
 
 import pytest
 from django.db import connection
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from episodes.transcripts.parse import parse_plain_text
@@ -146,19 +145,12 @@ def test_an_episodes_analysis_and_transcript_take_as_many_queries_long_or_short(
 
 
 @pytest.mark.parametrize("part", ["", "/analysis", "/transcript"])
-def test_an_episode_of_a_kind_met_before_compiles_no_sql(client, monkeypatch, part):
+def test_an_episode_of_a_kind_met_before_compiles_no_sql(client, record_compiled, part):
     show = show_with_scores(60, 70)
     first, second = (richly_scored(show) for _ in range(2))
     url = f"/api/v1/shows/{show.slug}/episodes/{{}}{part}"
     queries_of(client, url.format(first.slug))
-    compiled = []
-    compile_sql = SQLCompiler.as_sql
-
-    def counted(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model.__name__)
-        return compile_sql(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    compiled = record_compiled()
     queries_of(client, url.format(second.slug))
 
     # The episode, its people, its scorecard's dimension scores and its overrides: each query's

@@ -11,7 +11,6 @@ import re
 import pytest
 from django.db import connection
 from django.db.models.sql import Query
-from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext
 
 from browse.search import compiled_search, matching_people, search
@@ -310,17 +309,10 @@ def test_it_finds_the_same_best_ranked_people_whichever_way_it_reads_them(
 
 @postgres_only
 @pytest.mark.parametrize("query", ["gross", "gross margin"])
-def test_a_search_of_a_shape_met_before_compiles_no_sql(margin_library, monkeypatch, query):
+def test_a_search_of_a_shape_met_before_compiles_no_sql(margin_library, record_compiled, query):
     search("margin")
     search("gross margin")
-    compiled = []
-    compile_sql = SQLCompiler.as_sql
-
-    def counted(compiler, *args, **kwargs):
-        compiled.append(compiler.query.model.__name__)
-        return compile_sql(compiler, *args, **kwargs)
-
-    monkeypatch.setattr(SQLCompiler, "as_sql", counted)
+    compiled = record_compiled()
     results = search(query)
 
     # Shows, episodes, moments and the people whose names hold the words (none here): each

@@ -207,7 +207,9 @@ def test_it_finds_the_speech_faster_whisper_finds(interview_samples, silence_ms,
     assert len(spans) > 1 and spans == theirs
 
 
-def test_it_runs_the_voice_detector_once_for_the_words_and_the_speakers(short_clip, monkeypatch):
+@pytest.fixture
+def detector_frames(monkeypatch):
+    """The number of frames of each call of the voice detector (Silero), as they happen."""
     session = get_vad_model().session
     run, frames = session.run, []
 
@@ -216,29 +218,29 @@ def test_it_runs_the_voice_detector_once_for_the_words_and_the_speakers(short_cl
         return run(names, inputs)
 
     monkeypatch.setattr(session, "run", counted)
+    return frames
+
+
+def test_it_runs_the_voice_detector_once_for_the_words_and_the_speakers(
+    short_clip, detector_frames
+):
     result = transcribe_file(short_clip.path, engine="local")
     assert result.speakers == ["A", "B"]
-    assert sum(frames) == -(-round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME)
+    assert sum(detector_frames) == -(
+        -round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME
+    )
 
 
 def test_it_runs_no_detector_pass_of_its_own_when_nothing_reads_it(
-    short_clip, settings, monkeypatch
+    short_clip, settings, detector_frames
 ):
     # Sequential decoding runs faster-whisper's own VAD; unlabelled speakers read none.
     settings.PODINDEX_ASR_BATCH_SIZE = 1
     settings.PODINDEX_DIARIZATION = "none"
-    session = get_vad_model().session
-    run, frames = session.run, []
-
-    def counted(names, inputs):
-        frames.append(len(inputs["input"]))
-        return run(names, inputs)
-
-    monkeypatch.setattr(session, "run", counted)
     result = transcribe_file(short_clip.path, engine="local")
     assert result.speakers == ["A"] and result.segments
     one_pass = -(-round(result.audio_seconds * audio.SAMPLE_RATE) // audio.VAD_FRAME)
-    assert 0 < sum(frames) <= one_pass
+    assert 0 < sum(detector_frames) <= one_pass
 
 
 def test_it_transcribes_across_window_cuts_with_true_times(interview, monkeypatch):
