@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/asr.py [--minutes 10,60] [--workdir /tmp/podindex-as
 """
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -41,10 +42,18 @@ MODES = {"sequential": 1, "batched": 8}
 WER_MAX_MINUTES = 15
 
 
-def recording(minutes: int, workdir: Path):
-    """A three-voice episode of about `minutes` minutes, made once and reused."""
+def recording(minutes: int, workdir: Path) -> tuple[Path, str]:
+    """A three-voice episode of about `minutes` minutes and what is said in it, made once and
+    reused (named after the script, so a changed script makes a new one)."""
     repeat = max(1, round(minutes * 60 / 147.7))
-    return render(SCRIPT, workdir / f"episode-{minutes}min.mp3", repeat=repeat)
+    digest = hashlib.sha256(repr(SCRIPT).encode()).hexdigest()[:12]
+    path = workdir / f"episode-{minutes}min-{digest}.mp3"
+    if not path.exists():
+        # Made under another name and renamed: an interrupted run leaves no half episode.
+        made = render(SCRIPT, workdir / f"partial-{path.name}", repeat=repeat)
+        made.wav_path.unlink()
+        made.path.rename(path)
+    return path, " ".join(text for _, text in SCRIPT * repeat)
 
 
 def child(path: str, threads: int, batch: int) -> None:
@@ -109,15 +118,15 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     for minutes in map(int, args.minutes.split(",")):
-        episode = recording(minutes, workdir)
+        episode, said = recording(minutes, workdir)
         for threads in map(int, args.threads.split(",")):
             for mode in args.modes.split(","):
-                run = measure_alone(episode.path, threads, MODES[mode])
+                run = measure_alone(episode, threads, MODES[mode])
                 stages = run["stages"]
                 wer = ""
                 if minutes <= WER_MAX_MINUTES:
                     heard = [word for _, word in labelled_words(run["segments"])]
-                    wer = f"{100 * word_error_rate(normalise(episode.text), heard):.1f}%"
+                    wer = f"{100 * word_error_rate(normalise(said), heard):.1f}%"
                 print(
                     f"{run['audio'] / 60:>4.0f}mn {threads:>5} {mode:>10} "
                     f"{stages['decode']:>6.1f}s {stages['speech']:>6.1f}s "
