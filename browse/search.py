@@ -248,7 +248,7 @@ def _shows(query: str, loose: bool, offset: int, limit: int):
     # A few thousand shows: the best-scored matching shows are ranked.
     return (
         Show.objects.active()
-        .search(query, best_scored=True)
+        .search(query, best_scored=True, top=offset + limit)
         .only(*SHOW_ROW)[offset : offset + limit]
     )
 

@@ -37,7 +37,7 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, FloatField, Q, Subquery, Value
+from django.db.models import F, FloatField, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.dispatch import receiver
@@ -171,13 +171,8 @@ def search_queryset(
     `top` most relevant rows are read (a caller reading a page gives the page's end).
     """
     if uses_full_text():
-        tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
         if best_scored:
-            candidates = Subquery(
-                queryset.filter(search_vector=tsquery)
-                .order_by(F(score).desc(nulls_last=True), "-pk")
-                .values("pk")[:CANDIDATES]
-            )
+            candidates = _best_scored_matches(queryset, query, score, min(top, CANDIDATES))
         else:
             if loose is None:
                 loose = loosens(query)
@@ -269,6 +264,34 @@ def _best_first_matches(
         f"SELECT found.scan_pk, found.scan_relevance FROM ({' UNION ALL '.join(parts)}) AS found"
         " LIMIT %s) AS ranked ORDER BY ranked.scan_relevance DESC, ranked.scan_pk DESC LIMIT %s",
         (*params, CANDIDATES, top),
+    )
+
+
+def _best_scored_matches(queryset, query: str, score: str, top: int):
+    """The pks of the `top` most relevant of the CANDIDATES best-scored rows matching `query`.
+
+    Each candidate's relevance is computed over the columns the scan read, after the sort by
+    score and its LIMIT (so for CANDIDATES rows, not every match), and only the `top` rows are
+    read again: ranking the keys in the outer query fetched every candidate a second time by
+    its primary key (200 index probes and heap reads for a common word's shows).
+    """
+    scan_sql, scan_params = (
+        queryset.filter(
+            search_vector=SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+        )
+        .order_by(F(score).desc(nulls_last=True), "-pk")
+        .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[:CANDIDATES]
+        .query.sql_with_params()
+    )
+    # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
+    return RawSQL(  # noqa: S611
+        f"SELECT scan.scan_pk FROM ({scan_sql}) AS scan"  # noqa: S608
+        f" ORDER BY {SCAN_RELEVANCE} DESC, scan.scan_pk DESC LIMIT %s",
+        (
+            *scan_params,
+            *(TEXT_WEIGHT, SEARCH_CONFIG, query, SCORE_WEIGHT, 0.0, 100.0),  # SCAN_RELEVANCE
+            top,
+        ),
     )
 
 

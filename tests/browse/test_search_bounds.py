@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
@@ -17,6 +18,7 @@ from browse.search import compiled_search, matching_people, search
 from core.search import IndexSearchQuery, loosens, relevance
 from episodes.models import Episode, Transcript
 from people.models import PersonRanking
+from shows.models import Show
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 from tests.factories.people import PersonFactory
 
@@ -343,3 +345,43 @@ def test_it_compiles_each_shape_of_search_once_and_binds_each_query_to_it(margin
     assert len(margin.episodes) == 12
     assert [e.title for e in kubernetes.episodes] == ["Kubernetes costs"]
     assert not kubernetes.moments
+
+
+@pytest.fixture
+def margin_shows():
+    """Nine shows that mention "margin", scored 10-90 (one unscored), some in the title."""
+    shows = []
+    for i, score in enumerate([40.0, 90.0, None, 75.0, 10.0, 60.0, 85.0, 20.0, 55.0]):
+        title = f"Margin Hour {i}" if i % 3 == 0 else f"Money Talk {i}"
+        shows.append(ShowFactory(title=title, description="<p>Gross margin talk.</p>", score=score))
+    return shows
+
+
+@postgres_only
+@pytest.mark.parametrize("candidates", [4, 200])
+def test_it_ranks_the_best_scored_shows_as_their_relevance_says(
+    margin_shows, monkeypatch, candidates
+):
+    monkeypatch.setattr("core.search.CANDIDATES", candidates)
+    with CaptureQueriesContext(connection) as captured:
+        found = search("margin").shows
+
+    # The CANDIDATES best-scored matches, the page's five of them by relevance (the title
+    # matches weigh more than their scores).
+    best_scored = Show.objects.filter(pk__in=[s.pk for s in margin_shows]).order_by(
+        F("score").desc(nulls_last=True), "-pk"
+    )[:candidates]
+    expected = (
+        Show.objects.filter(pk__in=list(best_scored.values_list("pk", flat=True)))
+        .annotate(relevance=relevance("margin", "score"))
+        .order_by("-relevance", "-pk")[:5]
+    )
+    assert [s.pk for s in found] == [s.pk for s in expected]
+    # Each candidate is ranked in the scan that found it, and only the page's shows (five, or
+    # fewer candidates) are read again, not every candidate.
+    (show_sql,) = [
+        e["sql"] for e in captured.captured_queries if e["sql"].startswith('SELECT "shows_show"')
+    ]
+    candidates_sql = show_sql.split(" IN (SELECT scan.scan_pk FROM (", 1)[1]
+    assert "ts_rank_cd" in candidates_sql
+    assert f"scan.scan_pk DESC LIMIT {min(5, candidates)})) ORDER BY" in candidates_sql
