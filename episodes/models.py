@@ -148,8 +148,9 @@ class Episode(QuickLoad, models.Model):
             models.Index(fields=["show", "-published_at"], name="episode_show_pub_idx"),
             # show page sorted by score; ranking aggregates per show
             models.Index(fields=["show", "-score"], name="episode_show_score_idx"),
-            # home and site RSS: recently scored episodes ORDER BY scored_at DESC
-            models.Index(fields=["-scored_at"], name="episode_scored_at_idx"),
+            # home, site RSS and the API's newly scored: ORDER BY scored_at DESC, id DESC (the
+            # key too, so rows scored at one instant are not all read and sorted for a page)
+            models.Index(fields=["-scored_at", "-id"], name="episode_scored_at_idx"),
             # search: search_vector @@ websearch_to_tsquery(...)
             GinIndex(fields=["search_vector"], name="episode_search_idx"),
         ]
