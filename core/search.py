@@ -9,10 +9,13 @@ Bounded work on PostgreSQL, so a search stays within 50 ms at 250,000 episodes. 
 reads every vector it ranks and ordering all matches by score reads every matching row, which
 for a common word is a fifth of the table. So a search ranks a bounded candidate set:
 
-- large tables (episodes, transcripts): the first CANDIDATES matches the GIN index yields, in
-  index (physical) order, with no sort: the bitmap heap scan stops after CANDIDATES rows. A
-  word in fewer rows than that (a rare word, a name) has all its matches ranked, best first;
-  a common word has CANDIDATES of its matches ranked, not the best CANDIDATES of all of them.
+- large tables (episodes, transcripts): the first CANDIDATES matches the scan yields, with no
+  sort: the scan stops after CANDIDATES rows. A word in fewer rows than that (a rare word, a
+  name) has all its matches ranked, best first; a common word has CANDIDATES of its matches
+  ranked, not the best CANDIDATES of all of them. Which ones is the planner's choice of scan:
+  the GIN index's bitmap, in physical order, for most words; for a very common word it may
+  walk another index and filter (transcripts in episode_id order for 'pricing' in the bench
+  catalogue), so new statistics can change which candidates a common word ranks.
   With a `tier` (site search: episodes scored 70 or more, which have a partial GIN index),
   the tier's matches are taken first, so a common word ranks well-scored episodes.
 - a "phrase" is checked against each row's word positions, which costs a heap read per row
@@ -210,7 +213,7 @@ def _best_first_matches(
 ):
     """The pks of the `top` most relevant of the first CANDIDATES rows matching `query`.
 
-    The candidates are the first ones in index order, with no sort; each one's relevance is
+    The candidates are the first ones the scan yields, with no sort; each one's relevance is
     computed in the scan that finds it, so that only the `top` rows are read again (a ranking
     of the keys read every candidate and its show a second time). A phrase (`loose`): the
     first `phrase_scan` rows holding all its words, then the phrase among those. `tier` (a Q):
