@@ -287,6 +287,35 @@ def test_it_writes_a_batch_of_unchanged_polls_in_one_statement(
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each poll at once")
+def test_batches_of_any_size_are_one_sql_text(feed_server):
+    """One parameter per column, not per value: psycopg parses a text it has seen once only."""
+    shows, batch, _ = _unchanged_in_batch(feed_server, 3)
+    # Validators as servers send them: quotes, commas, backslashes and braces go through arrays.
+    odd = ['W/"a,b"', 'x\\"{y}"', ""]
+    for show, etag in zip(shows, odd, strict=True):
+        show.etag, show.last_modified = etag, "Sun, 06 Dec 2026 10:00:00 GMT"
+    single = store.UnchangedBatch()
+    single.add(*batch.waiting.pop(shows[0].pk))
+
+    texts = []
+
+    def record(execute, sql, params, many, context):
+        texts.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        single.write()
+        batch.write()
+
+    texts = [sql for sql in texts if sql.startswith("WITH polls")]
+    assert len(texts) == 2
+    assert texts[0] == texts[1]
+    for show, etag in zip(shows, odd, strict=True):
+        stored = Show.objects.get(pk=show.pk)
+        assert (stored.etag, stored.last_modified) == (etag, "Sun, 06 Dec 2026 10:00:00 GMT")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite writes each poll at once")
 def test_it_writes_the_rest_of_a_batch_when_one_show_is_gone(feed_server):
     shows, batch, _ = _unchanged_in_batch(feed_server, 3)
     Show.objects.filter(pk=shows[1].pk).delete()
