@@ -147,6 +147,24 @@ def test_a_finished_fetchs_deadline_leaves_its_pooled_connection_alone(feed_serv
     assert len(connects) == 1
 
 
+def test_the_watchdog_never_wakes_for_a_finished_fetchs_deadline(feed_server, monkeypatch):
+    """A poller's every fetch woke it once, a deadline later: a GIL hand-off per fetch."""
+    url = feed_server.serve("/feed.xml", RSS)
+    expired = []
+    expire = http._Deadline.expire
+    monkeypatch.setattr(http._Deadline, "expire", lambda self: expired.append(self) or expire(self))
+
+    for _ in range(20):
+        assert http.fetch(url, total_timeout=0.1).body == RSS
+    time.sleep(0.4)  # every one of those deadlines has passed
+
+    assert expired == []
+    feed_server.routes["/drip.xml"] = Route(handler=drip_headers(lines=40, interval=0.25))
+    with pytest.raises(http.NetworkError, match="deadline"):
+        http.fetch(feed_server.url("/drip.xml"), total_timeout=0.5)
+    assert len(expired) == 1  # a fetch still running at its deadline is still ended
+
+
 def test_fetches_from_many_threads_share_the_pool(feed_server, connects):
     from concurrent.futures import ThreadPoolExecutor
 
