@@ -49,7 +49,8 @@ def test_a_feed_that_declares_entities_is_refused_cheaply(name, normal_cpu):
     assert isinstance(cost.error, InvalidFeed), cost.error or cost.result
     assert "refused" in str(cost.error)
     assert cost.peak_mb < MEMORY_BOUND_MB
-    assert cost.cpu <= CPU_RATIO * normal_cpu
+    # Untraced, as normal_cpu is: tracing every allocation slowed the one run measured.
+    assert cpu_seconds(parse_feed, body) <= CPU_RATIO * normal_cpu
 
 
 def test_an_external_entity_is_never_fetched(server):
@@ -79,7 +80,8 @@ def test_a_doctype_after_the_root_element_expands_nothing(normal_cpu):
     title = cost.result.items[0].title if cost.result and cost.result.items else ""
     assert "x" * 100 not in title
     assert cost.peak_mb < MEMORY_BOUND_MB
-    assert cost.cpu <= CPU_RATIO * normal_cpu
+    # Untraced, as normal_cpu is: traced, this one run took 11.1x a normal feed on a busy machine.
+    assert cpu_seconds(parse_feed, body) <= CPU_RATIO * normal_cpu
 
 
 @pytest.mark.parametrize(
