@@ -14,7 +14,10 @@ class Schema(ninja.Schema):
     ninja wraps every object validated, dicts too, in a DjangoGetter, which reads each field
     through Python (__getattr__, then a check for managers, querysets, callables and files):
     some 300 such reads for a page of search results were a quarter of the API search's CPU.
-    The views' dicts hold plain values only, which pydantic reads as they are.
+    The views' dicts hold plain values only, which pydantic reads as they are. This method
+    replaces ninja's root validator by taking its name; other objects get ninja's DjangoGetter,
+    without ninja's first pass for extra="forbid" or validate_assignment, which no response
+    schema here sets.
     """
 
     @model_validator(mode="wrap")

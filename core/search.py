@@ -251,7 +251,7 @@ def _best_first_matches(
                 " WHERE scan.scan_vector @@ websearch_to_tsquery(%s::regconfig, %s) LIMIT %s"
             )
             branch_params = (
-                *(TEXT_WEIGHT, SEARCH_CONFIG, query, SCORE_WEIGHT, 0.0, 100.0),  # SCAN_RELEVANCE
+                *scan_relevance_params(query),
                 *branch_params,
                 SEARCH_CONFIG,
                 query,
@@ -292,7 +292,7 @@ def _best_scored_matches(queryset, query: str, score: str, top: int):
         f" ORDER BY {SCAN_RELEVANCE} DESC, scan.scan_pk DESC LIMIT %s",
         (
             *scan_params,
-            *(TEXT_WEIGHT, SEARCH_CONFIG, query, SCORE_WEIGHT, 0.0, 100.0),  # SCAN_RELEVANCE
+            *scan_relevance_params(query),
             top,
         ),
     )
@@ -304,6 +304,11 @@ SCAN_RELEVANCE = (
     "((%s * ts_rank_cd(scan.scan_vector, websearch_to_tsquery(%s::regconfig, %s), 32))"
     " + (%s * (COALESCE((scan.scan_score)::double precision, %s) / %s)))"
 )
+
+
+def scan_relevance_params(query: str) -> tuple:
+    """SCAN_RELEVANCE's parameters for `query`."""
+    return (TEXT_WEIGHT, SEARCH_CONFIG, query, SCORE_WEIGHT, 0.0, 100.0)
 
 
 class Searchable:
