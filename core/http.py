@@ -21,6 +21,7 @@ import ssl
 import threading
 import time
 import zlib
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
@@ -344,36 +345,55 @@ class _GuardedBackend(httpcore.SyncBackend):
         return _DeadlineStream(stream)
 
 
-# Connections per origin (scheme, host, port), idle ones kept per origin, origins whose idle
-# connections are kept (a poller keeps up to PODINDEX_POLL_PER_HOST per host: 64 in all), and
-# how long an idle connection is kept.
-POOL_MAX_CONNECTIONS = 256
+# Idle connections kept per origin (scheme, host, port), origins whose idle connections are
+# kept (a poller keeps up to PODINDEX_POLL_PER_HOST per host: 64 in all), and how long an
+# idle connection is kept.
 POOL_MAX_KEEPALIVE = 64
 POOL_MAX_ORIGINS = 16
 POOL_KEEPALIVE_EXPIRY = 15.0
 
 
 class _OriginPool:
-    """One origin's httpcore pool, with the fetches using it now and when it was last taken."""
+    """One origin's idle connections, the fetches using it now and when it was last taken."""
 
-    def __init__(self, pool: httpcore.ConnectionPool):
-        self.pool = pool
+    def __init__(self):
+        # (when it went idle, connection), the most recently used last
+        self.idle: deque[tuple[float, httpcore.HTTPConnection]] = deque()
         self.in_use = 0
         self.used_at = time.monotonic()
+        self.closed = False
+
+    def stale(self, now: float) -> list[httpcore.HTTPConnection]:
+        """Take out the connections idle past POOL_KEEPALIVE_EXPIRY (under the pools' lock)."""
+        stale = []
+        while self.idle and now - self.idle[0][0] > POOL_KEEPALIVE_EXPIRY:
+            stale.append(self.idle.popleft()[1])
+        return stale
+
+    def close(self) -> None:
+        """Close the idle connections; those in use are closed as their fetches end."""
+        self.closed = True
+        while self.idle:
+            self.idle.popleft()[1].close()
 
 
 class _PoolPerOrigin:
-    """httpcore connection pools, one per origin, in the place of one pool for every origin.
+    """Keep-alive connections by origin: a request takes an idle one of its own origin or opens one.
 
-    httpcore's pool looks at each of its connections twice per request (once more per idle
-    one): with a poller's 64 connections to 16 hosts that was a third of an unchanged poll's
-    CPU. Here a request looks at its own origin's few connections only. Pools that no fetch is
-    using are closed when more than POOL_MAX_ORIGINS are open (the least recently used first)
-    and once idle past POOL_KEEPALIVE_EXPIRY, so idle connections stay as bounded as before.
+    In the place of httpcore's ConnectionPool, which looks at every connection it holds at the
+    start and at the end of each request, and asks each idle one whether the server has closed
+    it (a poll() system call, which lets go of the GIL): with a poller's 64 fetches in flight
+    those checks and the thread switches they caused were about a fifth of an unchanged poll's
+    CPU. Here a request checks only the connection it takes, once, before sending on it (one
+    the server closed meanwhile is closed, and the next one taken). A connection goes back to
+    its origin when its response is closed and it can serve another (httpcore's HTTPConnection
+    knows); one idle past POOL_KEEPALIVE_EXPIRY is closed. Pools that no fetch is using are
+    closed when more than POOL_MAX_ORIGINS are open (the least recently used first) and once
+    idle past POOL_KEEPALIVE_EXPIRY, so idle connections stay bounded.
     """
 
-    def __init__(self, make_pool):
-        self._make_pool = make_pool  # called with the origin's scheme
+    def __init__(self, make_connection):
+        self._make_connection = make_connection  # called with the request's origin
         self._pools: dict[tuple, _OriginPool] = {}
         self._lock = threading.Lock()
         self._swept_at = time.monotonic()
@@ -384,25 +404,51 @@ class _PoolPerOrigin:
         with self._lock:
             origin = self._pools.get(key)
             if origin is None:
-                origin = self._pools[key] = _OriginPool(self._make_pool(url.scheme))
+                origin = self._pools[key] = _OriginPool()
             origin.in_use += 1
             origin.used_at = now = time.monotonic()
             closing = self._surplus(now)
         for pool in closing:
             pool.close()
         try:
-            response = origin.pool.handle_request(request)
+            connection = self._idle_connection(origin) or self._make_connection(url.origin)
+            try:
+                response = connection.handle_request(request)
+            except BaseException:
+                connection.close()
+                raise
         except BaseException:
             self._release(origin)
             raise
-        response.stream = _Released(response.stream, lambda: self._release(origin))
+        response.stream = _Released(response.stream, lambda: self._release(origin, connection))
         return response
 
-    def _release(self, origin: _OriginPool) -> None:
+    def _idle_connection(self, origin: _OriginPool) -> "httpcore.HTTPConnection | None":
+        """The origin's most recently used idle connection that is still open, or None."""
+        while True:
+            with self._lock:
+                if not origin.idle:
+                    return None
+                _, connection = origin.idle.pop()
+            if not connection.has_expired():
+                return connection
+            connection.close()
+
+    def _release(self, origin: _OriginPool, connection=None) -> None:
+        """A fetch is done with `origin`; its connection goes back, if it can serve another."""
+        keep = connection is not None and connection.is_idle() and not connection.is_closed()
         with self._lock:
             origin.in_use -= 1
+            now = time.monotonic()
+            closing = origin.stale(now)
+            if keep and not origin.closed and len(origin.idle) < POOL_MAX_KEEPALIVE:
+                origin.idle.append((now, connection))
+            elif connection is not None:
+                closing.append(connection)
+        for stale in closing:
+            stale.close()
 
-    def _surplus(self, now: float) -> list[httpcore.ConnectionPool]:
+    def _surplus(self, now: float) -> list[_OriginPool]:
         """Take out the pools to close (under the lock): unused ones beyond POOL_MAX_ORIGINS,
         the least recently used first, and every POOL_KEEPALIVE_EXPIRY the unused ones idle
         that long."""
@@ -415,11 +461,11 @@ class _PoolPerOrigin:
             self._swept_at = now
             stale = sum(1 for used_at, _ in unused if now - used_at > POOL_KEEPALIVE_EXPIRY)
             count = max(count, stale)
-        return [self._pools.pop(key).pool for _, key in unused[: max(count, 0)]]
+        return [self._pools.pop(key) for _, key in unused[: max(count, 0)]]
 
     def close(self) -> None:
         with self._lock:
-            pools = [origin.pool for origin in self._pools.values()]
+            pools = list(self._pools.values())
             self._pools.clear()
         for pool in pools:
             pool.close()
@@ -447,19 +493,18 @@ class _Released:
 class _GuardedTransport(httpx.HTTPTransport):
     """httpx's transport with the guarded network backend and no proxies from the environment.
 
-    Only https origins' pools get the SSL context, made when the first is opened: loading the
+    Only https origins' connections get the SSL context, made when the first is opened: loading the
     CA certificates took ~20 ms of a fresh worker's CPU, which a poller of http feeds never needs.
     """
 
     def __init__(self, ssl_context: Callable[[], ssl.SSLContext], check_addresses: bool = True):
         # Not HTTPTransport.__init__: it would build an SSL context and a pool only to drop them.
-        # Its other methods use `_pool` alone, here httpcore's documented pools, an origin each.
+        # Its other methods use `_pool` alone, here httpcore's documented connections by origin.
         backend = _GuardedBackend(check_addresses)
         self._pool = _PoolPerOrigin(
-            lambda scheme: httpcore.ConnectionPool(
-                ssl_context=ssl_context() if scheme == b"https" else None,
-                max_connections=POOL_MAX_CONNECTIONS,
-                max_keepalive_connections=POOL_MAX_KEEPALIVE,
+            lambda origin: httpcore.HTTPConnection(
+                origin,
+                ssl_context=ssl_context() if origin.scheme == b"https" else None,
                 keepalive_expiry=POOL_KEEPALIVE_EXPIRY,
                 network_backend=backend,
             )

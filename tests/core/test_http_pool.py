@@ -5,6 +5,7 @@ new connection (and per redirect hop), no reuse across vetting modes, the deadli
 import ssl
 import time
 
+import httpx
 import pytest
 
 from core import http
@@ -272,3 +273,83 @@ def test_a_redirect_body_over_the_drain_cap_closes_its_connection(feed_server, c
     assert http.fetch(away).body == RSS
     # The redirect's body was not read to its end: its connection was closed, not pooled.
     assert len(connects) == 2
+
+
+@pytest.fixture
+def readability_checks(monkeypatch):
+    """How many times a pooled connection was asked whether the server has closed it."""
+    checks = []
+    original = http._DeadlineStream.get_extra_info
+
+    def get_extra_info(self, info):
+        if info == "is_readable":
+            checks.append(1)
+        return original(self, info)
+
+    monkeypatch.setattr(http._DeadlineStream, "get_extra_info", get_extra_info)
+    return checks
+
+
+def idle_connections(url) -> int:
+    """How many idle connections the pool keeps for `url`'s origin (private URLs allowed)."""
+    parsed = httpx.URL(url)
+    pools = http._transport(False)._pool._pools
+    origin = pools.get((parsed.raw_scheme, parsed.raw_host, parsed.port))
+    return 0 if origin is None else len(origin.idle)
+
+
+def open_connections(url, count: int) -> None:
+    """Leave `count` idle connections to `url`'s origin, by fetching it `count` at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(count) as pool:
+        assert list(pool.map(lambda _: http.fetch(url).body, range(count))) == [RSS] * count
+
+
+def test_it_checks_only_the_connection_a_fetch_takes(feed_server, connects, readability_checks):
+    slow = feed_server.serve("/slow.xml", RSS, delay=0.3)
+    open_connections(slow, 4)
+    assert len(connects) == 4
+    readability_checks.clear()
+
+    feed = feed_server.serve("/feed.xml", RSS)
+    for _ in range(10):
+        assert http.fetch(feed).body == RSS
+
+    # One check per fetch, of the connection it reuses; httpcore's pool asked each of the four
+    # idle ones at the start and at the end of every request (80 checks).
+    assert len(readability_checks) == 10
+    assert len(connects) == 4
+
+
+def test_it_opens_a_new_connection_when_the_server_closed_the_idle_one(feed_server, connects):
+    def answer_then_hang_up(request):
+        # Keep-alive as far as the client knows (no "Connection: close"), then the server
+        # closes the connection while it waits in the pool.
+        request.send(200, RSS, {"Content-Type": "application/rss+xml"})
+        request.close_connection = True
+
+    url = feed_server.serve("/feed.xml", handler=answer_then_hang_up)
+    assert http.fetch(url).body == RSS
+    time.sleep(0.1)
+
+    assert http.fetch(url).body == RSS
+    assert len(connects) == 2
+
+
+def test_it_closes_connections_idle_past_the_keepalive_while_the_origin_is_busy(
+    feed_server, connects, monkeypatch
+):
+    monkeypatch.setattr(http, "POOL_KEEPALIVE_EXPIRY", 0.5)
+    slow = feed_server.serve("/slow.xml", RSS, delay=0.3)
+    open_connections(slow, 4)
+    feed = feed_server.serve("/feed.xml", RSS)
+
+    # One fetch at a time keeps reusing the newest connection; the other three stay idle.
+    ended = time.monotonic() + 1.0
+    while time.monotonic() < ended:
+        assert http.fetch(feed).body == RSS
+        time.sleep(0.05)
+
+    assert idle_connections(feed) == 1
+    assert len(connects) == 4
