@@ -337,6 +337,45 @@ def test_it_logs_every_fetch_and_prunes_old_entries(feed_server, monkeypatch):
     assert all(f.url == url for f in fetches)
 
 
+def log_fetches(show, minutes_ago) -> None:
+    now = timezone.now()
+    FeedFetch.objects.bulk_create(
+        FeedFetch(show=show, url=show.feed_url, started_at=now - timedelta(minutes=m), status="ok")
+        for m in minutes_ago
+    )
+
+
+def test_it_prunes_each_shows_log_to_its_newest_entries(monkeypatch):
+    from shows.ingest.store import prune_fetch_log
+
+    monkeypatch.setattr("shows.ingest.store.FETCH_LOG_KEEP", 3)
+    busy, quiet, other = ShowFactory(), ShowFactory(), ShowFactory()
+    log_fetches(busy, range(10))
+    log_fetches(quiet, [5, 1])
+    log_fetches(other, range(6))
+
+    assert prune_fetch_log([busy.pk, quiet.pk]) == 7
+
+    newest = timezone.now() - timedelta(minutes=2, seconds=30)
+    assert all(f.started_at > newest for f in FeedFetch.objects.filter(show=busy))
+    assert FeedFetch.objects.filter(show=busy).count() == 3
+    assert FeedFetch.objects.filter(show=quiet).count() == 2
+    assert FeedFetch.objects.filter(show=other).count() == 6  # not in the batch
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="other databases rank in Python")
+def test_it_prunes_a_batchs_logs_in_one_statement(monkeypatch, django_assert_num_queries):
+    from shows.ingest.store import prune_fetch_log
+
+    monkeypatch.setattr("shows.ingest.store.FETCH_LOG_KEEP", 3)
+    shows = ShowFactory.create_batch(3)
+    for show in shows:
+        log_fetches(show, range(5))
+
+    with django_assert_num_queries(1):
+        assert prune_fetch_log([show.pk for show in shows]) == 6
+
+
 def test_it_schedules_the_next_poll_from_the_release_rhythm(feed_server):
     now = timezone.now()
     daily = [item(n, published=now - timedelta(days=n)) for n in range(1, 8)]
