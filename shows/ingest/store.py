@@ -573,6 +573,5 @@ def _log_fetch(
         new_count=new_count,
         updated_count=updated_count,
     )
-    stale = show.fetches.order_by("-started_at").values_list("pk", flat=True)[FETCH_LOG_KEEP:]
-    FeedFetch.objects.filter(pk__in=list(stale)).delete()
+    prune_fetch_log([show.pk])
     return fetch
