@@ -91,8 +91,9 @@ def read_legacy_checkpoint(path: Path, key: str = "model_state") -> dict[str, np
     return {name: ref.array() for name, ref in checkpoint[key].items()}
 
 
-def read_zip_checkpoint(path: Path) -> dict[str, np.ndarray]:
-    """The tensors of a torch.save() zip file holding a state dict, as arrays."""
+def read_zip_checkpoint(path: Path, key: str | None = None) -> dict[str, np.ndarray]:
+    """The tensors of a torch.save() zip file holding a state dict (or, with `key`, a dict
+    holding one there beside plain values), as arrays."""
     with zipfile.ZipFile(path) as archive:
         pickles = [name for name in archive.namelist() if name.endswith("/data.pkl")]
         if len(pickles) != 1:
@@ -104,4 +105,6 @@ def read_zip_checkpoint(path: Path) -> dict[str, np.ndarray]:
 
         with archive.open(pickles[0]) as file:
             state = _StateDictUnpickler(file, storage_for).load()
+        if key is not None:
+            state = state[key]
         return {name: ref.array() for name, ref in state.items()}

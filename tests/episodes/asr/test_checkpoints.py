@@ -88,6 +88,21 @@ def test_it_reads_strided_views_of_a_zip_checkpoints_storages(tmp_path):
     assert arrays["count"].dtype == np.int64 and int(arrays["count"]) == 7
 
 
+def test_it_reads_a_zip_checkpoints_state_dict_kept_beside_plain_values(tmp_path):
+    weights = np.arange(4, dtype=np.float32)
+    state = {
+        "format_version": 1,
+        "model": {"sample_rate": 16000, "bidirectional": True, "frame_step": 0.016875},
+        "state_dict": OrderedDict(bias=Tensor("0", weights, 0, (4,), (1,))),
+    }
+    zip_checkpoint(tmp_path / "w.pt", state, {"0": weights})
+
+    arrays = read_zip_checkpoint(tmp_path / "w.pt", key="state_dict")
+
+    assert list(arrays) == ["bias"]
+    assert arrays["bias"].tolist() == [0.0, 1.0, 2.0, 3.0]
+
+
 def test_it_reads_a_legacy_checkpoints_state_dict_stored_after_the_pickle(tmp_path):
     weights = np.linspace(0, 1, 6, dtype=np.float32)
     state = {"model_state": OrderedDict(w=Tensor("k", weights, 0, (2, 3), (3, 1)))}
