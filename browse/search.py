@@ -13,6 +13,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 import core.search
 from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
+from browse.search_walk import walks_tier
 from core import search_index
 from core.pagination import Pager
 from core.prepared import PreparedQuery
@@ -48,6 +49,11 @@ MOMENT_SHOWN = (
 # partial index episode_search_top_idx (episodes migration 0004) has this very predicate:
 # change both together, or the tier reads the whole index.
 TOP_TIER = Q(score__gte=70)
+TOP_TIER_INDEX = "episode_search_top_idx"
+# The tier's candidates best score first: the order of episode_best_scored_idx (episodes
+# migration 0006), which a common word's search walks instead of reading every match of the
+# tier. Change both together.
+TOP_TIER_ORDER = ("-score", "-scored_at", "-pk")
 TRANSCRIPT_PHRASE_SCAN = 500
 PEOPLE = 5
 # Search shapes compiled per process (CompiledSearch): a phrase or not, the page, the bounds.
@@ -253,13 +259,30 @@ def _shows(query: str, loose: bool, offset: int, limit: int):
     )
 
 
-def _episodes(query: str, loose: bool, offset: int, limit: int):
+def _episodes(query: str, loose: bool, offset: int, limit: int, tier_order: tuple = ()):
     return (
         Episode.objects.listed()
-        .search(query, tier=TOP_TIER, loose=loose, top=offset + limit)
+        .search(query, tier=TOP_TIER, tier_order=tier_order, loose=loose, top=offset + limit)
         .select_related("show")
         .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + limit]
     )
+
+
+def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
+    # The tier's candidates best score first: for words common enough (search_walk).
+    return _episodes(query, loose, offset, limit, tier_order=TOP_TIER_ORDER)
+
+
+def _episode_search(query: str):
+    """How the episodes of `query` are searched: the tier walked best score first when the
+    words are common enough for that to cost less (browse.search_walk), else as it comes."""
+    if (
+        uses_full_text()
+        and not search_index.enabled()
+        and walks_tier(query, Episode._meta.db_table, TOP_TIER_INDEX)
+    ):
+        return _best_scored_episodes
+    return _episodes
 
 
 def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
@@ -473,7 +496,7 @@ def search(
     if page == 1:
         results.shows = _rows(_shows, query, 0, 5)
         results.people = matching_people(query) if people else []
-    episodes = _rows(_episodes, query, offset, per_page + 1)
+    episodes = _rows(_episode_search(query), query, offset, per_page + 1)
     terms = query_terms(query)
     moments = _rows(_moments, query, offset, per_page + 1, *terms)
     results.has_next = len(episodes) > per_page or len(moments) > per_page

@@ -11,6 +11,9 @@ episodes: 25 ms). This index is in the query's order, so PostgreSQL walks it fro
 and stops at the eighth recent, listed episode (0.2 ms), checking scored_at in the index. Its
 predicate must stay within the query's (Episode.objects.scored()).
 
+Site search walks it too: the well-scored episodes holding a common word, best first
+(browse.search.TOP_TIER_ORDER), stopping at the 200th.
+
 SQL rather than Meta.indexes, like the search indexes: kept out of the model state. On other
 databases (SQLite) this migration does nothing.
 """

@@ -1,0 +1,82 @@
+"""A common word's episode candidates walk the well-scored episodes best first (search_walk):
+the choice from PostgreSQL's statistics, and the candidates it gives."""
+
+import pytest
+from django.db import connection
+
+from browse import search_walk
+from browse.search import _best_scored_episodes, _episode_search, search
+from tests.factories import ShowFactory, scored_episode
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL statistics only"),
+]
+TABLE, TIER_INDEX = "episodes_episode", "episode_search_top_idx"
+
+
+@pytest.fixture
+def fresh_statistics(monkeypatch):
+    """Statistics read anew by the next search, not kept from an earlier test."""
+    monkeypatch.setitem(search_walk._stats, "until", 0.0)
+
+
+@pytest.fixture
+def pricing_library(fresh_statistics):
+    """Eight well-scored episodes, lowest score first in the table, all about pricing; four
+    about churn; and analysed, so PostgreSQL's statistics count their words."""
+    show = ShowFactory(title="Unit Economics")
+    episodes = [
+        scored_episode(
+            total=72 + 3 * i,
+            show=show,
+            title=f"Pricing talk {i}" + (" on churn" if i % 2 else ""),
+            notes_html="<p>Pricing power.</p>",
+        )
+        for i in range(8)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE episodes_episode")
+    return episodes
+
+
+def test_it_estimates_the_share_of_episodes_a_query_matches(pricing_library):
+    def share(query):
+        return search_walk.estimated_share(query, TABLE, TIER_INDEX)
+
+    assert share("pricing") == pytest.approx(1.0)
+    assert share("churn") == pytest.approx(0.5)
+    assert share("pricing churn") == pytest.approx(0.5)
+    assert share("pricing -churn") == pytest.approx(0.5)
+    # A stop word is left out, as the search leaves it out.
+    assert share("the churn") == pytest.approx(0.5)
+    # Either group: capped at every episode.
+    assert share("churn or pricing") == pytest.approx(1.0)
+    # A word the statistics do not count as common is rare; a phrase is never walked.
+    assert share("zebra") == 0.0
+    assert share('"pricing talk"') == 0.0
+
+
+def test_it_walks_only_where_the_bitmap_would_cost_more(pricing_library, monkeypatch):
+    # Eight episodes: a bitmap of eight entries is always cheaper than a walk.
+    assert not search_walk.walks_tier("pricing", TABLE, TIER_INDEX)
+    assert _episode_search("pricing") is not _best_scored_episodes
+
+    monkeypatch.setattr(search_walk, "BITMAP_ENTRY_US", 10_000.0)
+    assert search_walk.walks_tier("pricing", TABLE, TIER_INDEX)
+    assert _episode_search("pricing") is _best_scored_episodes
+    assert not search_walk.walks_tier("zebra", TABLE, TIER_INDEX)
+
+
+def test_it_ranks_the_best_scored_matches_when_it_walks(pricing_library, monkeypatch):
+    monkeypatch.setattr("core.search.CANDIDATES", 3)
+    monkeypatch.setattr("browse.search.CANDIDATES", 3)
+    best_three = {episode.pk for episode in pricing_library[-3:]}
+
+    found = {episode.pk for episode in search("pricing", per_page=5).episodes}
+    # As the scan yields them: the first three in the table, the lowest scores.
+    assert found.isdisjoint(best_three)
+
+    monkeypatch.setattr(search_walk, "BITMAP_ENTRY_US", 10_000.0)
+    found = {episode.pk for episode in search("pricing", per_page=5).episodes}
+    assert found == best_three
