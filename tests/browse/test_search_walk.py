@@ -42,7 +42,7 @@ def pricing_library(fresh_statistics):
 
 def test_it_estimates_the_share_of_episodes_a_query_matches(pricing_library):
     def share(query):
-        return search_walk.estimated_share(query, TABLE, TIER_INDEX)
+        return search_walk.estimated_shares(query, TABLE, TIER_INDEX)[0]
 
     assert share("pricing") == pytest.approx(1.0)
     assert share("churn") == pytest.approx(0.5)
@@ -55,6 +55,10 @@ def test_it_estimates_the_share_of_episodes_a_query_matches(pricing_library):
     # A word the statistics do not count as common is rare; a phrase is never walked.
     assert share("zebra") == 0.0
     assert share('"pricing talk"') == 0.0
+    # What the index reads: every word's posting list, an excluded one's too.
+    assert search_walk.estimated_shares("pricing -churn", TABLE, TIER_INDEX)[1] == (
+        pytest.approx(1.5)
+    )
 
 
 def test_it_walks_only_where_the_bitmap_would_cost_more(pricing_library, monkeypatch):
@@ -62,7 +66,7 @@ def test_it_walks_only_where_the_bitmap_would_cost_more(pricing_library, monkeyp
     assert not search_walk.walks_tier("pricing", TABLE, TIER_INDEX)
     assert _episode_search("pricing") is not _best_scored_episodes
 
-    monkeypatch.setattr(search_walk, "BITMAP_ENTRY_US", 10_000.0)
+    monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
     assert search_walk.walks_tier("pricing", TABLE, TIER_INDEX)
     assert _episode_search("pricing") is _best_scored_episodes
     assert not search_walk.walks_tier("zebra", TABLE, TIER_INDEX)
@@ -77,6 +81,6 @@ def test_it_ranks_the_best_scored_matches_when_it_walks(pricing_library, monkeyp
     # As the scan yields them: the first three in the table, the lowest scores.
     assert found.isdisjoint(best_three)
 
-    monkeypatch.setattr(search_walk, "BITMAP_ENTRY_US", 10_000.0)
+    monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
     found = {episode.pk for episode in search("pricing", per_page=5).episodes}
     assert found == best_three
