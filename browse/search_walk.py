@@ -24,7 +24,6 @@ Statistics are read once per STATS_SECONDS per process; the lexemes of each word
 """
 
 import time
-from functools import lru_cache
 
 from django.db import connection
 
@@ -40,75 +39,85 @@ POSTING_US = 0.1
 MATCH_US = 0.3
 STATS_SECONDS = 600
 LEXEME_CACHE = 4096
-_stats = {"until": 0.0, "shares": {}, "tier_rows": 0.0}
+# (table, tier index) -> (read until, each common lexeme's share, the tier's rows).
+_statistics: dict[tuple[str, str], tuple[float, dict[str, float], float]] = {}
+# Word -> its lexemes, at most LEXEME_CACHE words (the oldest dropped first).
+_lexemes: dict[str, tuple[str, ...]] = {}
 
 STATS_SQL = """
 SELECT most_common_elems::text::text[], most_common_elem_freqs
 FROM pg_stats WHERE tablename = %s AND attname = 'search_vector'
 """
+LEXEMES_SQL = """
+SELECT word, tsvector_to_array(to_tsvector(%s::regconfig, word))
+FROM unnest(%s::text[]) AS word
+"""
 
 
 def walks_tier(query: str, table: str, tier_index: str) -> bool:
     """Whether `query`'s tier candidates are cheaper walked best score first (PostgreSQL)."""
-    share, posting = estimated_shares(query, table, tier_index)
-    tier_rows = _stats["tier_rows"]
+    shares, tier_rows = statistics(table, tier_index)
+    share, posting = estimated_shares(query, shares)
     if not share or tier_rows <= 0:
         return False
     walk = WALK_ROW_US * core.search.CANDIDATES / share
     return walk < tier_rows * (POSTING_US * posting + MATCH_US * share)
 
 
-def estimated_shares(query: str, table: str, tier_index: str) -> tuple[float, float]:
-    """The share of `table`'s rows matching `query` (websearch syntax) by the statistics (0 for
-    a "phrase" or a word PostgreSQL does not count among its common ones), and the sum of its
-    words' shares (what the index reads)."""
+def estimated_shares(query: str, shares: dict[str, float]) -> tuple[float, float]:
+    """The share of rows matching `query` (websearch syntax) by `shares` of its lexemes (0 for
+    a "phrase" or a word not among them), and the sum of its words' shares (what the index
+    reads)."""
     if '"' in query:
         return 0.0, 0.0
-    shares = _shares(table, tier_index)
-    groups, total, posting = [[]], 0.0, 0.0
+    groups = [[]]
     for word in query.split():
         if word.lower() == "or":
             groups.append([])
         else:
             groups[-1].append(word)
+    lexemes = words_lexemes([word.lstrip("-") for group in groups for word in group])
+    total, posting = 0.0, 0.0
     for group in groups:
         share = 1.0
         for word in group:
-            excluded = word.startswith("-")
-            lexemes = _lexemes(word.lstrip("-"))
-            if not lexemes:
+            excluded, word_lexemes = word.startswith("-"), lexemes[word.lstrip("-")]
+            if not word_lexemes:
                 continue  # a stop word: the query leaves it out
-            word_share = min(shares.get(lexeme, 0.0) for lexeme in lexemes)
+            word_share = min(shares.get(lexeme, 0.0) for lexeme in word_lexemes)
             posting += word_share
             share *= 1.0 - word_share if excluded else word_share
         total += share if group else 0.0
     return min(total, 1.0), posting
 
 
-def _shares(table: str, tier_index: str) -> dict[str, float]:
-    """Each common lexeme's share of `table`'s rows, and the tier's size, kept a while."""
+def statistics(table: str, tier_index: str) -> tuple[dict[str, float], float]:
+    """Each common lexeme's share of `table`'s rows, and the tier's rows, kept a while."""
     now = time.monotonic()
-    if now >= _stats["until"]:
+    until, shares, tier_rows = _statistics.get((table, tier_index), (0.0, {}, 0.0))
+    if now >= until:
         with connection.cursor() as cursor:
             cursor.execute(STATS_SQL, [table])
             row = cursor.fetchone()
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = %s", [tier_index])
             tier = cursor.fetchone()
         lexemes, frequencies = row if row else ([], [])
-        _stats.update(
-            until=now + STATS_SECONDS,
-            # The frequencies end with their minimum and maximum, past the lexemes.
-            shares=dict(zip(lexemes or [], frequencies or [], strict=False)),
-            tier_rows=float(tier[0]) if tier else 0.0,
-        )
-    return _stats["shares"]
+        # The frequencies end with their minimum and maximum, past the lexemes.
+        shares = dict(zip(lexemes or [], frequencies or [], strict=False))
+        tier_rows = float(tier[0]) if tier else 0.0
+        _statistics[(table, tier_index)] = (now + STATS_SECONDS, shares, tier_rows)
+    return shares, tier_rows
 
 
-@lru_cache(maxsize=LEXEME_CACHE)
-def _lexemes(word: str) -> tuple[str, ...]:
-    """The lexemes PostgreSQL's text search makes of `word` (none for a stop word)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tsvector_to_array(to_tsvector(%s::regconfig, %s))", [SEARCH_CONFIG, word]
-        )
-        return tuple(cursor.fetchone()[0])
+def words_lexemes(words: list[str]) -> dict[str, tuple[str, ...]]:
+    """The lexemes PostgreSQL's text search makes of each word (none for a stop word); the
+    words not seen before asked in one query."""
+    unseen = sorted({word for word in words if word not in _lexemes})
+    if unseen:
+        with connection.cursor() as cursor:
+            cursor.execute(LEXEMES_SQL, [SEARCH_CONFIG, unseen])
+            for word, lexemes in cursor.fetchall():
+                _lexemes[word] = tuple(lexemes)
+        while len(_lexemes) > LEXEME_CACHE:
+            _lexemes.pop(next(iter(_lexemes)), None)
+    return {word: _lexemes.get(word, ()) for word in words}

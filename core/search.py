@@ -192,9 +192,10 @@ def search_queryset(
                 score,
                 phrase_scan,
                 loose,
-                (tier, tier_order),
+                tier,
                 word_pairs,
                 min(top, CANDIDATES),
+                tier_order=tier_order,
             )
         return (
             queryset.filter(pk__in=candidates)
@@ -223,18 +224,26 @@ def relevance(query: str, score: str):
 
 
 def _best_first_matches(
-    queryset, query: str, score: str, phrase_scan: int, loose: bool, tiered, word_pairs, top: int
+    queryset,
+    query: str,
+    score: str,
+    phrase_scan: int,
+    loose: bool,
+    tier,
+    word_pairs,
+    top: int,
+    *,
+    tier_order: tuple[str, ...] = (),
 ):
     """The pks of the `top` most relevant of the first CANDIDATES rows matching `query`.
 
     The candidates are the first ones the scan yields, with no sort; each one's relevance is
     computed in the scan that finds it, so that only the `top` rows are read again (a ranking
     of the keys read every candidate and its show a second time). A phrase (`loose`): the
-    first `phrase_scan` rows holding all its words, then the phrase among those. `tiered`: (a Q
-    or None, an ordering): rows matching the Q come first, taken in that order (none: as the scan
-    yields them), the others only when they are too few.
+    first `phrase_scan` rows holding all its words, then the phrase among those. `tier` (a Q):
+    rows matching it come first, taken in `tier_order` (none: as the scan yields them), the
+    others only when they are too few.
     """
-    tier, tier_order = tiered
     branches = (
         [(queryset, ())]
         if tier is None

@@ -18,7 +18,7 @@ TABLE, TIER_INDEX = "episodes_episode", "episode_search_top_idx"
 @pytest.fixture
 def fresh_statistics(monkeypatch):
     """Statistics read anew by the next search, not kept from an earlier test."""
-    monkeypatch.setitem(search_walk._stats, "until", 0.0)
+    monkeypatch.setattr(search_walk, "_statistics", {})
 
 
 @pytest.fixture
@@ -41,8 +41,11 @@ def pricing_library(fresh_statistics):
 
 
 def test_it_estimates_the_share_of_episodes_a_query_matches(pricing_library):
+    shares, tier_rows = search_walk.statistics(TABLE, TIER_INDEX)
+    assert tier_rows == 8
+
     def share(query):
-        return search_walk.estimated_shares(query, TABLE, TIER_INDEX)[0]
+        return search_walk.estimated_shares(query, shares)[0]
 
     assert share("pricing") == pytest.approx(1.0)
     assert share("churn") == pytest.approx(0.5)
@@ -56,9 +59,7 @@ def test_it_estimates_the_share_of_episodes_a_query_matches(pricing_library):
     assert share("zebra") == 0.0
     assert share('"pricing talk"') == 0.0
     # What the index reads: every word's posting list, an excluded one's too.
-    assert search_walk.estimated_shares("pricing -churn", TABLE, TIER_INDEX)[1] == (
-        pytest.approx(1.5)
-    )
+    assert search_walk.estimated_shares("pricing -churn", shares)[1] == pytest.approx(1.5)
 
 
 def test_it_walks_only_where_the_bitmap_would_cost_more(pricing_library, monkeypatch):
@@ -84,3 +85,17 @@ def test_it_ranks_the_best_scored_matches_when_it_walks(pricing_library, monkeyp
     monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
     found = {episode.pk for episode in search("pricing", per_page=5).episodes}
     assert found == best_three
+
+
+def test_it_asks_for_the_lexemes_of_unseen_words_in_one_query(
+    monkeypatch, django_assert_num_queries
+):
+    monkeypatch.setattr(search_walk, "_lexemes", {})
+
+    with django_assert_num_queries(1):
+        first = search_walk.words_lexemes(["pricing", "e-mail", "the"])
+    with django_assert_num_queries(0):
+        again = search_walk.words_lexemes(["the", "pricing"])
+
+    assert first == {"pricing": ("price",), "e-mail": ("e", "e-mail", "mail"), "the": ()}
+    assert again == {"the": (), "pricing": ("price",)}
