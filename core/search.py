@@ -251,17 +251,31 @@ def _best_first_matches(
     )
     parts, params = [], []
     for branch, order in branches:
-        if not loose:
-            found = branch.filter(search_vector=IndexSearchQuery(query, word_pairs=word_pairs))
-            if order:
-                # An index in that order is walked until CANDIDATES rows match (or, for rare
-                # words, the matches are sorted): the keys alone, so that a sort carries no
-                # vectors, and the candidates' relevance is computed once they are found.
-                keys = found.order_by(*order).values("pk")[:CANDIDATES]
-                found = queryset.model._base_manager.filter(pk__in=keys)
+        words = IndexSearchQuery(query, word_pairs=word_pairs)
+        if not loose and order:
+            # An index in that order is walked until CANDIDATES rows match (or, for rare
+            # words, the matches are sorted, at most CANDIDATES of them kept): each
+            # candidate's relevance is computed from the row the walk read, where a ranking
+            # of its keys read each candidate again by its primary key (200 index probes).
+            scan_sql, scan_params = (
+                branch.filter(search_vector=words)
+                .order_by(*order)
+                .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[
+                    :CANDIDATES
+                ]
+                .query.sql_with_params()
+            )
+            # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
+            sql = (
+                f"SELECT scan.scan_pk, {SCAN_RELEVANCE} AS scan_relevance"  # noqa: S608
+                f" FROM ({scan_sql}) AS scan"
+            )
+            branch_params = (*scan_relevance_params(query), *scan_params)
+        elif not loose:
             # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
             sql, branch_params = (
-                found.order_by()
+                branch.filter(search_vector=words)
+                .order_by()
                 .values(scan_pk=F("pk"), scan_relevance=relevance(query, score))[:CANDIDATES]
                 .query.sql_with_params()
             )

@@ -3,9 +3,10 @@ the choice from PostgreSQL's statistics, and the candidates it gives."""
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from browse import search_walk
-from browse.search import _best_scored_episodes, _episode_search, search
+from browse.search import _best_scored_episodes, _episode_search, _rows, search
 from tests.factories import ShowFactory, scored_episode
 
 pytestmark = [
@@ -99,3 +100,23 @@ def test_it_asks_for_the_lexemes_of_unseen_words_in_one_query(
 
     assert first == {"pricing": ("price",), "e-mail": ("e", "e-mail", "mail"), "the": ()}
     assert again == {"the": (), "pricing": ("price",)}
+
+
+def _table_scans(plan: dict, table: str) -> int:
+    """How many nodes of an EXPLAIN (FORMAT JSON) plan read `table`."""
+    own = 1 if plan.get("Relation Name") == table else 0
+    return own + sum(_table_scans(child, table) for child in plan.get("Plans", []))
+
+
+def test_it_ranks_the_walked_candidates_from_the_rows_it_walked(pricing_library):
+    with CaptureQueriesContext(connection) as queries:
+        walked = _rows(_best_scored_episodes, "pricing", 0, 3)
+    assert [episode.pk for episode in walked] == [episode.pk for episode in pricing_library[:-4:-1]]
+
+    (statement,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + statement["sql"])
+        (plan,) = cursor.fetchone()[0]
+    # The walked tier, the rest of the episodes (read only if the tier has too few matches)
+    # and the page's rows: no read of each candidate again by its key.
+    assert _table_scans(plan["Plan"], TABLE) == 3
