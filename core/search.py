@@ -251,44 +251,13 @@ def _best_first_matches(
     )
     parts, params = [], []
     for branch, order in branches:
-        words = IndexSearchQuery(query, word_pairs=word_pairs)
-        if not loose and order:
-            # An index in that order is walked until CANDIDATES rows match (or, for rare
-            # words, the matches are sorted, at most CANDIDATES of them kept): each
-            # candidate's relevance is computed from the row the walk read, where a ranking
-            # of its keys read each candidate again by its primary key (200 index probes).
-            scan_sql, scan_params = (
-                branch.filter(search_vector=words)
-                .order_by(*order)
-                .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[
-                    :CANDIDATES
-                ]
-                .query.sql_with_params()
-            )
-            # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
-            sql = (
-                f"SELECT scan.scan_pk, {SCAN_RELEVANCE} AS scan_relevance"  # noqa: S608
-                f" FROM ({scan_sql}) AS scan"
-            )
-            branch_params = (*scan_relevance_params(query), *scan_params)
-        elif not loose:
-            # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
-            sql, branch_params = (
-                branch.filter(search_vector=words)
-                .order_by()
-                .values(scan_pk=F("pk"), scan_relevance=relevance(query, score))[:CANDIDATES]
-                .query.sql_with_params()
-            )
-        else:
-            scan_sql, branch_params = (
+        if loose:
+            scan_sql, branch_params = _scan_sql(
                 branch.filter(
                     search_vector=IndexSearchQuery(query, word_pairs=word_pairs, loose=True)
-                )
-                .order_by()
-                .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[
-                    : max(1, phrase_scan // len(branches))
-                ]
-                .query.sql_with_params()
+                ).order_by(),
+                score,
+                max(1, phrase_scan // len(branches)),
             )
             # A derived table with LIMIT is planned on its own: the phrase is checked, and the
             # rank computed, only on the rows it yields, whatever the planner thinks of the
@@ -305,6 +274,32 @@ def _best_first_matches(
                 SEARCH_CONFIG,
                 query,
                 CANDIDATES,
+            )
+        elif order:
+            # An index in that order is walked until CANDIDATES rows match (or, for rare
+            # words, the matches are sorted, at most CANDIDATES of them kept): each
+            # candidate's relevance is computed from the row the walk read, where a ranking
+            # of its keys read each candidate again by its primary key (200 index probes).
+            scan_sql, scan_params = _scan_sql(
+                branch.filter(
+                    search_vector=IndexSearchQuery(query, word_pairs=word_pairs)
+                ).order_by(*order),
+                score,
+                CANDIDATES,
+            )
+            # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
+            sql = (
+                f"SELECT scan.scan_pk, {SCAN_RELEVANCE} AS scan_relevance"  # noqa: S608
+                f" FROM ({scan_sql}) AS scan"
+            )
+            branch_params = (*scan_relevance_params(query), *scan_params)
+        else:
+            # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
+            sql, branch_params = (
+                branch.filter(search_vector=IndexSearchQuery(query, word_pairs=word_pairs))
+                .order_by()
+                .values(scan_pk=F("pk"), scan_relevance=relevance(query, score))[:CANDIDATES]
+                .query.sql_with_params()
             )
         parts.append(f"({sql})")
         params.extend(branch_params)
@@ -327,13 +322,12 @@ def _best_scored_matches(queryset, query: str, score: str, top: int):
     read again: ranking the keys in the outer query fetched every candidate a second time by
     its primary key (200 index probes and heap reads for a common word's shows).
     """
-    scan_sql, scan_params = (
+    scan_sql, scan_params = _scan_sql(
         queryset.filter(
             search_vector=SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        )
-        .order_by(F(score).desc(nulls_last=True), "-pk")
-        .values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[:CANDIDATES]
-        .query.sql_with_params()
+        ).order_by(F(score).desc(nulls_last=True), "-pk"),
+        score,
+        CANDIDATES,
     )
     # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
     return RawSQL(  # noqa: S611
@@ -347,8 +341,16 @@ def _best_scored_matches(queryset, query: str, score: str, top: int):
     )
 
 
-# relevance() over a phrase scan's columns, as Django compiles it (the same operations on the
-# same types, so the same value: a phrase's candidates are ordered as any others).
+def _scan_sql(rows, score: str, limit: int) -> tuple[str, tuple]:
+    """The SQL and parameters of the first `limit` of `rows` with the columns SCAN_RELEVANCE
+    reads: scan_pk, scan_vector and scan_score."""
+    return rows.values(scan_pk=F("pk"), scan_vector=F("search_vector"), scan_score=F(score))[
+        :limit
+    ].query.sql_with_params()
+
+
+# relevance() over a scan's columns (_scan_sql), as Django compiles it (the same operations on
+# the same types, so the same value: a scan's candidates are ordered as any others).
 SCAN_RELEVANCE = (
     "((%s * ts_rank_cd(scan.scan_vector, websearch_to_tsquery(%s::regconfig, %s), 32))"
     " + (%s * (COALESCE((scan.scan_score)::double precision, %s) / %s)))"
