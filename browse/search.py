@@ -54,6 +54,9 @@ TOP_TIER_INDEX = "episode_search_top_idx"
 # migration 0006), which a common word's search walks instead of reading every match of the
 # tier. Change both together.
 TOP_TIER_ORDER = ("-score", "-scored_at", "-pk")
+# The best-scored shows' order (core.search._best_scored_matches) is this index's (shows
+# migration 0007), which a common word's search walks.
+SHOW_WALK_INDEX = "show_score_order_idx"
 TRANSCRIPT_PHRASE_SCAN = 500
 PEOPLE = 5
 # Search shapes compiled per process (CompiledSearch): a phrase or not, the page, the bounds.
@@ -237,26 +240,18 @@ def _name_matches(wanted: list[str]) -> list[int]:
         return [key for (key,) in cursor.fetchall()]
 
 
-class CompiledSearch(PreparedQuery):
-    """A search's queryset compiled to SQL once per process, with a stand-in for the query
-    text; each call binds the real one (compiling took about a third of a search's own CPU).
-
-    Planned afresh on every call, not a prepared statement: the best plan depends on the
-    words (a scan that stops early for a common one, the index for a rare one), which a
-    generic plan would not see.
-    """
-
-    def _execute_statement(self, connection, sql: str, count: int) -> str:
-        return sql
-
-
-def _shows(query: str, loose: bool, offset: int, limit: int):
+def _shows(query: str, loose: bool, offset: int, limit: int, walk: bool = False):
     # A few thousand shows: the best-scored matching shows are ranked.
     return (
         Show.objects.active()
-        .search(query, best_scored=True, top=offset + limit)
+        .search(query, best_scored=True, walk=walk, top=offset + limit)
         .only(*SHOW_ROW)[offset : offset + limit]
     )
+
+
+def _best_scored_shows(query: str, loose: bool, offset: int, limit: int):
+    # The shows read best score first: for words common enough (search_walk).
+    return _shows(query, loose, offset, limit, walk=True)
 
 
 def _episodes(query: str, loose: bool, offset: int, limit: int, tier_order: tuple = ()):
@@ -273,19 +268,36 @@ def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
     return _episodes(query, loose, offset, limit, tier_order=TOP_TIER_ORDER)
 
 
+def _walked_or_not(query: str, build, walked, table: str, index: str):
+    """`walked` (rows read in an index's order until CANDIDATES match) when `query`'s words
+    are common enough for that to cost less than the GIN index's every match (browse.
+    search_walk: `index` holds the rows walked), else `build`."""
+    if uses_full_text() and not search_index.enabled() and walks_tier(query, table, index):
+        return walked
+    return build
+
+
 def _episode_search(query: str):
-    """How the episodes of `query` are searched: the tier walked best score first when the
-    words are common enough for that to cost less (browse.search_walk), else as it comes."""
-    if (
-        uses_full_text()
-        and not search_index.enabled()
-        and walks_tier(query, Episode._meta.db_table, TOP_TIER_INDEX)
-    ):
-        return _best_scored_episodes
-    return _episodes
+    """How the episodes of `query` are searched: the tier walked best score first, or as the
+    GIN index yields them."""
+    return _walked_or_not(
+        query, _episodes, _best_scored_episodes, Episode._meta.db_table, TOP_TIER_INDEX
+    )
 
 
-def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
+def _show_search(query: str):
+    """How the shows of `query` are searched: read best score first, or every match sorted."""
+    return _walked_or_not(query, _shows, _best_scored_shows, Show._meta.db_table, SHOW_WALK_INDEX)
+
+
+def _moment_search(query: str):
+    """How the transcripts of `query` are searched: the newest first, or as the GIN index
+    yields them."""
+    table = Transcript._meta.db_table
+    return _walked_or_not(query, _moments, _newest_moments, table, f"{table}_pkey")
+
+
+def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, order=()):
     # Only the rows up to the page's end are read (each transcript's segments are large).
     return with_moment(
         search_queryset(
@@ -295,6 +307,7 @@ def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
             score="episode__score",
             # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
             phrase_scan=TRANSCRIPT_PHRASE_SCAN,
+            tier_order=order,
             loose=loose,
             top=offset + limit,
         )
@@ -302,6 +315,11 @@ def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
         .only(*MOMENT_ROW),
         terms,
     )[offset : offset + limit]
+
+
+def _newest_moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
+    # The newest transcripts first, for words common enough (search_walk).
+    return _moments(query, loose, offset, limit, *terms, order=("-pk",))
 
 
 # find_moment's choice, made in the database: the first segment (a JSON object) holding most of
@@ -348,9 +366,19 @@ def moment_of(transcript, terms: list[str]) -> Moment:
 @lru_cache(maxsize=COMPILED_SHAPES)
 def compiled_search(
     build, loose: bool, offset: int, limit: int, bounds: tuple, extra: int
-) -> CompiledSearch:
-    """`build(query, loose, offset, limit, *strings)` compiled, kept per shape and bounds."""
-    return CompiledSearch(
+) -> PreparedQuery:
+    """`build(query, loose, offset, limit, *strings)` compiled, kept per shape and bounds, with
+    a stand-in for the query text; each call binds the real one (compiling took about a third
+    of a search's own CPU).
+
+    A prepared statement, whose plan PostgreSQL keeps after five runs: parsing and planning
+    took half of a search's database CPU (3.7 of 7.5 ms for 'pricing' at 250,000 episodes).
+    The planner does not see the words (core.search.IndexSearchQuery), so every query of a
+    shape gets the same plan; where the best plan depends on how common the words are (a
+    walk that stops early, or the GIN index), that choice is made here (_walked_or_not) and
+    is a shape of its own.
+    """
+    return PreparedQuery(
         lambda query, *strings: build(query, loose, offset, limit, *strings), str, *[str] * extra
     )
 
@@ -494,11 +522,11 @@ def search(
         return results
     offset = (page - 1) * per_page
     if page == 1:
-        results.shows = _rows(_shows, query, 0, 5)
+        results.shows = _rows(_show_search(query), query, 0, 5)
         results.people = matching_people(query) if people else []
     episodes = _rows(_episode_search(query), query, offset, per_page + 1)
     terms = query_terms(query)
-    moments = _rows(_moments, query, offset, per_page + 1, *terms)
+    moments = _rows(_moment_search(query), query, offset, per_page + 1, *terms)
     results.has_next = len(episodes) > per_page or len(moments) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.

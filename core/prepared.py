@@ -9,12 +9,15 @@ instances, so select_related, annotations, only() and prefetch_related work as u
 
 On PostgreSQL the SQL is also a prepared statement of each database session (PREPARE once,
 then EXECUTE with the values): planning the episode query took PostgreSQL 0.6 ms of its 0.7.
-The PREPARE goes to the session directly, so it is not one of the queries Django counts and
-logs; the EXECUTE is, and its logged SQL names the statement rather than the tables. A statement
-is named by a digest of its SQL, and a session holds at most STATEMENTS_PER_SESSION of them
-(past that, plain SQL). Prepared
-statements belong to a session: behind a pooler that hands one client several sessions
-(PgBouncer in transaction mode) they would be lost between a PREPARE and its EXECUTE.
+Only the arguments are its parameters; the queryset's other values are written into it as the
+plain SQL would send them, so that a plan PostgreSQL makes once and keeps (after five runs, when
+it costs no more than those planned for their values) sees them: `score >= 70` still proves a
+partial index's predicate. The PREPARE goes to the session directly, so it is not one of the
+queries Django counts and logs; the EXECUTE is, and its logged SQL names the statement rather
+than the tables. A statement is named by a digest of its SQL, and a session holds at most
+STATEMENTS_PER_SESSION of them (past that, plain SQL). Prepared statements belong to a session:
+behind a pooler that hands one client several sessions (PgBouncer in transaction mode) they
+would be lost between a PREPARE and its EXECUTE.
 
 Only for a queryset that depends on nothing but its arguments: whatever its build reads (the
 time, a setting, another query) is kept for the life of the process. Each argument must reach
@@ -95,7 +98,8 @@ class PreparedQuery:
         self.markers = tuple(self._marker(kind, position) for position, kind in enumerate(kinds))
         self.kinds = kinds
         self.compiled = None
-        self.name = None  # the prepared statement's, once compiled
+        self.name = None  # the prepared statement's, once first run on PostgreSQL
+        self.body = None  # its SQL for PREPARE
 
     @staticmethod
     def _marker(kind: type, position: int):
@@ -119,16 +123,19 @@ class PreparedQuery:
             # "= NULL" matches nothing where the queryset would have said "IS NULL".
             raise ValueError("A prepared query cannot bind None.")
         queryset, compiler, sql, params, slots = self.compiled or self._compile()
+        arguments = [
+            self._bind(kind, value) for kind, value in zip(self.kinds, values, strict=True)
+        ]
         bound = list(params)
         for index, position in slots:
-            bound[index] = self._bind(self.kinds[position], values[position])
+            bound[index] = arguments[position]
+        statement = (sql, tuple(bound))
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
-            sql = self._execute_statement(connection, sql, len(bound))
+            statement = self._execute_statement(connection, arguments) or statement
         run = copy.copy(compiler)
         # The connection is the calling thread's; the compiler was made on another's, perhaps.
         run.connection = connection
-        statement = (sql, tuple(bound))
         # Instance attributes, not subclasses: the compiler's class is the database backend's.
         run.as_sql = lambda *args, **kwargs: statement
         rows = queryset.all()
@@ -150,26 +157,48 @@ class PreparedQuery:
             raise ValueError(
                 f"Arguments {sorted(missing)} do not reach the query's parameters as given."
             )
-        self.name = f"podindex_{hashlib.blake2b(sql.encode(), digest_size=12).hexdigest()}"
         # Two threads may both compile: the same result, and either is kept.
         self.compiled = (queryset, compiler, sql, params, slots)
         return self.compiled
 
-    def _execute_statement(self, connection, sql: str, count: int) -> str:
-        """EXECUTE of the statement prepared from `sql` in the connection's session (prepared
-        there first if it is not yet), or `sql` itself once the session holds its share."""
+    def _execute_statement(self, connection, arguments: list) -> tuple[str, tuple] | None:
+        """EXECUTE of the statement prepared in the connection's session (prepared there first
+        if it is not yet) with these argument values, or None (plain SQL) once the session
+        holds its share."""
         connection.ensure_connection()
         session = connection.connection
         held = _SESSION_STATEMENTS.setdefault(session, set())
+        body = self.body or self._prepared_body(session)
         if self.name not in held:
             if len(held) >= STATEMENTS_PER_SESSION:
-                return sql
-            numbers = itertools.count(1)
-            body = _PLACEHOLDER.sub(
-                lambda match: "%" if match.group() == "%%" else f"${next(numbers)}", sql
-            )
+                return None
             with connection.wrap_database_errors, session.cursor() as cursor:
                 cursor.execute(f"PREPARE {self.name} AS {body}")
             held.add(self.name)
-        arguments = f"({', '.join(['%s'] * count)})" if count else ""
-        return f"EXECUTE {self.name}{arguments}"
+        placeholders = f"({', '.join(['%s'] * len(arguments))})" if arguments else ""
+        return f"EXECUTE {self.name}{placeholders}", tuple(arguments)
+
+    def _prepared_body(self, session) -> str:
+        """The statement's SQL for PREPARE: each argument a parameter ($1 for the first, however
+        many times the query uses it), every other value written in as the plain SQL would send
+        it, so that a plan made once sees the constants (a partial index's predicate, a flag)
+        as the plan of the plain SQL does. Names the statement by a digest of it."""
+        _queryset, _compiler, sql, params, slots = self.compiled
+        argument_at = dict(slots)
+        with session.cursor() as cursor:
+            literals = [
+                None if index in argument_at else cursor.mogrify("%s", (param,))
+                for index, param in enumerate(params)
+            ]
+        placeholders = itertools.count()
+
+        def fill(match):
+            if match.group() == "%%":
+                return "%"
+            index = next(placeholders)
+            return f"${argument_at[index] + 1}" if index in argument_at else literals[index]
+
+        body = _PLACEHOLDER.sub(fill, sql)
+        self.name = f"podindex_{hashlib.blake2b(body.encode(), digest_size=12).hexdigest()}"
+        self.body = body
+        return body

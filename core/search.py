@@ -12,17 +12,19 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
 - large tables (episodes, transcripts): the first CANDIDATES matches the scan yields, with no
   sort: the scan stops after CANDIDATES rows. A word in fewer rows than that (a rare word, a
   name) has all its matches ranked, best first; a common word has CANDIDATES of its matches
-  ranked, not the best CANDIDATES of all of them. Which ones is the planner's choice of scan:
-  the GIN index's bitmap, in physical order, for most words; for a very common word it may
-  walk another index and filter (transcripts in episode_id order for 'pricing' in the bench
-  catalogue), so new statistics can change which candidates a common word ranks.
+  ranked, not the best CANDIDATES of all of them: as the GIN index's bitmap yields them (in
+  physical order), or, with a `tier_order` (site search, for words common enough: browse.
+  search_walk), the first CANDIDATES in that order (the newest transcripts).
   With a `tier` (site search: episodes scored 70 or more, which have a partial GIN index),
   the tier's matches are taken first, so a common word ranks well-scored episodes; with a
-  `tier_order` too (site search: best score first, the order of episode_best_scored_idx), the
-  tier's first CANDIDATES matches in that order. The planner then walks that index and stops
-  after CANDIDATES matches when the words are common, or sorts the tier's matches (from the
-  partial GIN index) when they are rare: a common word no longer reads every match of the tier
-  (73,089 at 2,500,000 episodes for 'pricing': 30 ms, now 3).
+  `tier_order` too (best score first, the order of episode_best_scored_idx), the tier's first
+  CANDIDATES matches in that order: a walk of that index that stops after CANDIDATES matches,
+  so that a common word no longer reads every match of the tier (73,089 at 2,500,000 episodes
+  for 'pricing': 30 ms, now 3).
+- the planner never sees the words (IndexSearchQuery: the tsquery is a scalar subquery, made
+  once per statement), so a statement's plan is the same for every query and can be prepared
+  once and kept (browse.search.compiled_search); where the best scan depends on how common
+  the words are, the caller chooses (a walk is asked for with Matches, which no index answers).
 - a "phrase" is checked against each row's word positions, which costs a heap read per row
   that has all its words: the query is first loosened to those words (which the index
   answers exactly), at most PHRASE_SCAN such rows are read, and the phrase is checked on
@@ -45,7 +47,7 @@ import re
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
 from django.db.backends.signals import connection_created
-from django.db.models import F, FloatField, Q, Value
+from django.db.models import BooleanField, F, FloatField, Func, Q, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.dispatch import receiver
@@ -109,7 +111,7 @@ EXCLUDED_COMPOUND = re.compile(r'(?:^|\s)-(?:"|[^\s"]*[^\w\s"])')
 
 
 class IndexSearchQuery(SearchQuery):
-    """The websearch query in the form the GIN index answers best.
+    """The websearch query in the form the GIN index answers best, made once per statement.
 
     `word_pairs`: for vectors holding a lexeme per pair of adjacent words (episodes, migration
     0009): each phrase of plain words is rewritten to its pairs, which match exactly the same
@@ -127,7 +129,11 @@ class IndexSearchQuery(SearchQuery):
             sql = f"podindex_pair_query({sql})"
         if self.loose:
             sql = f"regexp_replace(({sql})::text, '{PHRASE_OPERATOR}', ' & ', 'g')::tsquery"
-        return sql, params
+        # A scalar subquery: made once per statement (an InitPlan), where a plan kept for
+        # every query (browse.search prepares its statements) would make it again for every
+        # row it reads; and the planner, not seeing the words, plans every query of a shape
+        # alike, so that the plan it keeps is as good as one made for the words.
+        return f"(SELECT {sql})", params
 
 
 def loosens(query: str) -> bool:
@@ -159,6 +165,7 @@ def search_queryset(
     score: str,
     *,
     best_scored: bool = False,
+    walk: bool = False,
     phrase_scan: int = PHRASE_SCAN,
     tier: Q | None = None,
     tier_order: tuple[str, ...] = (),
@@ -171,18 +178,20 @@ def search_queryset(
     `fields` are the text fields the SQLite fallback matches; `score` is the substance
     score field blended into the order. On PostgreSQL only CANDIDATES matches are ranked:
     the first ones the index yields, or with `best_scored` (small tables only) the
-    best-scored ones. `phrase_scan`: how many rows with all the words of a phrase are read.
+    best-scored ones (`walk`: read best score first, for common words: see Matches).
+    `phrase_scan`: how many rows with all the words of a phrase are read.
     `tier`: a filter whose matching rows are taken as candidates first (give it a partial
     index, or it is no cheaper), e.g. the well-scored episodes; `tier_order`: the order in which
-    the tier's candidates are taken (give it an index in that order). `word_pairs`: the vectors hold
-    a lexeme per pair of adjacent words (see IndexSearchQuery). `loose`: whether the query
-    has a phrase to loosen (loosens(query) unless given: for a queryset built once with a
-    stand-in for the query, see browse.search.CompiledSearch). `top`: on PostgreSQL only the
-    `top` most relevant rows are read (a caller reading a page gives the page's end).
+    the tier's candidates (with no tier, all candidates) are walked, for common words (give it
+    an index in that order). `word_pairs`: the vectors hold a lexeme per pair of adjacent words
+    (see IndexSearchQuery). `loose`: whether the query has a phrase to loosen (loosens(query)
+    unless given: for a queryset built once with a stand-in for the query, see
+    browse.search.compiled_search). `top`: on PostgreSQL only the `top` most relevant rows are
+    read (a caller reading a page gives the page's end).
     """
     if uses_full_text():
         if best_scored:
-            candidates = _best_scored_matches(queryset, query, score, min(top, CANDIDATES))
+            candidates = _best_scored_matches(queryset, query, score, min(top, CANDIDATES), walk)
         else:
             if loose is None:
                 loose = loosens(query)
@@ -217,9 +226,10 @@ def relevance(query: str, score: str):
     substance = Coalesce(Cast(F(score), FloatField()), Value(0.0)) / Value(100.0)
     if not uses_full_text():
         return substance
-    tsquery = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     # normalization=32 maps the rank into 0–1 (rank / (rank + 1)), comparable to score/100.
-    rank = SearchRank(F("search_vector"), tsquery, normalization=32, cover_density=True)
+    rank = SearchRank(
+        F("search_vector"), IndexSearchQuery(query), normalization=32, cover_density=True
+    )
     return Value(TEXT_WEIGHT) * rank + Value(SCORE_WEIGHT) * substance
 
 
@@ -241,11 +251,12 @@ def _best_first_matches(
     computed in the scan that finds it, so that only the `top` rows are read again (a ranking
     of the keys read every candidate and its show a second time). A phrase (`loose`): the
     first `phrase_scan` rows holding all its words, then the phrase among those. `tier` (a Q):
-    rows matching it come first, taken in `tier_order` (none: as the scan yields them), the
-    others only when they are too few.
+    rows matching it come first, walked in `tier_order` (none: as the GIN index's bitmap yields
+    them), the others only when they are too few. No tier: every row, walked in `tier_order`
+    if given.
     """
     branches = (
-        [(queryset, ())]
+        [(queryset, tier_order)]
         if tier is None
         else [(queryset.filter(tier), tier_order), (queryset.exclude(tier), ())]
     )
@@ -266,15 +277,10 @@ def _best_first_matches(
             sql = (
                 f"SELECT scan.scan_pk, {SCAN_RELEVANCE} AS scan_relevance"  # noqa: S608
                 f" FROM ({scan_sql}) AS scan"
-                " WHERE scan.scan_vector @@ websearch_to_tsquery(%s::regconfig, %s) LIMIT %s"
+                " WHERE scan.scan_vector @@ (SELECT websearch_to_tsquery(%s::regconfig, %s))"
+                f" LIMIT {CANDIDATES:d}"
             )
-            branch_params = (
-                *scan_relevance_params(query),
-                *branch_params,
-                SEARCH_CONFIG,
-                query,
-                CANDIDATES,
-            )
+            branch_params = (*scan_relevance_params(query), *branch_params, SEARCH_CONFIG, query)
         elif order:
             # An index in that order is walked until CANDIDATES rows match (or, for rare
             # words, the matches are sorted, at most CANDIDATES of them kept): each
@@ -282,7 +288,7 @@ def _best_first_matches(
             # of its keys read each candidate again by its primary key (200 index probes).
             scan_sql, scan_params = _scan_sql(
                 branch.filter(
-                    search_vector=IndexSearchQuery(query, word_pairs=word_pairs)
+                    Matches(F("search_vector"), IndexSearchQuery(query, word_pairs=word_pairs))
                 ).order_by(*order),
                 score,
                 CANDIDATES,
@@ -304,41 +310,56 @@ def _best_first_matches(
         parts.append(f"({sql})")
         params.extend(branch_params)
     # UNION ALL runs its branches in order and stops once the LIMIT is met; the candidates
-    # are then ranked as search_queryset orders its rows. Only Django-compiled SQL is
-    # spliced in; every value travels as a parameter.
+    # are then ranked as search_queryset orders its rows. Only Django-compiled SQL and
+    # integers are spliced in (the limits in the SQL, as Django writes a slice's, so that a
+    # plan kept for the statement knows them); the query text travels as a parameter.
     return RawSQL(  # noqa: S611
         "SELECT ranked.scan_pk FROM ("  # noqa: S608
         f"SELECT found.scan_pk, found.scan_relevance FROM ({' UNION ALL '.join(parts)}) AS found"
-        " LIMIT %s) AS ranked ORDER BY ranked.scan_relevance DESC, ranked.scan_pk DESC LIMIT %s",
-        (*params, CANDIDATES, top),
+        f" LIMIT {CANDIDATES:d}) AS ranked"
+        f" ORDER BY ranked.scan_relevance DESC, ranked.scan_pk DESC LIMIT {top:d}",
+        params,
     )
 
 
-def _best_scored_matches(queryset, query: str, score: str, top: int):
+def _best_scored_matches(queryset, query: str, score: str, top: int, walk: bool):
     """The pks of the `top` most relevant of the CANDIDATES best-scored rows matching `query`.
+
+    `walk`: the rows are read best score first until CANDIDATES match (for common words), not
+    every match found in the GIN index and sorted.
 
     Each candidate's relevance is computed over the columns the scan read, after the sort by
     score and its LIMIT (so for CANDIDATES rows, not every match), and only the `top` rows are
     read again: ranking the keys in the outer query fetched every candidate a second time by
     its primary key (200 index probes and heap reads for a common word's shows).
     """
+    matching = (
+        Matches(F("search_vector"), IndexSearchQuery(query))
+        if walk
+        else Q(search_vector=IndexSearchQuery(query))
+    )
     scan_sql, scan_params = _scan_sql(
-        queryset.filter(
-            search_vector=SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        ).order_by(F(score).desc(nulls_last=True), "-pk"),
+        queryset.filter(matching).order_by(F(score).desc(nulls_last=True), "-pk"),
         score,
         CANDIDATES,
     )
-    # Only Django-compiled SQL is spliced in; the query text travels as a parameter.
+    # Only Django-compiled SQL and an integer are spliced in; the query text travels as a
+    # parameter.
     return RawSQL(  # noqa: S611
         f"SELECT scan.scan_pk FROM ({scan_sql}) AS scan"  # noqa: S608
-        f" ORDER BY {SCAN_RELEVANCE} DESC, scan.scan_pk DESC LIMIT %s",
-        (
-            *scan_params,
-            *scan_relevance_params(query),
-            top,
-        ),
+        f" ORDER BY {SCAN_RELEVANCE} DESC, scan.scan_pk DESC LIMIT {top:d}",
+        (*scan_params, *scan_relevance_params(query)),
     )
+
+
+class Matches(Func):
+    """`vector @@ query` as the function behind the operator (ts_match_vq), which no index
+    answers: a scan in another index's order (best score first) filters each row it reads and
+    stops at its LIMIT, where the planner, not seeing the words (IndexSearchQuery), would take
+    the GIN index's every match and sort them. For words common enough (browse.search_walk)."""
+
+    function = "ts_match_vq"
+    output_field = BooleanField()
 
 
 def _scan_sql(rows, score: str, limit: int) -> tuple[str, tuple]:
@@ -352,7 +373,7 @@ def _scan_sql(rows, score: str, limit: int) -> tuple[str, tuple]:
 # relevance() over a scan's columns (_scan_sql), as Django compiles it (the same operations on
 # the same types, so the same value: a scan's candidates are ordered as any others).
 SCAN_RELEVANCE = (
-    "((%s * ts_rank_cd(scan.scan_vector, websearch_to_tsquery(%s::regconfig, %s), 32))"
+    "((%s * ts_rank_cd(scan.scan_vector, (SELECT websearch_to_tsquery(%s::regconfig, %s)), 32))"
     " + (%s * (COALESCE((scan.scan_score)::double precision, %s) / %s)))"
 )
 
@@ -377,6 +398,7 @@ class Searchable:
         query,
         *,
         best_scored: bool | None = None,
+        walk: bool = False,
         tier: Q | None = None,
         tier_order: tuple[str, ...] = (),
         loose: bool | None = None,
@@ -385,7 +407,7 @@ class Searchable:
         """Rows matching a websearch-style query, most relevant (and best scored) first.
 
         `best_scored`: rank the best-scored matches rather than the first ones (small tables);
-        `tier`: rows to take as candidates first, in `tier_order`; `loose`, `top`: see
+        `tier`: rows to take as candidates first, in `tier_order`; `walk`, `loose`, `top`: see
         search_queryset.
         """
         return search_queryset(
@@ -394,6 +416,7 @@ class Searchable:
             fields=self.search_fields,
             score=self.search_score,
             best_scored=self.search_best_scored if best_scored is None else best_scored,
+            walk=walk,
             tier=tier,
             tier_order=tier_order,
             word_pairs=self.search_word_pairs,

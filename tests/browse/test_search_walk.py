@@ -1,13 +1,25 @@
-"""A common word's episode candidates walk the well-scored episodes best first (search_walk):
-the choice from PostgreSQL's statistics, and the candidates it gives."""
+"""A common word's candidates are walked (search_walk): the well-scored episodes best first, the
+shows best score first, the newest transcripts first; the choice from PostgreSQL's statistics,
+the candidates it gives, and the plans PostgreSQL keeps for the statements."""
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from browse import search_walk
-from browse.search import _best_scored_episodes, _episode_search, _rows, search
-from tests.factories import ShowFactory, scored_episode
+from browse.search import (
+    _best_scored_episodes,
+    _best_scored_shows,
+    _episode_search,
+    _moment_search,
+    _moments,
+    _newest_moments,
+    _rows,
+    _show_search,
+    _shows,
+    search,
+)
+from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 
 pytestmark = [
     pytest.mark.django_db,
@@ -120,3 +132,66 @@ def test_it_ranks_the_walked_candidates_from_the_rows_it_walked(pricing_library)
     # The walked tier, the rest of the episodes (read only if the tier has too few matches)
     # and the page's rows: no read of each candidate again by its key.
     assert _table_scans(plan["Plan"], TABLE) == 3
+
+
+@pytest.fixture
+def pricing_talk(pricing_library):
+    """pricing_library with a transcript of each episode and three shows on pricing, all
+    saying "pricing"; analysed."""
+    for episode in pricing_library:
+        TranscriptFactory(
+            episode=episode, segments=[{"start": 1.0, "text": f"Pricing, part {episode.pk}."}]
+        )
+    for i in range(3):
+        ShowFactory(title=f"Pricing Hour {i}", score=50.0 + i)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE episodes_transcript")
+        cursor.execute("ANALYZE shows_show")
+    return pricing_library
+
+
+def test_it_walks_the_shows_and_the_transcripts_of_common_words_too(pricing_talk, monkeypatch):
+    # A handful of rows: the GIN index's matches are always cheaper than a walk.
+    assert _show_search("pricing") is _shows
+    assert _moment_search("pricing") is _moments
+
+    monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
+    assert _show_search("pricing") is _best_scored_shows
+    assert _moment_search("pricing") is _newest_moments
+    assert _show_search("zebra") is _shows
+    assert _moment_search("zebra") is _moments
+
+
+def test_it_finds_the_newest_transcripts_first_when_it_walks_them(pricing_talk, monkeypatch):
+    monkeypatch.setattr("core.search.CANDIDATES", 3)
+    monkeypatch.setattr("browse.search.CANDIDATES", 3)
+    newest_three = {episode.pk for episode in pricing_talk[-3:]}
+
+    monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
+    found = {moment.episode.pk for moment in search("pricing", per_page=5).moments}
+    assert found == newest_three
+
+
+def test_it_plans_a_search_once_and_keeps_the_plan_for_every_query_of_its_shape(pricing_talk):
+    for query in ["pricing", "churn", "power", "talk", "pricing", "churn", "power"]:
+        with CaptureQueriesContext(connection) as queries:
+            results = search(query)
+        assert results.episodes
+    prepared = [
+        entry["sql"].split("(", 1)[0].removeprefix("EXECUTE ")
+        for entry in queries.captured_queries
+        if entry["sql"].startswith("EXECUTE ")
+    ]
+
+    # Shows, episodes, moments: seven searches of one shape with four queries; PostgreSQL
+    # planned each statement for its first five runs, then kept a plan, as good as those
+    # since none of them could see the words.
+    assert len(prepared) == 3
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ANY(%s)",
+            [prepared],
+        )
+        plans = cursor.fetchall()
+    assert len(plans) == 3
+    assert all(kept >= 2 and planned <= 5 for kept, planned in plans), plans

@@ -7,7 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from core import prepared as prepared_module
 from core.prepared import InKeys, PreparedQuery
 from episodes.models import Episode
-from tests.factories import EpisodeFactory, ShowFactory, TopicFactory
+from tests.factories import EpisodeFactory, ShowFactory, TopicFactory, scored_episode
 
 pytestmark = pytest.mark.django_db
 
@@ -175,3 +175,28 @@ def test_a_session_holding_its_share_of_statements_runs_plain_sql(monkeypatch):
         assert prepared(episode.pk) == [episode]
     assert queries.captured_queries[0]["sql"].startswith("SELECT")
     assert prepared.name not in held
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
+def test_it_writes_the_querysets_own_values_into_the_statement_and_binds_only_its_arguments():
+    show = ShowFactory()
+    episode = scored_episode(show=show, total=80)
+
+    def scored(least):
+        return lambda show_id: Episode.objects.filter(show_id=show_id, score__gte=least)
+
+    # One SQL text, two values of its own: two statements, each with its value written in, so
+    # that a plan PostgreSQL keeps sees it (as a partial index's predicate needs).
+    above, below = PreparedQuery(scored(70), int), PreparedQuery(scored(90), int)
+    assert above(show.pk) == [episode]
+    assert below(show.pk) == []
+    assert above.name != below.name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, parameter_types::text FROM pg_prepared_statements WHERE name = %s",
+            [above.name],
+        )
+        statement, types = cursor.fetchone()
+    assert '"episodes_episode"."score" >= 70' in statement
+    assert '"episodes_episode"."show_id" = $1' in statement
+    assert types == "{bigint}"
