@@ -59,7 +59,8 @@ TOP_TIER_ORDER = ("-score", "-scored_at", "-pk")
 SHOW_WALK_INDEX = "show_score_order_idx"
 TRANSCRIPT_PHRASE_SCAN = 500
 PEOPLE = 5
-# Search shapes compiled per process (CompiledSearch): a phrase or not, the page, the bounds.
+# Search shapes compiled per process (compiled_search): a phrase or not, walked or not, the
+# page, the bounds.
 COMPILED_SHAPES = 256
 # People search (matching_people): a fragment with at most PEOPLE_SORT matches has them sorted;
 # a commoner one is looked for among the PEOPLE_WALK best-scored people first.
@@ -270,8 +271,8 @@ def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
 
 def _walked_or_not(query: str, build, walked, table: str, index: str):
     """`walked` (rows read in an index's order until CANDIDATES match) when `query`'s words
-    are common enough for that to cost less than the GIN index's every match (browse.
-    search_walk: `index` holds the rows walked), else `build`."""
+    are common enough for that to cost less than the GIN index's every match (search_walk;
+    `index` holds the rows walked), else `build`."""
     if uses_full_text() and not search_index.enabled() and walks_tier(query, table, index):
         return walked
     return build

@@ -1,4 +1,5 @@
-"""Whether a search's words are common enough to walk the well-scored episodes, best first.
+"""Whether a search's words are common enough to walk the well-scored episodes, best first
+(and the shows best score first, the transcripts newest first: the same choice, browse.search).
 
 Episode search takes its candidates from the tier of well-scored episodes (browse.search.
 TOP_TIER) through the tier's GIN index: a bitmap of every tier episode holding the words, of
@@ -16,8 +17,9 @@ GIN index reads each word's posting list in the tier; the bitmap keeps and sorts
 with each word's share from PostgreSQL's statistics of the column (the most common lexemes and
 their frequencies, which ANALYZE keeps), words assumed independent, and the tier's size from its
 index's row estimate. A word PostgreSQL does not list as common is taken as rare (no walk). The
-walk is PostgreSQL's choice in the end: the query asks for the tier's best-scored matches, and
-the planner walks or sorts the matches as it estimates cheaper.
+choice is made here, not by the planner: it never sees the words (the search statements are
+prepared and their plans kept), and a walked statement's filter is one no index answers
+(core.search.Matches), so its plan walks.
 
 Statistics are read once per STATS_SECONDS per process; the lexemes of each word (PostgreSQL's
 'english' configuration) are asked once per word and kept (LEXEME_CACHE words).
