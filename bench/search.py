@@ -68,6 +68,9 @@ KINDS = {
     "phrase or no-hit": '"pricing churn" or zyzzyva',
 }
 
+# What a search sends: SELECTs, and EXECUTEs of its prepared statements (browse.search).
+STATEMENTS = ("SELECT", "EXECUTE")
+
 
 def run(kind_query):
     query, page = kind_query if isinstance(kind_query, tuple) else (kind_query, 1)
@@ -81,7 +84,7 @@ def explain(kind, kind_query):
     for entry in captured.captured_queries:
         sql = entry["sql"]
         print(f"\n-- {sql}\n")
-        if not sql.startswith("SELECT"):  # BEGIN, SET LOCAL, COMMIT
+        if not sql.startswith(STATEMENTS):
             continue
         with connection.cursor() as cursor:
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
@@ -188,7 +191,7 @@ def main():
                 len(results.episodes),
                 len(results.moments),
                 results.has_next,
-                sum(entry["sql"].startswith("SELECT") for entry in captured.captured_queries),
+                sum(entry["sql"].startswith(STATEMENTS) for entry in captured.captured_queries),
             )
             if round_number >= args.warmup:
                 timings[kind].append(elapsed)
@@ -212,7 +215,7 @@ def main():
         header += f" {'page p50':>9} {'page p99':>9}"
     if cpu:
         header += f" {'CPU py':>7} {'CPU pg':>7}"
-    print(header + "   shows/episodes/moments, more?, SELECTs")
+    print(header + "   shows/episodes/moments, more?, statements")
     for kind, values in timings.items():
         line = (
             f"{kind:<24} {statistics.median(values):>8.1f} {percentile(values, 0.99):>8.1f}"
