@@ -269,11 +269,11 @@ def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
     return _episodes(query, loose, offset, limit, tier_order=TOP_TIER_ORDER)
 
 
-def _walked_or_not(query: str, build, walked, table: str, index: str):
-    """`walked` (rows read in an index's order until CANDIDATES match) when `query`'s words
-    are common enough for that to cost less than the GIN index's every match (search_walk;
-    `index` holds the rows walked), else `build`."""
-    if uses_full_text() and not search_index.enabled() and walks_tier(query, table, index):
+def _walked_or_not(query: str, build, walked, table: str, index: str, wanted: int | None = None):
+    """`walked` (rows read in an index's order until `wanted`, CANDIDATES unless given, match)
+    when `query`'s words are common enough for that to cost less than the GIN index's every
+    match (search_walk; `index` holds the rows walked), else `build`."""
+    if uses_full_text() and not search_index.enabled() and walks_tier(query, table, index, wanted):
         return walked
     return build
 
@@ -293,9 +293,13 @@ def _show_search(query: str):
 
 def _moment_search(query: str):
     """How the transcripts of `query` are searched: the newest first, or as the GIN index
-    yields them."""
+    yields them. A phrase is looked for in the first TRANSCRIPT_PHRASE_SCAN transcripts
+    holding all its words (core.search): walked or not as those words would be."""
     table = Transcript._meta.db_table
-    return _walked_or_not(query, _moments, _newest_moments, table, f"{table}_pkey")
+    words, wanted = (
+        (query.replace('"', " "), TRANSCRIPT_PHRASE_SCAN) if loosens(query) else (query, None)
+    )
+    return _walked_or_not(words, _moments, _newest_moments, table, f"{table}_pkey", wanted)
 
 
 def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, order=()):

@@ -56,13 +56,14 @@ FROM unnest(%s::text[]) AS word
 """
 
 
-def walks_tier(query: str, table: str, tier_index: str) -> bool:
-    """Whether `query`'s tier candidates are cheaper walked best score first (PostgreSQL)."""
+def walks_tier(query: str, table: str, tier_index: str, wanted: int | None = None) -> bool:
+    """Whether `query`'s tier candidates are cheaper walked best score first (PostgreSQL):
+    `wanted` matches of it (CANDIDATES unless given)."""
     shares, tier_rows = statistics(table, tier_index)
     share, posting = estimated_shares(query, shares)
     if not share or tier_rows <= 0:
         return False
-    walk = WALK_ROW_US * core.search.CANDIDATES / share
+    walk = WALK_ROW_US * (wanted or core.search.CANDIDATES) / share
     return walk < tier_rows * (POSTING_US * posting + MATCH_US * share)
 
 

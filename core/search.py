@@ -263,10 +263,11 @@ def _best_first_matches(
     parts, params = [], []
     for branch, order in branches:
         if loose:
+            # Walked in `order` if given: rows holding all the phrase's words, first in order.
             scan_sql, branch_params = _scan_sql(
                 branch.filter(
-                    search_vector=IndexSearchQuery(query, word_pairs=word_pairs, loose=True)
-                ).order_by(),
+                    _matching(query, word_pairs=word_pairs, loose=True, walk=bool(order))
+                ).order_by(*order),
                 score,
                 max(1, phrase_scan // len(branches)),
             )
@@ -287,9 +288,7 @@ def _best_first_matches(
             # candidate's relevance is computed from the row the walk read, where a ranking
             # of its keys read each candidate again by its primary key (200 index probes).
             scan_sql, scan_params = _scan_sql(
-                branch.filter(
-                    Matches(F("search_vector"), IndexSearchQuery(query, word_pairs=word_pairs))
-                ).order_by(*order),
+                branch.filter(_matching(query, word_pairs=word_pairs, walk=True)).order_by(*order),
                 score,
                 CANDIDATES,
             )
@@ -302,7 +301,7 @@ def _best_first_matches(
         else:
             # LIMIT with no ORDER BY: the bitmap heap scan stops after CANDIDATES rows.
             sql, branch_params = (
-                branch.filter(search_vector=IndexSearchQuery(query, word_pairs=word_pairs))
+                branch.filter(_matching(query, word_pairs=word_pairs))
                 .order_by()
                 .values(scan_pk=F("pk"), scan_relevance=relevance(query, score))[:CANDIDATES]
                 .query.sql_with_params()
@@ -333,13 +332,10 @@ def _best_scored_matches(queryset, query: str, score: str, top: int, walk: bool)
     read again: ranking the keys in the outer query fetched every candidate a second time by
     its primary key (200 index probes and heap reads for a common word's shows).
     """
-    matching = (
-        Matches(F("search_vector"), IndexSearchQuery(query))
-        if walk
-        else Q(search_vector=IndexSearchQuery(query))
-    )
     scan_sql, scan_params = _scan_sql(
-        queryset.filter(matching).order_by(F(score).desc(nulls_last=True), "-pk"),
+        queryset.filter(_matching(query, walk=walk)).order_by(
+            F(score).desc(nulls_last=True), "-pk"
+        ),
         score,
         CANDIDATES,
     )
@@ -350,6 +346,13 @@ def _best_scored_matches(queryset, query: str, score: str, top: int, walk: bool)
         f" ORDER BY {SCAN_RELEVANCE} DESC, scan.scan_pk DESC LIMIT {top:d}",
         (*scan_params, *scan_relevance_params(query)),
     )
+
+
+def _matching(query: str, *, word_pairs=False, loose=False, walk=False):
+    """The filter of rows matching `query` (an IndexSearchQuery of these options): one the GIN
+    index answers, or with `walk` one it does not (Matches)."""
+    tsquery = IndexSearchQuery(query, word_pairs=word_pairs, loose=loose)
+    return Matches(F("search_vector"), tsquery) if walk else Q(search_vector=tsquery)
 
 
 class Matches(Func):
