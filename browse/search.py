@@ -269,11 +269,16 @@ def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
     return _episodes(query, loose, offset, limit, tier_order=TOP_TIER_ORDER)
 
 
-def _walked_or_not(query: str, build, walked, table: str, index: str, wanted: int | None = None):
+def _walked_or_not(query: str, build, walked, table: str, index: str, wanted=None, **costs):
     """`walked` (rows read in an index's order until `wanted`, CANDIDATES unless given, match)
     when `query`'s words are common enough for that to cost less than the GIN index's every
-    match (search_walk; `index` holds the rows walked), else `build`."""
-    if uses_full_text() and not search_index.enabled() and walks_tier(query, table, index, wanted):
+    match (search_walk.walks_tier, with `costs`; `index` holds the rows walked), else
+    `build`."""
+    if (
+        uses_full_text()
+        and not search_index.enabled()
+        and walks_tier(query, table, index, wanted, **costs)
+    ):
         return walked
     return build
 
@@ -288,7 +293,9 @@ def _episode_search(query: str):
 
 def _show_search(query: str):
     """How the shows of `query` are searched: read best score first, or every match sorted."""
-    return _walked_or_not(query, _shows, _best_scored_shows, Show._meta.db_table, SHOW_WALK_INDEX)
+    return _walked_or_not(
+        query, _shows, _best_scored_shows, Show._meta.db_table, SHOW_WALK_INDEX, sorts_all=True
+    )
 
 
 def _moment_search(query: str):

@@ -160,6 +160,9 @@ def test_it_walks_the_shows_and_the_transcripts_of_common_words_too(pricing_talk
     assert _moment_search("pricing") is _moments
 
     monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
+    # The shows' every match is read and sorted, at its own cost.
+    assert _show_search("pricing") is _shows
+    monkeypatch.setattr(search_walk, "READ_MATCH_US", 10_000.0)
     assert _show_search("pricing") is _best_scored_shows
     assert _moment_search("pricing") is _newest_moments
     assert _show_search("zebra") is _shows
