@@ -283,10 +283,10 @@ def _best_first_matches(
             )
             branch_params = (*scan_relevance_params(query), *branch_params, SEARCH_CONFIG, query)
         elif order:
-            # An index in that order is walked until CANDIDATES rows match (or, for rare
-            # words, the matches are sorted, at most CANDIDATES of them kept): each
-            # candidate's relevance is computed from the row the walk read, where a ranking
-            # of its keys read each candidate again by its primary key (200 index probes).
+            # An index in that order is walked until CANDIDATES rows match (asked for common
+            # words only: browse.search_walk): each candidate's relevance is computed from the
+            # row the walk read, where a ranking of its keys read each candidate again by its
+            # primary key (200 index probes).
             scan_sql, scan_params = _scan_sql(
                 branch.filter(_matching(query, word_pairs=word_pairs, walk=True)).order_by(*order),
                 score,
