@@ -15,9 +15,9 @@ it costs no more than those planned for their values) sees them: `score >= 70` s
 partial index's predicate. The PREPARE goes to the session directly, so it is not one of the
 queries Django counts and logs; the EXECUTE is, and its logged SQL names the statement rather
 than the tables. A statement is named by a digest of its SQL, and a session holds at most
-STATEMENTS_PER_SESSION of them (past that, plain SQL). Prepared statements belong to a session:
-behind a pooler that hands one client several sessions (PgBouncer in transaction mode) they
-would be lost between a PREPARE and its EXECUTE.
+STATEMENTS_PER_SESSION of them (the least recently used deallocated to make room). Prepared
+statements belong to a session: behind a pooler that hands one client several sessions
+(PgBouncer in transaction mode) they would be lost between a PREPARE and its EXECUTE.
 
 Only for a queryset that depends on nothing but its arguments: whatever its build reads (the
 time, a setting, another query) is kept for the life of the process. Each argument must reach
@@ -36,6 +36,7 @@ import json
 import re
 import sqlite3
 import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.db import connections
@@ -45,13 +46,15 @@ from django.db.models import Lookup, QuerySet
 # bound beyond its range compiles to an empty result, and the marker would be lost).
 _INT_MARKER = 2_147_480_000
 _STR_MARKER = "\x00prepared-argument-"
-# The statements each PostgreSQL session (psycopg connection) holds, by name. A name is a digest
-# of the SQL: a PreparedQuery made again for the same shape (an lru_cache's eviction) reuses it.
+# The statements each PostgreSQL session (psycopg connection) holds, by name, the least recently
+# used first. A name is a digest of the SQL: a PreparedQuery made again for the same shape (an
+# lru_cache's eviction) reuses it.
 _SESSION_STATEMENTS = weakref.WeakKeyDictionary()
-# Past this many statements in one session its queries run as plain SQL: shapes that put a
-# request's values in the SQL (a page's offset) must not fill a long-lived session with plans.
-# A search statement's kept plan and parse trees take ~0.3 MB of the session's memory; one of
-# each public page prepares 31 statements (3 MB, the 250,000-episode bench catalogue).
+# At most this many statements in one session, the least recently used deallocated to make room:
+# shapes that put a request's values in the SQL (a page's offset) must not fill a long-lived
+# session with plans. A search statement's kept plan and parse trees take ~0.3 MB of the
+# session's memory; one of each public page prepares 31 statements (3 MB, the 250,000-episode
+# bench catalogue).
 STATEMENTS_PER_SESSION = 100
 # Django's placeholders and escaped percent signs, as the client-side cursor reads them.
 _PLACEHOLDER = re.compile(r"%[s%]")
@@ -134,7 +137,7 @@ class PreparedQuery:
         statement = (sql, tuple(bound))
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
-            statement = self._execute_statement(connection, arguments) or statement
+            statement = self._execute_statement(connection, arguments)
         run = copy.copy(compiler)
         # The connection is the calling thread's; the compiler was made on another's, perhaps.
         run.connection = connection
@@ -163,20 +166,25 @@ class PreparedQuery:
         self.compiled = (queryset, compiler, sql, params, slots)
         return self.compiled
 
-    def _execute_statement(self, connection, arguments: list) -> tuple[str, tuple] | None:
+    def _execute_statement(self, connection, arguments: list) -> tuple[str, tuple]:
         """EXECUTE of the statement prepared in the connection's session (prepared there first
-        if it is not yet) with these argument values, or None (plain SQL) once the session
-        holds its share."""
+        if it is not yet, in place of the least recently used once the session holds its
+        share) with these argument values."""
         connection.ensure_connection()
         session = connection.connection
-        held = _SESSION_STATEMENTS.setdefault(session, set())
+        held = _SESSION_STATEMENTS.setdefault(session, OrderedDict())
         body = self.body or self._prepared_body(session)
-        if self.name not in held:
+        if self.name in held:
+            held.move_to_end(self.name)
+        else:
+            prepare = f"PREPARE {self.name} AS {body}"
             if len(held) >= STATEMENTS_PER_SESSION:
-                return None
+                # In the same round trip (no parameters: one simple query of two statements).
+                oldest, _ = held.popitem(last=False)
+                prepare = f"DEALLOCATE {oldest}; {prepare}"
             with connection.wrap_database_errors, session.cursor() as cursor:
-                cursor.execute(f"PREPARE {self.name} AS {body}")
-            held.add(self.name)
+                cursor.execute(prepare)
+            held[self.name] = None
         placeholders = f"({', '.join(['%s'] * len(arguments))})" if arguments else ""
         return f"EXECUTE {self.name}{placeholders}", tuple(arguments)
 

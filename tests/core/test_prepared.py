@@ -162,19 +162,37 @@ def test_a_query_made_again_for_the_same_shape_executes_the_same_statement():
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
-def test_a_session_holding_its_share_of_statements_runs_plain_sql(monkeypatch):
+def test_a_session_holding_its_share_of_statements_deallocates_the_least_recently_used(
+    monkeypatch,
+):
+    # A session holding no statement yet (earlier tests' are the connection's too).
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared_module._SESSION_STATEMENTS.pop(connection.connection, None)
     episode = EpisodeFactory()
-    PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)(episode.pk)
+    first = PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)
+    second = PreparedQuery(
+        lambda episode_id: Episode.objects.filter(pk=episode_id, title__isnull=False), int
+    )
+    first(episode.pk)
+    second(episode.pk)
+    first(episode.pk)  # now the most recently used
     held = prepared_module._SESSION_STATEMENTS[connection.connection]
     monkeypatch.setattr(prepared_module, "STATEMENTS_PER_SESSION", len(held))
-    prepared = PreparedQuery(
+    third = PreparedQuery(
         lambda episode_id: Episode.objects.filter(pk=episode_id, slug__isnull=False), int
     )
 
     with CaptureQueriesContext(connection) as queries:
-        assert prepared(episode.pk) == [episode]
-    assert queries.captured_queries[0]["sql"].startswith("SELECT")
-    assert prepared.name not in held
+        assert third(episode.pk) == [episode]
+    assert queries.captured_queries[0]["sql"] == f"EXECUTE {third.name}({episode.pk})"
+    assert len(held) == prepared_module.STATEMENTS_PER_SESSION
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements")
+        session = {name for (name,) in cursor.fetchall()}
+    assert {first.name, third.name} <= session
+    assert second.name not in session and second.name not in held
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
