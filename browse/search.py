@@ -255,10 +255,10 @@ def _best_scored_shows(query: str, loose: bool, offset: int, limit: int):
     return _shows(query, loose, offset, limit, walk=True)
 
 
-def _episodes(query: str, loose: bool, offset: int, limit: int, tier_order: tuple = ()):
+def _episodes(query: str, loose: bool, offset: int, limit: int, walk_order: tuple = ()):
     return (
         Episode.objects.listed()
-        .search(query, tier=TOP_TIER, tier_order=tier_order, loose=loose, top=offset + limit)
+        .search(query, tier=TOP_TIER, walk_order=walk_order, loose=loose, top=offset + limit)
         .select_related("show")
         .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + limit]
     )
@@ -266,7 +266,7 @@ def _episodes(query: str, loose: bool, offset: int, limit: int, tier_order: tupl
 
 def _best_scored_episodes(query: str, loose: bool, offset: int, limit: int):
     # The tier's candidates best score first: for words common enough (search_walk).
-    return _episodes(query, loose, offset, limit, tier_order=TOP_TIER_ORDER)
+    return _episodes(query, loose, offset, limit, walk_order=TOP_TIER_ORDER)
 
 
 def _walked_or_not(query: str, build, walked, table: str, index: str, wanted=None, **costs):
@@ -303,13 +303,14 @@ def _moment_search(query: str):
     yields them. A phrase is looked for in the first TRANSCRIPT_PHRASE_SCAN transcripts
     holding all its words (core.search): walked or not as those words would be."""
     table = Transcript._meta.db_table
-    words, wanted = (
-        (query.replace('"', " "), TRANSCRIPT_PHRASE_SCAN) if loosens(query) else (query, None)
+    loose = loosens(query)
+    wanted = TRANSCRIPT_PHRASE_SCAN if loose else None
+    return _walked_or_not(
+        query, _moments, _newest_moments, table, f"{table}_pkey", wanted, loose=loose
     )
-    return _walked_or_not(words, _moments, _newest_moments, table, f"{table}_pkey", wanted)
 
 
-def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, order=()):
+def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, walk_order=()):
     # Only the rows up to the page's end are read (each transcript's segments are large).
     return with_moment(
         search_queryset(
@@ -319,7 +320,7 @@ def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, orde
             score="episode__score",
             # A transcript's vector is large (read from TOAST): fewer are read for a phrase.
             phrase_scan=TRANSCRIPT_PHRASE_SCAN,
-            tier_order=order,
+            walk_order=walk_order,
             loose=loose,
             top=offset + limit,
         )
@@ -331,7 +332,7 @@ def _moments(query: str, loose: bool, offset: int, limit: int, *terms: str, orde
 
 def _newest_moments(query: str, loose: bool, offset: int, limit: int, *terms: str):
     # The newest transcripts first, for words common enough (search_walk).
-    return _moments(query, loose, offset, limit, *terms, order=("-pk",))
+    return _moments(query, loose, offset, limit, *terms, walk_order=("-pk",))
 
 
 # find_moment's choice, made in the database: the first segment (a JSON object) holding most of

@@ -61,13 +61,21 @@ FROM unnest(%s::text[]) AS word
 
 
 def walks_tier(
-    query: str, table: str, tier_index: str, wanted: int | None = None, *, sorts_all=False
+    query: str,
+    table: str,
+    tier_index: str,
+    wanted: int | None = None,
+    *,
+    sorts_all=False,
+    loose=False,
 ) -> bool:
     """Whether `query`'s tier candidates are cheaper walked best score first (PostgreSQL):
     `wanted` matches of it (CANDIDATES unless given). `sorts_all`: the alternative reads and
-    sorts every match (READ_MATCH_US each), not only the GIN index's bitmap of them."""
+    sorts every match (READ_MATCH_US each), not only the GIN index's bitmap of them. `loose`:
+    what is walked for are the rows holding all the words of each "phrase" (core.search.
+    loosens), so a phrase counts as its words."""
     shares, tier_rows = statistics(table, tier_index)
-    share, posting = estimated_shares(query, shares)
+    share, posting = estimated_shares(query.replace('"', " ") if loose else query, shares)
     if not share or tier_rows <= 0:
         return False
     walk = WALK_ROW_US * (wanted or core.search.CANDIDATES) / share

@@ -131,13 +131,14 @@ class PreparedQuery:
         arguments = [
             self._bind(kind, value) for kind, value in zip(self.kinds, values, strict=True)
         ]
-        bound = list(params)
-        for index, position in slots:
-            bound[index] = arguments[position]
-        statement = (sql, tuple(bound))
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
             statement = self._execute_statement(connection, arguments)
+        else:
+            bound = list(params)
+            for index, position in slots:
+                bound[index] = arguments[position]
+            statement = (sql, tuple(bound))
         run = copy.copy(compiler)
         # The connection is the calling thread's; the compiler was made on another's, perhaps.
         run.connection = connection

@@ -13,11 +13,11 @@ for a common word is a fifth of the table. So a search ranks a bounded candidate
   sort: the scan stops after CANDIDATES rows. A word in fewer rows than that (a rare word, a
   name) has all its matches ranked, best first; a common word has CANDIDATES of its matches
   ranked, not the best CANDIDATES of all of them: as the GIN index's bitmap yields them (in
-  physical order), or, with a `tier_order` (site search, for words common enough: browse.
+  physical order), or, with a `walk_order` (site search, for words common enough: browse.
   search_walk), the first CANDIDATES in that order (the newest transcripts).
   With a `tier` (site search: episodes scored 70 or more, which have a partial GIN index),
   the tier's matches are taken first, so a common word ranks well-scored episodes; with a
-  `tier_order` too (best score first, the order of episode_best_scored_idx), the tier's first
+  `walk_order` too (best score first, the order of episode_best_scored_idx), the tier's first
   CANDIDATES matches in that order: a walk of that index that stops after CANDIDATES matches,
   so that a common word no longer reads every match of the tier (73,089 at 2,500,000 episodes
   for 'pricing': 30 ms, now 3).
@@ -168,7 +168,7 @@ def search_queryset(
     walk: bool = False,
     phrase_scan: int = PHRASE_SCAN,
     tier: Q | None = None,
-    tier_order: tuple[str, ...] = (),
+    walk_order: tuple[str, ...] = (),
     word_pairs: bool = False,
     loose: bool | None = None,
     top: int = CANDIDATES,
@@ -181,7 +181,7 @@ def search_queryset(
     best-scored ones (`walk`: read best score first, for common words: see Matches).
     `phrase_scan`: how many rows with all the words of a phrase are read.
     `tier`: a filter whose matching rows are taken as candidates first (give it a partial
-    index, or it is no cheaper), e.g. the well-scored episodes; `tier_order`: the order in which
+    index, or it is no cheaper), e.g. the well-scored episodes; `walk_order`: the order in which
     the tier's candidates (with no tier, all candidates) are walked, for common words (give it
     an index in that order). `word_pairs`: the vectors hold a lexeme per pair of adjacent words
     (see IndexSearchQuery). `loose`: whether the query has a phrase to loosen (loosens(query)
@@ -204,7 +204,7 @@ def search_queryset(
                 tier,
                 word_pairs,
                 min(top, CANDIDATES),
-                tier_order=tier_order,
+                walk_order=walk_order,
             )
         return (
             queryset.filter(pk__in=candidates)
@@ -243,7 +243,7 @@ def _best_first_matches(
     word_pairs,
     top: int,
     *,
-    tier_order: tuple[str, ...] = (),
+    walk_order: tuple[str, ...] = (),
 ):
     """The pks of the `top` most relevant of the first CANDIDATES rows matching `query`.
 
@@ -251,14 +251,14 @@ def _best_first_matches(
     computed in the scan that finds it, so that only the `top` rows are read again (a ranking
     of the keys read every candidate and its show a second time). A phrase (`loose`): the
     first `phrase_scan` rows holding all its words, then the phrase among those. `tier` (a Q):
-    rows matching it come first, walked in `tier_order` (none: as the GIN index's bitmap yields
-    them), the others only when they are too few. No tier: every row, walked in `tier_order`
+    rows matching it come first, walked in `walk_order` (none: as the GIN index's bitmap yields
+    them), the others only when they are too few. No tier: every row, walked in `walk_order`
     if given.
     """
     branches = (
-        [(queryset, tier_order)]
+        [(queryset, walk_order)]
         if tier is None
-        else [(queryset.filter(tier), tier_order), (queryset.exclude(tier), ())]
+        else [(queryset.filter(tier), walk_order), (queryset.exclude(tier), ())]
     )
     parts, params = [], []
     for branch, order in branches:
@@ -403,14 +403,14 @@ class Searchable:
         best_scored: bool | None = None,
         walk: bool = False,
         tier: Q | None = None,
-        tier_order: tuple[str, ...] = (),
+        walk_order: tuple[str, ...] = (),
         loose: bool | None = None,
         top: int = CANDIDATES,
     ):
         """Rows matching a websearch-style query, most relevant (and best scored) first.
 
         `best_scored`: rank the best-scored matches rather than the first ones (small tables);
-        `tier`: rows to take as candidates first, in `tier_order`; `walk`, `loose`, `top`: see
+        `tier`: rows to take as candidates first, in `walk_order`; `walk`, `loose`, `top`: see
         search_queryset.
         """
         return search_queryset(
@@ -421,7 +421,7 @@ class Searchable:
             best_scored=self.search_best_scored if best_scored is None else best_scored,
             walk=walk,
             tier=tier,
-            tier_order=tier_order,
+            walk_order=walk_order,
             word_pairs=self.search_word_pairs,
             loose=loose,
             top=top,

@@ -173,3 +173,20 @@ def record_compiled(monkeypatch):
         return compiled
 
     return start
+
+
+@pytest.fixture
+def no_prepared_statements(db):
+    """A PostgreSQL session holding no prepared statement (core.prepared): the connection lives
+    through a worker's tests, and earlier tests' statements and their plan counts would be
+    this one's too."""
+    from django.db import connection
+
+    from core import prepared
+
+    if connection.vendor != "postgresql":
+        return
+    connection.ensure_connection()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    prepared._SESSION_STATEMENTS.pop(connection.connection, None)

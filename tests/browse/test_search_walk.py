@@ -187,7 +187,9 @@ def test_it_finds_the_newest_transcripts_first_when_it_walks_them(pricing_talk, 
     assert found == newest_three
 
 
-def test_it_plans_a_search_once_and_keeps_the_plan_for_every_query_of_its_shape(pricing_talk):
+def test_it_plans_a_search_once_and_keeps_the_plan_for_every_query_of_its_shape(
+    pricing_talk, no_prepared_statements
+):
     for query in ["pricing", "churn", "power", "talk", "pricing", "churn", "power"]:
         with CaptureQueriesContext(connection) as queries:
             results = search(query)

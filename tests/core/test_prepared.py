@@ -163,13 +163,8 @@ def test_a_query_made_again_for_the_same_shape_executes_the_same_statement():
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's PREPARE")
 def test_a_session_holding_its_share_of_statements_deallocates_the_least_recently_used(
-    monkeypatch,
+    monkeypatch, no_prepared_statements
 ):
-    # A session holding no statement yet (earlier tests' are the connection's too).
-    connection.ensure_connection()
-    with connection.cursor() as cursor:
-        cursor.execute("DEALLOCATE ALL")
-    prepared_module._SESSION_STATEMENTS.pop(connection.connection, None)
     episode = EpisodeFactory()
     first = PreparedQuery(lambda episode_id: Episode.objects.filter(pk=episode_id), int)
     second = PreparedQuery(
