@@ -48,6 +48,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from browse.search import search  # noqa: E402
+from core.prepared import batched_statements  # noqa: E402
 from episodes.models import Episode  # noqa: E402
 
 # As each web worker does once loaded (podindex/wsgi.py): what the process loaded at start is
@@ -68,7 +69,8 @@ KINDS = {
     "phrase or no-hit": '"pricing churn" or zyzzyva',
 }
 
-# What a search sends: SELECTs, and EXECUTEs of its prepared statements (browse.search).
+# What a search sends: SELECTs, and EXECUTEs of its prepared statements (browse.search), which
+# it sends together as one query (counted as the statements it holds).
 STATEMENTS = ("SELECT", "EXECUTE")
 
 
@@ -81,8 +83,7 @@ def explain(kind, kind_query):
     with CaptureQueriesContext(connection) as captured:
         run(kind_query)
     print(f"\n=== {kind}: {kind_query!r} ({len(captured.captured_queries)} queries)")
-    for entry in captured.captured_queries:
-        sql = entry["sql"]
+    for sql in [s for e in captured.captured_queries for s in batched_statements(e["sql"])]:
         print(f"\n-- {sql}\n")
         if not sql.startswith(STATEMENTS):
             continue
@@ -191,7 +192,11 @@ def main():
                 len(results.episodes),
                 len(results.moments),
                 results.has_next,
-                sum(entry["sql"].startswith(STATEMENTS) for entry in captured.captured_queries),
+                sum(
+                    statement.startswith(STATEMENTS)
+                    for entry in captured.captured_queries
+                    for statement in batched_statements(entry["sql"])
+                ),
             )
             if round_number >= args.warmup:
                 timings[kind].append(elapsed)

@@ -5,7 +5,18 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from django.db import connection
-from django.db.models import BooleanField, F, FloatField, Func, JSONField, Q, Subquery, Value
+from django.db.models import (
+    BooleanField,
+    F,
+    FloatField,
+    Func,
+    JSONField,
+    Lookup,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast, Coalesce
 from django.utils.html import escape
@@ -16,7 +27,7 @@ from browse.rows import EPISODE_ROW, EPISODE_ROW_SHOW
 from browse.search_walk import walks_tier
 from core import search_index
 from core.pagination import Pager
-from core.prepared import PreparedQuery
+from core.prepared import Bound, PreparedQuery, fetch_together
 from core.search import (
     CANDIDATES,
     MAX_TERMS,
@@ -167,15 +178,27 @@ def matching_people(query: str, limit: int = PEOPLE) -> list:
     when `limit` of them match no one else can come before them.
     """
     wanted = query_terms(query)
-    if not wanted:
+    lookup = _name_lookup(wanted)
+    keys = fetch_together(lookup)[0] if lookup else None
+    return _people_named(wanted, keys, limit)
+
+
+def _name_lookup(wanted: list[str]) -> Bound | None:
+    """The keys of the first PEOPLE_SORT + 1 people whose name holds each of `wanted`, to
+    fetch (PostgreSQL, where a fragment is long enough for the trigram index), else None."""
+    if not (wanted and uses_full_text() and any(len(term) >= TRIGRAM for term in wanted)):
+        return None
+    return _name_matches(len(wanted)).bind(*map(_like_pattern, wanted))
+
+
+def _people_named(wanted: list[str], keys: list[int] | None, limit: int = PEOPLE) -> list:
+    """matching_people() for `wanted`, given the keys its _name_lookup() fetched (None where
+    it made none)."""
+    if not wanted or keys == []:
+        # Most searches name no one: the one lookup is all they cost.
         return []
-    if uses_full_text() and any(len(term) >= TRIGRAM for term in wanted):
-        keys = _name_matches(wanted)
-        if not keys:
-            # Most searches name no one: the one query, compiled once, is all they cost.
-            return []
-        if len(keys) <= PEOPLE_SORT:
-            return list(_ranked_people(wanted).filter(pk__in=keys)[:limit])
+    if keys is not None and len(keys) <= PEOPLE_SORT:
+        return list(_ranked_people(wanted).filter(pk__in=keys)[:limit])
     ranked = _ranked_people(wanted)
     if uses_full_text():
         floor = (
@@ -209,36 +232,38 @@ def _ranked_people(wanted: list[str]):
     )
 
 
-# Stands in for a name fragment in the SQL compiled once (_name_matches_sql).
-_FRAGMENT_MARKER = "podindex-name-fragment-{}"
+class NameLike(Lookup):
+    """`UPPER(name) LIKE UPPER(pattern)`, as name__icontains compiles (so the trigram index on
+    UPPER(name) answers it), with the pattern bound as given: a prepared statement's argument."""
+
+    lookup_name = "podindex_name_like"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"UPPER({lhs}) LIKE UPPER({rhs})", (*lhs_params, *rhs_params)
 
 
 @lru_cache(maxsize=MAX_TERMS)
-def _name_matches_sql(terms: int, most: int) -> tuple[str, tuple, tuple[int, ...]]:
-    """The SQL of the keys of at most `most` people of _named() for `terms` fragments, its
-    parameters, and where each fragment's LIKE pattern goes among them; compiled once per
-    process (building and compiling the queryset was most of a no-name search's people CPU)."""
-    markers = [_FRAGMENT_MARKER.format(number) for number in range(terms)]
-    people = _named(markers).order_by().values_list("pk", flat=True)[:most]
-    sql, params = people.query.sql_with_params()
-    slots = tuple(params.index(_like_pattern(marker)) for marker in markers)
-    return sql, params, slots
+def _name_matches(terms: int) -> PreparedQuery:
+    """The keys of the first PEOPLE_SORT + 1 visible people whose name is LIKE each of `terms`
+    patterns (_like_pattern): a prepared statement per number of fragments (building and
+    compiling the queryset was most of a no-name search's people CPU, planning it most of the
+    database's)."""
+
+    def build(*patterns):
+        people = Person.objects.visible()
+        for pattern in patterns:
+            people = people.filter(NameLike(Cast("name", TextField()), pattern))
+        return people.order_by().values_list("pk", flat=True)[: PEOPLE_SORT + 1]
+
+    return PreparedQuery(build, *[str] * terms)
 
 
 def _like_pattern(term: str) -> str:
     """The pattern name__icontains binds for `term` (its LIKE wildcards escaped)."""
     return f"%{connection.ops.prep_for_like_query(term)}%"
-
-
-def _name_matches(wanted: list[str]) -> list[int]:
-    """The keys of the first PEOPLE_SORT + 1 people of _named(wanted) (PostgreSQL)."""
-    sql, params, slots = _name_matches_sql(len(wanted), PEOPLE_SORT + 1)
-    bound = list(params)
-    for slot, term in zip(slots, wanted, strict=True):
-        bound[slot] = _like_pattern(term)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, bound)
-        return [key for (key,) in cursor.fetchall()]
 
 
 def _shows(query: str, loose: bool, offset: int, limit: int, walk: bool = False):
@@ -410,8 +435,14 @@ def compiled_search(
 
 
 def _rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
-    """The rows of `build(query, loose, offset, limit, *extra)`, compiled once per shape on
-    PostgreSQL (the SQL differs with a phrase, the slice and the bounds, not with the words)."""
+    """The rows of `build(query, loose, offset, limit, *extra)`."""
+    return _fetched({"rows": _pending(build, query, offset, limit, *extra)})["rows"]
+
+
+def _pending(build, query: str, offset: int, limit: int, *extra: str) -> Bound | list:
+    """The rows of `build(query, loose, offset, limit, *extra)`, or on PostgreSQL its statement
+    to fetch with the page's others (_fetched): compiled once per shape (the SQL differs with
+    a phrase, the slice and the bounds, not with the words)."""
     if search_index.enabled():
         return _engine_rows(build, query, offset, limit, *extra)
     loose = loosens(query)
@@ -419,7 +450,15 @@ def _rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
         # The SQLite fallback's SQL has a condition per word.
         return list(build(query, loose, offset, limit, *extra))
     bounds = (core.search.CANDIDATES, core.search.PHRASE_SCAN, TRANSCRIPT_PHRASE_SCAN)
-    return compiled_search(build, loose, offset, limit, bounds, len(extra))(query, *extra)
+    return compiled_search(build, loose, offset, limit, bounds, len(extra)).bind(query, *extra)
+
+
+def _fetched(pending: dict) -> dict:
+    """`pending` (rows, statements to fetch, or None) with every statement's rows fetched, all
+    of them in one round trip."""
+    statements = {name: call for name, call in pending.items() if isinstance(call, Bound)}
+    fetched = dict(zip(statements, fetch_together(*statements.values()), strict=True))
+    return {name: fetched.get(name, call) for name, call in pending.items()}
 
 
 # The search engine (core.search_index): each kind's index name, the rows a listener may see
@@ -507,8 +546,9 @@ def _engine_page(build, offset: int, limit: int, extra: int) -> PreparedQuery:
     )
 
 
-def _engine_rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
-    """The page of `build`'s kind, found by the search engine and ordered as PostgreSQL orders.
+def _engine_rows(build, query: str, offset: int, limit: int, *extra: str) -> Bound | list:
+    """The page of `build`'s kind, found by the search engine and ordered as PostgreSQL orders
+    (on PostgreSQL its statement, to fetch with the page's others).
 
     The engine's CANDIDATES best matches by text relevance (BM25, scaled so the best is 1); of
     those, the ones the database lists, by TEXT_WEIGHT · relevance + SCORE_WEIGHT · score / 100,
@@ -523,7 +563,7 @@ def _engine_rows(build, query: str, offset: int, limit: int, *extra: str) -> lis
     if uses_full_text():
         keys = "{" + ",".join(map(str, text)) + "}"
         ranks = "{" + ",".join(map(repr, text.values())) + "}"
-        return _engine_page(build, offset, limit, len(extra))(keys, ranks, *extra)
+        return _engine_page(build, offset, limit, len(extra)).bind(keys, ranks, *extra)
     scores = rows(*extra).filter(pk__in=list(text)).values_list("pk", score)
     ranked = sorted(
         (
@@ -547,12 +587,18 @@ def search(
     if not query:
         return results
     offset = (page - 1) * per_page
-    if page == 1:
-        results.shows = _rows(_show_search(query), query, 0, 5)
-        results.people = matching_people(query) if people else []
-    episodes = _rows(_episode_search(query), query, offset, per_page + 1)
     terms = query_terms(query)
-    moments = _rows(_moment_search(query), query, offset, per_page + 1, *terms)
+    pending = {}
+    if page == 1:
+        pending["shows"] = _pending(_show_search(query), query, 0, 5)
+        pending["people"] = _name_lookup(terms) if people else None
+    pending["episodes"] = _pending(_episode_search(query), query, offset, per_page + 1)
+    pending["moments"] = _pending(_moment_search(query), query, offset, per_page + 1, *terms)
+    found = _fetched(pending)
+    if page == 1:
+        results.shows = found["shows"]
+        results.people = _people_named(terms, found["people"]) if people else []
+    episodes, moments = found["episodes"], found["moments"]
     results.has_next = len(episodes) > per_page or len(moments) > per_page
     # No COUNT: a search ranks at most CANDIDATES rows of each kind, so reaching that many
     # on the last page means there may be more matches than it shows.

@@ -19,6 +19,9 @@ STATEMENTS_PER_SESSION of them (the least recently used deallocated to make room
 statements belong to a session: behind a pooler that hands one client several sessions
 (PgBouncer in transaction mode) they would be lost between a PREPARE and its EXECUTE.
 
+Several queries a page needs at once are fetched together (fetch_together): on PostgreSQL their
+EXECUTEs go as one query, in one round trip, and Django logs that query once.
+
 Only for a queryset that depends on nothing but its arguments: whatever its build reads (the
 time, a setting, another query) is kept for the life of the process. Each argument must reach
 the parameters as it was given (exact lookups, in; not contains, whose pattern wraps the value):
@@ -38,6 +41,7 @@ import sqlite3
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.db import connections
 from django.db.models import Lookup, QuerySet
@@ -56,6 +60,8 @@ _SESSION_STATEMENTS = weakref.WeakKeyDictionary()
 # session's memory; one of each public page prepares 31 statements (3 MB, the 250,000-episode
 # bench catalogue).
 STATEMENTS_PER_SESSION = 100
+# Where one statement of fetch_together's batch ends and the next begins.
+_NEXT_EXECUTE = re.compile(r";\s*(?=EXECUTE podindex_)")
 # Django's placeholders and escaped percent signs, as the client-side cursor reads them.
 _PLACEHOLDER = re.compile(r"%[s%]")
 
@@ -106,6 +112,11 @@ class PreparedQuery:
         self.name = None  # the prepared statement's, once first run on PostgreSQL
         self.body = None  # its SQL for PREPARE
 
+    @property
+    def db(self) -> str:
+        """The alias of the database the queryset runs on."""
+        return (self.compiled or self._compile())[0].db
+
     @staticmethod
     def _marker(kind: type, position: int):
         if kind is int:
@@ -122,31 +133,45 @@ class PreparedQuery:
 
     def __call__(self, *values) -> list:
         """The queryset's rows for these argument values (one query, prefetches aside)."""
+        return fetch_together(self.bind(*values))[0]
+
+    def bind(self, *values) -> "Bound":
+        """This query with these argument values, to run with others (fetch_together)."""
         if len(values) != len(self.kinds):
             raise TypeError(f"Expected {len(self.kinds)} arguments, got {len(values)}.")
         if any(value is None for value in values):
             # "= NULL" matches nothing where the queryset would have said "IS NULL".
             raise ValueError("A prepared query cannot bind None.")
-        queryset, compiler, sql, params, slots = self.compiled or self._compile()
         arguments = [
             self._bind(kind, value) for kind, value in zip(self.kinds, values, strict=True)
         ]
-        connection = connections[queryset.db]
+        return Bound(self, arguments)
+
+    def _statement(self, connection, arguments: list) -> tuple[str, tuple]:
+        """The SQL and parameters that run this query with these arguments on `connection`."""
+        _queryset, _compiler, sql, params, slots = self.compiled or self._compile()
         if connection.vendor == "postgresql":
-            statement = self._execute_statement(connection, arguments)
-        else:
-            bound = list(params)
-            for index, position in slots:
-                bound[index] = arguments[position]
-            statement = (sql, tuple(bound))
+            return self._execute_statement(connection, arguments)
+        bound = list(params)
+        for index, position in slots:
+            bound[index] = arguments[position]
+        return sql, tuple(bound)
+
+    def _instances(self, connection, rows: list) -> list:
+        """What the queryset yields (instances, values, prefetches done) for its fetched rows."""
+        queryset, compiler, *_ = self.compiled
         run = copy.copy(compiler)
         # The connection is the calling thread's; the compiler was made on another's, perhaps.
         run.connection = connection
-        # Instance attributes, not subclasses: the compiler's class is the database backend's.
-        run.as_sql = lambda *args, **kwargs: statement
-        rows = queryset.all()
-        rows.query.get_compiler = lambda *args, **kwargs: run
-        return list(rows)
+        if compiler.has_extra_select:
+            # As Django's own fetch trims them: columns only the ordering needed.
+            rows = [row[: compiler.col_count] for row in rows]
+        # An instance attribute, not a subclass (the compiler's class is the database
+        # backend's): the rows, in the chunks Django's iterables read, already fetched.
+        run.execute_sql = lambda *args, **kwargs: iter([rows])
+        results = queryset.all()
+        results.query.get_compiler = lambda *args, **kwargs: run
+        return list(results)
 
     def _compile(self):
         queryset = self.build(*self.markers)
@@ -213,3 +238,48 @@ class PreparedQuery:
         self.name = f"podindex_{hashlib.blake2b(body.encode(), digest_size=12).hexdigest()}"
         self.body = body
         return body
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A PreparedQuery and the argument values it runs with (PreparedQuery.bind)."""
+
+    query: PreparedQuery
+    arguments: list
+
+
+def fetch_together(*calls: Bound) -> list[list]:
+    """Each bound query's rows, in order. On PostgreSQL their statements go in one round trip
+    (a simple query of several EXECUTEs, one result set each): a search page's four statements
+    sent one by one cost a wake-up of the database and of the web process each, and four
+    implicit transactions."""
+    if not calls:
+        return []
+    connection = connections[calls[0].query.db]
+    if any(call.query.db != connection.alias for call in calls):
+        raise ValueError("Queries fetched together must use one database.")
+    statements = [call.query._statement(connection, call.arguments) for call in calls]
+    fetched = []
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql" and len(statements) > 1:
+            # Each EXECUTE with its values written in by psycopg's own quoting; the text goes
+            # as one simple query, whose result sets are read in order.
+            quote = connection.ops.compose_sql
+            cursor.execute("; ".join(quote(sql, params) for sql, params in statements))
+            for position in range(len(statements)):
+                if position:
+                    cursor.nextset()
+                fetched.append(cursor.fetchall())
+        else:
+            for sql, params in statements:
+                cursor.execute(sql, params)
+                fetched.append(cursor.fetchall())
+    return [
+        call.query._instances(connection, rows) for call, rows in zip(calls, fetched, strict=True)
+    ]
+
+
+def batched_statements(sql: str) -> list[str]:
+    """The statements of a query as logged: each EXECUTE of a fetch_together() batch, or the
+    query itself."""
+    return _NEXT_EXECUTE.split(sql)

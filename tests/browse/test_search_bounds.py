@@ -21,6 +21,7 @@ from people.models import PersonRanking
 from shows.models import Show
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 from tests.factories.people import PersonFactory
+from tests.statements import executed_statements, statement_sql
 
 pytestmark = pytest.mark.django_db
 postgres_only = pytest.mark.skipif(
@@ -64,24 +65,11 @@ def run_search(query, page=1):
     search(query, page=page, per_page=2)
     with CaptureQueriesContext(connection) as captured:
         results = search(query, page=page, per_page=2)
-    sql = [entry["sql"] for entry in captured.captured_queries]
+    sql = executed_statements(captured.captured_queries)
     return results, [statement for statement in sql if statement.startswith(STATEMENTS)]
 
 
 STATEMENTS = ("SELECT", "EXECUTE")
-
-
-def statement_sql(statement):
-    """The SQL a logged statement ran: a prepared statement's own for an EXECUTE."""
-    executed = re.match(r"EXECUTE (\w+)", statement)
-    if not executed:
-        return statement
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT statement FROM pg_prepared_statements WHERE name = %s", [executed[1]]
-        )
-        (prepared,) = cursor.fetchone()
-    return prepared.split(" AS ", 1)[1]
 
 
 def rows_handed_on_by_scans(sql):
@@ -188,9 +176,11 @@ def test_it_picks_the_same_candidates_however_the_last_scan_ended(margin_library
     # each search (and page): synchronized scans are off on every connection, set as it
     # opens, so a search spends no statement of its own on it.
     assert synchronized == "off"
-    statements = [entry["sql"] for entry in captured.captured_queries]
+    statements = executed_statements(captured.captured_queries)
     assert all(statement.startswith(STATEMENTS) for statement in statements)
     assert len(statements) == 4  # shows, people, episodes, moments
+    # Sent together: one round trip.
+    assert len(captured.captured_queries) == 1
 
 
 @postgres_only
@@ -401,7 +391,7 @@ def test_it_ranks_the_best_scored_shows_as_their_relevance_says(
     assert [s.pk for s in found] == [s.pk for s in expected]
     # Each candidate is ranked in the scan that found it, and only the page's shows (five, or
     # fewer candidates) are read again, not every candidate.
-    executed = [statement_sql(e["sql"]) for e in captured.captured_queries]
+    executed = [statement_sql(sql) for sql in executed_statements(captured.captured_queries)]
     (show_sql,) = [sql for sql in executed if sql.startswith('SELECT "shows_show"')]
     candidates_sql = show_sql.split(" IN (SELECT scan.scan_pk FROM (", 1)[1]
     assert "ts_rank_cd" in candidates_sql

@@ -20,6 +20,7 @@ from episodes.feed_items import store_feed_items
 from episodes.models import Episode
 from shows.ingest.parse import Item
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
+from tests.statements import executed_statements, statement_sql
 
 pytestmark = pytest.mark.django_db
 
@@ -255,15 +256,6 @@ def test_it_refuses_an_unknown_engine_at_start_up():
     assert "PODINDEX_SEARCH_ENGINE='elasticsearch' is not one of postgres, tantivy" in run.stderr
 
 
-def prepared_sql(statement: str) -> str:
-    """The SQL of the prepared statement an EXECUTE runs."""
-    name = statement.removeprefix("EXECUTE ").split("(", 1)[0]
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements WHERE name = %s", [name])
-        (sql,) = cursor.fetchone()
-    return sql
-
-
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the page query is PostgreSQL's")
 def test_it_reads_whole_only_the_rows_of_the_page(engine):
     show = ShowFactory(title="Renewals")
@@ -276,7 +268,9 @@ def test_it_reads_whole_only_the_rows_of_the_page(engine):
         results = search("churn", per_page=2)
 
     assert len(results.episodes) == 2 and len(results.moments) == 2
-    statements = [prepared_sql(entry["sql"]) for entry in captured.captured_queries[-2:]]
+    # Shows, people, episodes and moments, sent together.
+    (batch,) = captured.captured_queries[-1:]
+    statements = [statement_sql(sql) for sql in executed_statements([batch])[-2:]]
     for sql, columns in zip(statements, ('"title"', '"segments"'), strict=True):
         # The candidates are put in order from their keys and scores alone, and only the
         # page's end (3 rows: one tells whether there is a next page) is read whole.

@@ -21,6 +21,7 @@ from browse.search import (
     search,
 )
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
+from tests.statements import executed_statements
 
 pytestmark = [
     pytest.mark.django_db,
@@ -195,20 +196,20 @@ def test_it_plans_a_search_once_and_keeps_the_plan_for_every_query_of_its_shape(
             results = search(query)
         assert results.episodes
     prepared = [
-        entry["sql"].split("(", 1)[0].removeprefix("EXECUTE ")
-        for entry in queries.captured_queries
-        if entry["sql"].startswith("EXECUTE ")
+        statement.split("(", 1)[0].removeprefix("EXECUTE ")
+        for statement in executed_statements(queries.captured_queries)
+        if statement.startswith("EXECUTE ")
     ]
 
-    # Shows, episodes, moments: seven searches of one shape with four queries; PostgreSQL
-    # planned each statement for its first five runs, then kept a plan, as good as those
-    # since none of them could see the words.
-    assert len(prepared) == 3
+    # Shows, people, episodes, moments: seven searches of one shape with four queries;
+    # PostgreSQL planned each statement for its first five runs, then kept a plan, as good as
+    # those since none of them could see the words (nor, for people, the name's fragment).
+    assert len(prepared) == 4
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = ANY(%s)",
             [prepared],
         )
         plans = cursor.fetchall()
-    assert len(plans) == 3
+    assert len(plans) == 4
     assert all(kept >= 2 and planned <= 5 for kept, planned in plans), plans

@@ -213,3 +213,40 @@ def test_it_writes_the_querysets_own_values_into_the_statement_and_binds_only_it
     assert '"episodes_episode"."score" >= 70' in statement
     assert '"episodes_episode"."show_id" = $1' in statement
     assert types == "{bigint}"
+
+
+def test_queries_fetched_together_return_what_each_returns_alone_in_one_round_trip():
+    shows = [ShowFactory(), ShowFactory()]
+    for show in shows:
+        for title in ("Pricing", "Churn"):
+            EpisodeFactory(show=show, title=title).topics.add(TopicFactory())
+    by_title = PreparedQuery(episodes_of, str, str)
+    keys = PreparedQuery(
+        lambda wanted: (
+            Episode.objects.filter(InKeys(F("pk"), wanted))
+            .order_by("-pk")
+            .values_list("pk", flat=True)
+        ),
+        list,
+    )
+    wanted = [episode.pk for episode in Episode.objects.filter(title="Churn")]
+    alone = [by_title(shows[0].slug, "Pricing"), keys(wanted), by_title(shows[1].slug, "No")]
+
+    with CaptureQueriesContext(connection) as captured:
+        together = prepared_module.fetch_together(
+            by_title.bind(shows[0].slug, "Pricing"),
+            keys.bind(wanted),
+            by_title.bind(shows[1].slug, "No"),
+        )
+
+    assert together == alone
+    assert together[1] == sorted(wanted, reverse=True)
+    # Each with its prefetches (the topics: one query each, after the batch).
+    assert [list(e.topics.all()) for e in together[0]] == [list(e.topics.all()) for e in alone[0]]
+    statements = [entry["sql"] for entry in captured.captured_queries]
+    if connection.vendor == "postgresql":
+        (batch, topics) = statements
+        assert len(prepared_module.batched_statements(batch)) == 3
+        assert "topics" in topics
+    else:
+        assert len(statements) == 4  # three statements, one prefetch
