@@ -43,6 +43,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import psycopg
 from django.db import connections
 from django.db.models import Lookup, QuerySet
 
@@ -264,7 +265,8 @@ def fetch_together(*calls: Bound) -> list[list]:
         if connection.vendor == "postgresql" and len(statements) > 1:
             # Each EXECUTE with its values written in by psycopg's own quoting; the text goes
             # as one simple query, whose result sets are read in order.
-            quote = connection.ops.compose_sql
+            # One quoting cursor for the batch (Django's compose_sql makes one per statement).
+            quote = psycopg.ClientCursor(connection.connection).mogrify
             cursor.execute("; ".join(quote(sql, params) for sql, params in statements))
             for position in range(len(statements)):
                 if position:
