@@ -9,8 +9,10 @@ from functools import lru_cache
 from django import template
 from django.conf import settings
 from django.core.cache import cache
+from django.template.defaulttags import querystring
 from django.template.loader import get_template
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from browse.rows import (
@@ -313,3 +315,28 @@ def trend_chart_context(trend, title="Score trend") -> dict:
         "right": CHART_WIDTH - CHART_PAD_X,
         "label_y": CHART_HEIGHT - 8,
     }
+
+
+@register.simple_tag(takes_context=True)
+def pager(context, page_obj, htmx=False):
+    """A list's links to its previous and next pages (core.pagination.Pager), the page's own
+    query string kept; `htmx`: each link also loads its page in place. Made here rather than
+    included from a template: the include was a sixth of a search page's template time."""
+    if not page_obj.has_other_pages:
+        return ""
+
+    def link(rel, url, label):
+        swap = format_html(' hx-get="{}"', url) if htmx else ""
+        return format_html('<a rel="{}" href="{}"{}>{}</a>', rel, url, swap, label)
+
+    parts = []
+    if page_obj.has_previous:
+        number = page_obj.previous_page_number
+        # The first page's address has no page number.
+        previous = querystring(context, page=None if number == 1 else number)
+        parts.append(link("prev", previous, "← Previous"))
+    parts.append(format_html('<span class="pager-current">Page {}</span>', page_obj.number))
+    if page_obj.has_next:
+        parts.append(link("next", querystring(context, page=page_obj.next_page_number), "Next →"))
+    links = mark_safe("\n".join(parts))  # noqa: S308 - each part made by format_html
+    return format_html('<nav class="pager" aria-label="Pages">{}</nav>', links)
