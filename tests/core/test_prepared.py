@@ -250,3 +250,25 @@ def test_queries_fetched_together_return_what_each_returns_alone_in_one_round_tr
         assert "topics" in topics
     else:
         assert len(statements) == 4  # three statements, one prefetch
+
+
+def test_it_works_out_once_per_connection_how_its_rows_become_instances(monkeypatch):
+    show = ShowFactory()
+    episodes = [EpisodeFactory(show=show, title="Pricing") for _ in range(3)]
+    worked_out = []
+    populators = prepared_module.get_related_populators
+
+    def counted(*args, **kwargs):
+        worked_out.append(args)
+        return populators(*args, **kwargs)
+
+    monkeypatch.setattr(prepared_module, "get_related_populators", counted)
+    prepared = PreparedQuery(episodes_of, str, str)
+
+    for _ in range(3):
+        found = prepared(show.slug, "Pricing")
+        assert found == sorted(episodes, key=lambda episode: episode.pk)
+        assert {episode.show.pk for episode in found} == {show.pk}
+        assert all(episode.topic_count == 0 for episode in found)
+
+    assert len(worked_out) == 1
