@@ -434,11 +434,6 @@ def compiled_search(
     )
 
 
-def _rows(build, query: str, offset: int, limit: int, *extra: str) -> list:
-    """The rows of `build(query, loose, offset, limit, *extra)`."""
-    return _fetched({"rows": _pending(build, query, offset, limit, *extra)})["rows"]
-
-
 def _pending(build, query: str, offset: int, limit: int, *extra: str) -> Bound | list:
     """The rows of `build(query, loose, offset, limit, *extra)`, or on PostgreSQL its statement
     to fetch with the page's others (_fetched): compiled once per shape (the SQL differs with

@@ -121,9 +121,9 @@ class PreparedQuery:
         self.kinds = kinds
         self.compiled = None
         self.name = None  # the prepared statement's, once first run on PostgreSQL
+        self.body = None  # its SQL for PREPARE
         # How rows become instances, per connection (each thread has its own).
         self._loaders = weakref.WeakKeyDictionary()
-        self.body = None  # its SQL for PREPARE
 
     @property
     def db(self) -> str:
@@ -193,8 +193,8 @@ class PreparedQuery:
         ):
             return functools.partial(self._django_instances, queryset, run)
         # What Django's ModelIterable works out again for every query it runs (the columns of
-        # each instance, the converters, the related instances' populators: a third of a
-        # search page's row building); its loop over the rows is the one below.
+        # each instance, the converters, the related instances' populators: about half of a
+        # search page's row building), worked out once; its loop over the rows is the one below.
         select, klass_info = compiler.select, compiler.klass_info
         annotations = list(compiler.annotation_col_map.items())
         first, *_, last = klass_info["select_fields"]
@@ -332,9 +332,9 @@ def fetch_together(*calls: Bound) -> list[list]:
     fetched = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
-            # Each EXECUTE with its values written in by psycopg's own quoting; the text goes
-            # as one simple query, whose result sets are read in order.
-            # One quoting cursor for the batch (Django's compose_sql makes one per statement).
+            # Each EXECUTE with its values written in by psycopg's own quoting (one quoting
+            # cursor for the batch: Django's compose_sql makes one per statement); the text
+            # goes as one simple query, whose result sets are read in order.
             quote = psycopg.ClientCursor(connection.connection).mogrify
             cursor.execute("; ".join(quote(sql, params) for sql, params in statements))
             for position in range(len(statements)):

@@ -15,11 +15,12 @@ from browse.search import (
     _moment_search,
     _moments,
     _newest_moments,
-    _rows,
+    _pending,
     _show_search,
     _shows,
     search,
 )
+from core.prepared import fetch_together
 from tests.factories import ShowFactory, TranscriptFactory, scored_episode
 from tests.statements import executed_statements
 
@@ -124,7 +125,7 @@ def _table_scans(plan: dict, table: str) -> int:
 
 def test_it_ranks_the_walked_candidates_from_the_rows_it_walked(pricing_library):
     with CaptureQueriesContext(connection) as queries:
-        walked = _rows(_best_scored_episodes, "pricing", 0, 3)
+        (walked,) = fetch_together(_pending(_best_scored_episodes, "pricing", 0, 3))
     assert [episode.pk for episode in walked] == [episode.pk for episode in pricing_library[:-4:-1]]
 
     (statement,) = queries.captured_queries
