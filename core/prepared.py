@@ -291,11 +291,11 @@ class PreparedQuery:
         as the plan of the plain SQL does. Names the statement by a digest of it."""
         _queryset, _compiler, sql, params, slots = self.compiled
         argument_at = dict(slots)
-        with session.cursor() as cursor:
-            literals = [
-                None if index in argument_at else cursor.mogrify("%s", (param,))
-                for index, param in enumerate(params)
-            ]
+        quote = _quoting(session)
+        literals = [
+            None if index in argument_at else quote("%s", (param,))
+            for index, param in enumerate(params)
+        ]
         placeholders = itertools.count()
 
         def fill(match):
@@ -332,10 +332,9 @@ def fetch_together(*calls: Bound) -> list[list]:
     fetched = []
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql" and len(statements) > 1:
-            # Each EXECUTE with its values written in by psycopg's own quoting (one quoting
-            # cursor for the batch: Django's compose_sql makes one per statement); the text
-            # goes as one simple query, whose result sets are read in order.
-            quote = psycopg.ClientCursor(connection.connection).mogrify
+            # Each EXECUTE with its values written in; the text goes as one simple query,
+            # whose result sets are read in order.
+            quote = _quoting(connection.connection)
             cursor.execute("; ".join(quote(sql, params) for sql, params in statements))
             for position in range(len(statements)):
                 if position:
@@ -348,6 +347,13 @@ def fetch_together(*calls: Bound) -> list[list]:
     return [
         call.query._instances(connection, rows) for call, rows in zip(calls, fetched, strict=True)
     ]
+
+
+def _quoting(session) -> Callable[[str, tuple], str]:
+    """`sql` with `params` written in as psycopg quotes them (a client-side cursor's mogrify,
+    whatever cursor class the session makes; one quoting cursor per batch, where Django's
+    compose_sql makes one per statement)."""
+    return psycopg.ClientCursor(session).mogrify
 
 
 def batched_statements(sql: str) -> list[str]:
