@@ -9,7 +9,8 @@ Run by hand against PostgreSQL (the database is created when missing):
 A separate server process serves FEEDS small feeds (10 items, ~5 KB) from 16 loopback
 addresses (127.0.0.1-16, so the per-host limit applies as it would to 16 publishers' hosts).
 Every feed is ingested once, then re-polled by 1, 2 and 4 worker processes (each takes its
-share and polls it the way a Celery worker runs `poll_shows` batches) in four cases:
+share and polls it the way a Celery worker runs `poll_shows` batches, having frozen what it loaded
+at start as a Celery pool process does) in four cases:
 
 - unchanged 304: the server honours If-None-Match;
 - unchanged 200: no validators, the same bytes again (the body hash catches it);
@@ -153,6 +154,10 @@ def poll_share(ids, batch, concurrency=None):
 def worker(ids, batch, concurrency, barrier, results):
     setup_django()
     from django.db import connection
+
+    from podindex.celery import freeze_what_the_worker_loaded
+
+    freeze_what_the_worker_loaded()  # as each Celery pool process does once loaded
 
     connection.ensure_connection()
     barrier.wait()
