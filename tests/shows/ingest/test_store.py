@@ -417,14 +417,17 @@ def test_concurrent_polls_of_one_feed_do_not_duplicate_episodes(feed_server):
         thread.join()
 
     # PostgreSQL queues the polls on the show's row lock; SQLite's shared-cache test database
-    # refuses a concurrent writer outright. Either way no episode is ever written twice.
+    # refuses a concurrent writer outright, and which writer it lets through, if any, is luck
+    # (now and then it refuses all four). Either way no episode is ever written twice.
+    stored = Episode.objects.filter(show=show).count()
     if connection.vendor == "postgresql":
         assert errors == []
         assert FeedFetch.objects.filter(show=show).count() == 4
+        assert stored == 30
     else:
         assert all("locked" in str(exc) for exc in errors)
-    assert Episode.objects.filter(show=show).count() == 30
-    assert sum(FeedFetch.objects.filter(show=show).values_list("new_count", flat=True)) == 30
+        assert stored in (0, 30)
+    assert sum(FeedFetch.objects.filter(show=show).values_list("new_count", flat=True)) == stored
 
 
 def test_a_poll_that_lost_the_race_stores_nothing_twice(feed_server):
