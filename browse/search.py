@@ -61,6 +61,11 @@ MOMENT_SHOWN = (
 # change both together, or the tier reads the whole index.
 TOP_TIER = Q(score__gte=70)
 TOP_TIER_INDEX = "episode_search_top_idx"
+# The tier's best band, whose matches are taken first where the GIN index's bitmap is read (a
+# quarter of the tier's entries): the predicate of episode_search_band_idx (episodes migration
+# 0014). Change both together.
+TOP_BAND = Q(score__gte=80)
+TOP_BAND_INDEX = "episode_search_band_idx"
 # The tier's candidates best score first: the order of episode_best_scored_idx (episodes
 # migration 0006), which a common word's search walks instead of reading every match of the
 # tier. Change both together.
@@ -283,7 +288,9 @@ def _best_scored_shows(query: str, loose: bool, offset: int, limit: int):
 def _episodes(query: str, loose: bool, offset: int, limit: int, walk_order: tuple = ()):
     return (
         Episode.objects.listed()
-        .search(query, tier=TOP_TIER, walk_order=walk_order, loose=loose, top=offset + limit)
+        .search(
+            query, tier=(TOP_BAND, TOP_TIER), walk_order=walk_order, loose=loose, top=offset + limit
+        )
         .select_related("show")
         .only(*EPISODE_ROW, *EPISODE_ROW_SHOW)[offset : offset + limit]
     )
@@ -312,7 +319,12 @@ def _episode_search(query: str):
     """How the episodes of `query` are searched: the tier walked best score first, or as the
     GIN index yields them."""
     return _walked_or_not(
-        query, _episodes, _best_scored_episodes, Episode._meta.db_table, TOP_TIER_INDEX
+        query,
+        _episodes,
+        _best_scored_episodes,
+        Episode._meta.db_table,
+        TOP_TIER_INDEX,
+        band_index=TOP_BAND_INDEX,
     )
 
 

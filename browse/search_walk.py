@@ -14,7 +14,9 @@ GIN index reads each word's posting list in the tier; the bitmap keeps and sorts
     WALK_ROW_US * CANDIDATES / share
         <  tier_rows * (POSTING_US * sum of the words' shares + MATCH_US * share)
 
-with each word's share from PostgreSQL's statistics of the column (the most common lexemes and
+(where the tier's best band, browse.search.TOP_BAND, holds CANDIDATES matches, the bitmap read
+is its own index's, and tier_rows the band's: core.search takes the band first) with each
+word's share from PostgreSQL's statistics of the column (the most common lexemes and
 their frequencies, which ANALYZE keeps), words assumed independent, and the tier's size from its
 index's row estimate. A word PostgreSQL does not list as common is taken as rare (no walk). The
 choice is made here, not by the planner: it never sees the words (the search statements are
@@ -66,21 +68,28 @@ def walks_tier(
     tier_index: str,
     wanted: int | None = None,
     *,
+    band_index: str | None = None,
     sorts_all=False,
     loose=False,
 ) -> bool:
     """Whether `query`'s tier candidates are cheaper walked best score first (PostgreSQL):
-    `wanted` matches of it (CANDIDATES unless given). `sorts_all`: the alternative reads and
-    sorts every match (READ_MATCH_US each), not only the GIN index's bitmap of them. `loose`:
-    what is walked for are the rows holding all the words of each "phrase" (core.search.
-    loosens), so a phrase counts as its words."""
+    `wanted` matches of it (CANDIDATES unless given). `band_index`: the tier's best band has
+    a GIN index of its own, whose bitmap is read first (core.search), and alone where the band
+    holds `wanted` matches. `sorts_all`: the alternative reads and sorts every match
+    (READ_MATCH_US each), not only the GIN index's bitmap of them. `loose`: what is walked for
+    are the rows holding all the words of each "phrase" (core.search.loosens), so a phrase
+    counts as its words."""
     shares, tier_rows = statistics(table, tier_index)
     share, posting = estimated_shares(query.replace('"', " ") if loose else query, shares)
     if not share or tier_rows <= 0:
         return False
-    walk = WALK_ROW_US * (wanted or core.search.CANDIDATES) / share
+    wanted = wanted or core.search.CANDIDATES
+    bitmap_rows = tier_rows
+    if band_index:
+        band_rows = statistics(table, band_index)[1]
+        bitmap_rows = band_rows if band_rows * share >= wanted else band_rows + tier_rows
     per_match = READ_MATCH_US if sorts_all else MATCH_US
-    return walk < tier_rows * (POSTING_US * posting + per_match * share)
+    return WALK_ROW_US * wanted / share < bitmap_rows * (POSTING_US * posting + per_match * share)
 
 
 def estimated_shares(query: str, shares: dict[str, float]) -> tuple[float, float]:

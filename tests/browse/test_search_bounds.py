@@ -14,7 +14,15 @@ from django.db.models import F
 from django.db.models.sql import Query
 from django.test.utils import CaptureQueriesContext
 
-from browse.search import compiled_search, matching_people, search
+from browse.search import (
+    TOP_BAND,
+    TOP_TIER,
+    _episode_search,
+    _episodes,
+    compiled_search,
+    matching_people,
+    search,
+)
 from core.search import IndexSearchQuery, loosens, relevance
 from episodes.models import Episode, Transcript
 from people.models import PersonRanking
@@ -192,6 +200,41 @@ def test_it_takes_well_scored_episodes_first_for_a_common_word(margin_library, f
     ranked = results.episodes + second.episodes
     assert len(ranked) == 4
     assert {e.score for e in ranked} >= {74, 80, 86}
+
+
+@postgres_only
+def test_it_takes_the_best_scored_band_first_from_the_index(few_candidates):
+    show = ShowFactory(title="Unit Economics")
+    # Scored 71 to 76 and stored first, so first in the tier's bitmap; then four scored 81 to 84.
+    for total in [71, 72, 73, 74, 75, 76, 81, 82, 83, 84]:
+        scored_episode(
+            total=total, show=show, title=f"Margin talk {total}", notes_html="<p>Margin.</p>"
+        )
+    assert _episode_search("margin") is _episodes
+
+    pages = [run_search("margin", page=page) for page in (1, 2, 3)]
+
+    # Four candidates, all from the band of episodes scored 80 or more.
+    assert sorted(e.score for results, _ in pages for e in results.episodes) == [81, 82, 83, 84]
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("band", "index"),
+    [(TOP_BAND, "episode_search_band_idx"), (TOP_TIER, "episode_search_top_idx")],
+)
+def test_each_band_has_a_partial_index_of_its_very_rows(band, index):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_get_expr(indpred, indrelid) FROM pg_index WHERE indexrelid = %s::regclass",
+            [index],
+        )
+        (predicate,) = cursor.fetchone()
+
+    # The planner uses a partial index only where the query's filter implies its predicate.
+    ((lookup, value),) = band.children
+    assert lookup == "score__gte"
+    assert predicate == f"(score >= {value})"
 
 
 @postgres_only

@@ -28,7 +28,11 @@ pytestmark = [
     pytest.mark.django_db,
     pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL statistics only"),
 ]
-TABLE, TIER_INDEX = "episodes_episode", "episode_search_top_idx"
+TABLE, TIER_INDEX, BAND_INDEX = (
+    "episodes_episode",
+    "episode_search_top_idx",
+    "episode_search_band_idx",
+)
 
 
 @pytest.fixture
@@ -89,14 +93,29 @@ def test_it_walks_only_where_the_bitmap_would_cost_more(pricing_library, monkeyp
     assert not search_walk.walks_tier("zebra", TABLE, TIER_INDEX)
 
 
+def test_it_weighs_a_walk_against_the_best_bands_bitmap_where_the_band_holds_enough(
+    pricing_library, monkeypatch
+):
+    monkeypatch.setattr("core.search.CANDIDATES", 3)
+    monkeypatch.setattr(search_walk, "MATCH_US", 0.5)
+    assert search_walk.statistics(TABLE, BAND_INDEX)[1] == 5
+
+    # Walking to three matches costs 3.9 us: less than a bitmap of the tier's eight (4.8)...
+    assert search_walk.walks_tier("pricing", TABLE, TIER_INDEX)
+    # ...more than one of the five scored 80 or more (3.0), where the three are found.
+    assert not search_walk.walks_tier("pricing", TABLE, TIER_INDEX, band_index=BAND_INDEX)
+    assert _episode_search("pricing") is _episodes
+
+
 def test_it_ranks_the_best_scored_matches_when_it_walks(pricing_library, monkeypatch):
     monkeypatch.setattr("core.search.CANDIDATES", 3)
     monkeypatch.setattr("browse.search.CANDIDATES", 3)
     best_three = {episode.pk for episode in pricing_library[-3:]}
 
     found = {episode.pk for episode in search("pricing", per_page=5).episodes}
-    # As the scan yields them: the first three in the table, the lowest scores.
-    assert found.isdisjoint(best_three)
+    # As the scan yields them: the first three in the table of the band scored 80 or more.
+    assert found == {episode.pk for episode in pricing_library[3:6]}
+    assert [episode.score for episode in pricing_library[3:6]] == [81, 84, 87]
 
     monkeypatch.setattr(search_walk, "MATCH_US", 10_000.0)
     found = {episode.pk for episode in search("pricing", per_page=5).episodes}
